@@ -1,0 +1,28 @@
+"""aioinflux: the asyncio-first Python client for InfluxDB.
+
+The public API, and nothing else: everything is imported from the modules that own it.
+"""
+
+from .client import InfluxDBClient
+from .exceptions import (
+    InfluxDBConnectionError,
+    InfluxDBError,
+    InfluxDBQueryError,
+    InfluxDBTimeoutError,
+    InfluxDBWriteError,
+    LineProtocolError,
+)
+from .serialization import serialize
+
+__version__ = "0.10.0.dev0"
+
+__all__ = [
+    "InfluxDBClient",
+    "InfluxDBConnectionError",
+    "InfluxDBError",
+    "InfluxDBQueryError",
+    "InfluxDBTimeoutError",
+    "InfluxDBWriteError",
+    "LineProtocolError",
+    "serialize",
+]

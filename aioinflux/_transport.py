@@ -1,0 +1,231 @@
+"""The only module that talks to aiohttp: sessions, sending requests, streaming bodies.
+
+Rule 1: sessions are lazy and loop-bound. An aiohttp session belongs to the event loop it
+was made in, so there is one per loop, made on first use there (async mode uses the caller's
+loop, blocking mode the private loop of ``blocking.py``). ``close()`` closes them all and can
+be called any number of times.
+Rule 2: every aiohttp call sits inside ``_map_errors()``, which turns aiohttp's and asyncio's
+exceptions into ``InfluxDBConnectionError``/``InfluxDBTimeoutError`` naming the URL; nothing
+above this module sees an aiohttp exception.
+Rule 3: nothing secret is logged: a log line is method, URL (never holding credentials),
+status and duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import ssl as _ssl
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from ._protocol import Request, Response
+from .exceptions import InfluxDBConnectionError, InfluxDBError, InfluxDBTimeoutError
+
+__all__ = ["Transport", "make_timeout"]
+
+logger = logging.getLogger("aioinflux")
+
+#: Pieces read at a time from a streamed body (chunked queries); lines have no size limit.
+STREAM_READ_SIZE = 1 << 16
+
+
+def make_timeout(timeout: float | aiohttp.ClientTimeout | None) -> aiohttp.ClientTimeout | None:
+    """Seconds (the whole request) or an ``aiohttp.ClientTimeout``; None keeps aiohttp's."""
+    if timeout is None or isinstance(timeout, aiohttp.ClientTimeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return aiohttp.ClientTimeout(total=float(timeout))
+
+
+def _url(req: Request) -> str:
+    return str(URL(req.url).with_query(req.params)) if req.params else req.url
+
+
+@contextlib.contextmanager
+def _map_errors(req: Request, timeout: aiohttp.ClientTimeout | None) -> Iterator[None]:
+    url = _url(req)
+    try:
+        yield
+    except InfluxDBError:
+        raise
+    except asyncio.TimeoutError as exc:  # aiohttp raises ServerTimeoutError, a subclass
+        limit = f" (timeout: {timeout.total} s)" if timeout and timeout.total else ""
+        raise InfluxDBTimeoutError(f"{req.method} {url} timed out{limit}", url=url) from exc
+    except aiohttp.ClientSSLError as exc:
+        raise InfluxDBConnectionError(f"TLS error talking to {url}: {exc}", url=url) from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise InfluxDBConnectionError(f"cannot connect to {url}: {exc}", url=url) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise InfluxDBConnectionError(
+            f"{req.method} {url} failed: {exc or type(exc).__name__}", url=url
+        ) from exc
+
+
+class _LoopSession:
+    """The session of one event loop, with the guard that closes it when the loop ends.
+
+    The guard is an async generator started in that loop: ``asyncio.run()`` (and any runner
+    that calls ``loop.shutdown_asyncgens()``) closes it before closing the loop, and its
+    ``finally`` then closes the session on its own loop. So a client used across several
+    ``asyncio.run()`` calls leaves no socket behind.
+    """
+
+    def __init__(self, session: aiohttp.ClientSession):
+        self.session = session
+        self.guard = self._guard()
+
+    async def _guard(self) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            await self.session.close()
+
+    async def start(self) -> None:
+        await self.guard.__anext__()
+
+    async def close(self) -> None:
+        await self.guard.aclose()
+
+
+class Transport:
+    """Sends ``Request`` objects over the session of the running loop.
+
+    :param factory: makes and installs the session of the running loop (the client's
+        ``create_session``); called the first time a loop needs one.
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], Awaitable[aiohttp.ClientSession]],
+        *,
+        ssl: _ssl.SSLContext | bool,
+        timeout: aiohttp.ClientTimeout | None,
+    ):
+        self._factory = factory
+        self._ssl = ssl
+        self.timeout = timeout
+        self._sessions: dict[asyncio.AbstractEventLoop, _LoopSession] = {}
+        self._closing: set[concurrent.futures.Future[None]] = set()
+
+    @property
+    def closed(self) -> bool:
+        return all(entry.session.closed for entry in self._sessions.values())
+
+    def make_session(self, opts: dict[str, Any], unix_socket: str | None) -> aiohttp.ClientSession:
+        """A new session for the running loop; a unix socket gets its own connector."""
+        opts = dict(opts)
+        if unix_socket is not None and "connector" not in opts:
+            opts["connector"] = aiohttp.UnixConnector(path=unix_socket)
+        if self.timeout is not None and "timeout" not in opts:
+            opts["timeout"] = self.timeout
+        return aiohttp.ClientSession(**opts)
+
+    async def install(self, session: aiohttp.ClientSession) -> None:
+        """Make ``session`` the one of the running loop, closing the one it replaces."""
+        loop = asyncio.get_running_loop()
+        old = self._sessions.get(loop)
+        entry = self._sessions[loop] = _LoopSession(session)
+        await entry.start()
+        if old is not None and old.session is not session:
+            await old.close()
+
+    async def session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        entry = self._sessions.get(loop)
+        if entry is None or entry.session.closed:
+            self._forget_dead_loops()
+            await self._factory()
+            entry = self._sessions.get(loop)
+            if entry is None:
+                raise RuntimeError("create_session() must install the session it creates")
+        return entry.session
+
+    def _forget_dead_loops(self) -> None:
+        """Drop the sessions of loops that were closed (closing them if still open)."""
+        for loop in [loop for loop in self._sessions if loop.is_closed()]:
+            _close_without_loop(self._sessions.pop(loop).close())
+
+    async def send(self, req: Request) -> Response:
+        """Send ``req`` and read the whole answer."""
+        session = await self.session()
+        start = time.perf_counter()
+        with _map_errors(req, self.timeout):
+            async with session.request(
+                req.method,
+                req.url,
+                params=req.params,
+                headers=req.headers,
+                data=req.body,
+                ssl=self._ssl,
+            ) as resp:
+                body = await resp.read()
+                _log(req, resp.status, start)
+                return Response(resp.status, resp.reason or "", dict(resp.headers), body)
+
+    @contextlib.asynccontextmanager
+    async def stream(self, req: Request) -> AsyncIterator[tuple[Response, AsyncIterator[bytes]]]:
+        """Send ``req``; yield the answer's head (empty body) and an iterator over its body."""
+        session = await self.session()
+        start = time.perf_counter()
+        with _map_errors(req, self.timeout):
+            async with session.request(
+                req.method,
+                req.url,
+                params=req.params,
+                headers=req.headers,
+                data=req.body,
+                ssl=self._ssl,
+            ) as resp:
+                _log(req, resp.status, start)
+                head = Response(resp.status, resp.reason or "", dict(resp.headers), b"")
+
+                async def body() -> AsyncIterator[bytes]:
+                    with _map_errors(req, self.timeout):
+                        while piece := await resp.content.read(STREAM_READ_SIZE):
+                            yield piece
+
+                yield head, body()
+
+    async def close(self) -> None:
+        """Close every session, whichever loop it belongs to. Idempotent."""
+        current = asyncio.get_running_loop()
+        sessions, self._sessions = self._sessions, {}
+        for loop, entry in sessions.items():
+            if loop is current:
+                await entry.close()
+            elif loop.is_closed() or not loop.is_running():
+                _close_without_loop(entry.close())
+            else:
+                # A loop running in another thread: the session must be closed there. Waiting
+                # for it could deadlock (that thread may be waiting for us), so hand it over.
+                future = asyncio.run_coroutine_threadsafe(entry.close(), loop)
+                self._closing.add(future)
+                future.add_done_callback(self._closing.discard)
+
+
+def _close_without_loop(closing: Coroutine[Any, Any, None]) -> None:
+    """Run a session's closing where its loop no longer runs.
+
+    aiohttp leaves the transports of a closed loop alone, so closing a session there
+    completes without suspending: drive it by hand. If it would need the loop after all,
+    give up on it (``close()`` on the loop that owns a session is the clean way).
+    """
+    try:
+        closing.send(None)
+    except StopIteration:
+        return
+    closing.close()
+
+
+def _log(req: Request, status: int, start: float) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        elapsed = (time.perf_counter() - start) * 1000
+        logger.debug("%s %s -> %d (%.1f ms)", req.method, _url(req), status, elapsed)

@@ -1,0 +1,33 @@
+"""Type aliases shared by the package; nothing else lives here.
+
+Rule: string options are ``Literal`` types so that mypy and IDEs know the allowed values;
+the runtime checks that go with them live where the option is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal, TypeAlias
+
+__all__ = ["Consistency", "Epoch", "Mode", "Output", "PointLike", "Precision"]
+
+#: How a client runs its methods: ``'async'`` returns coroutines, ``'blocking'`` returns results.
+Mode: TypeAlias = Literal["async", "blocking"]
+
+#: What ``query()`` returns. ``'raw'`` is an alias of ``'json'``.
+Output: TypeAlias = Literal["json", "raw"]
+
+#: Timestamp precision of a write (``n`` is the server's own alias of ``ns``).
+Precision: TypeAlias = Literal["ns", "n", "u", "ms", "s", "m", "h"]
+
+#: Format of the times a query returns; ``None`` asks for RFC3339 strings.
+Epoch: TypeAlias = Literal["ns", "n", "u", "ms", "s", "m", "h"]
+
+#: Write consistency of an InfluxDB Enterprise cluster.
+Consistency: TypeAlias = Literal["any", "one", "quorum", "all"]
+
+#: One point in a form that ``write()`` accepts.
+PointLike: TypeAlias = str | bytes
+
+#: What ``write()`` accepts: a point or an iterable of points.
+WriteData: TypeAlias = PointLike | Iterable[PointLike]

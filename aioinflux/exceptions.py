@@ -1,0 +1,120 @@
+"""Every exception aioinflux raises on purpose, and nothing else.
+
+The tree, one line per class saying when it is raised::
+
+    InfluxDBError                 root of everything below; raised as is for a server answer
+    │                             that is neither a query nor a write error (e.g. a bad ping)
+    ├── InfluxDBQueryError        the server rejected a query: a 4xx/5xx answer, or an error in
+    │                             one or more statements (all of them are reported)
+    ├── InfluxDBWriteError        the server did not answer 204 to a write; carries the status,
+    │                             the server's message and, for a partial write, what it dropped
+    ├── InfluxDBConnectionError   the server could not be reached or the connection broke
+    │   │                         (refused, DNS failure, TLS failure, reset); names the URL
+    │   └── InfluxDBTimeoutError  a request took longer than the client's timeout (also a
+    │                             builtin ``TimeoutError``)
+    └── LineProtocolError         data that cannot be written exactly (also a ``ValueError``);
+                                  raised before anything is sent
+
+Rules: exceptions carry plain attributes (status, message, ...), never response or session
+objects; client-side problems with arguments are plain ``ValueError``/``TypeError``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+__all__ = [
+    "InfluxDBConnectionError",
+    "InfluxDBError",
+    "InfluxDBQueryError",
+    "InfluxDBTimeoutError",
+    "InfluxDBWriteError",
+    "LineProtocolError",
+]
+
+
+class InfluxDBError(Exception):
+    """Root of every error aioinflux raises on purpose."""
+
+
+class InfluxDBQueryError(InfluxDBError):
+    """The server rejected a query.
+
+    :ivar status: the HTTP status of the answer (200 when only statements failed).
+    :ivar message: the server's own message; for statement errors, all of them joined.
+    :ivar errors: ``(statement_id, message)`` for every failing statement; for an error that
+        concerns the whole query (a parse error, a 401), one entry with ``statement_id`` None.
+    """
+
+    def __init__(self, message: str, *, status: int, errors: Sequence[tuple[int | None, str]]):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = list(errors)
+
+
+# `partial write: <reason> dropped=<n>` (tsdb.PartialWriteError.Error() in influxd 1.x)
+_PARTIAL = re.compile(r"\Apartial write: (?P<reason>.*?)(?: dropped=(?P<dropped>\d+))?\Z", re.S)
+# one `unable to parse '<line>': <why>` per rejected line, joined by newlines
+_UNPARSEABLE = re.compile(r"\Aunable to parse '(?P<line>.*)': (?P<why>[^']*)\Z", re.S)
+
+
+class InfluxDBWriteError(InfluxDBError):
+    """The server did not accept a write (any answer but 204).
+
+    :ivar status: the HTTP status, e.g. 400, 401, 404.
+    :ivar reason: the HTTP reason phrase, e.g. ``'Bad Request'``.
+    :ivar message: the server's own message (its JSON ``error``, or the body's text).
+    :ivar headers: the response headers, as a plain dict.
+    :ivar partial: True for a *partial write*: the server wrote the good lines of the batch
+        and dropped the others. Those lines are stored: do not blindly resend the batch.
+    :ivar dropped: for a partial write, how many points the server dropped as it says
+        (its ``dropped=N``; lines it could not parse are listed in ``lines`` instead).
+    :ivar lines: the lines the server could not parse, as it quotes them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        reason: str = "",
+        headers: Mapping[str, str] | None = None,
+    ):
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.headers = dict(headers or {})
+        match = _PARTIAL.match(message)
+        self.partial = match is not None
+        self.dropped: int | None = None
+        details = message
+        if match is not None:
+            details = match["reason"]
+            if match["dropped"] is not None:
+                self.dropped = int(match["dropped"])
+        self.lines = [
+            m["line"] for part in details.split("\n") if (m := _UNPARSEABLE.match(part)) is not None
+        ]
+        kind = "Partial write" if self.partial else "Error writing data"
+        super().__init__(f"{kind} ({f'{status} {reason}'.strip()}): {message}")
+
+
+class InfluxDBConnectionError(InfluxDBError):
+    """The server could not be reached, or the connection broke.
+
+    :ivar url: the URL that was requested.
+    """
+
+    def __init__(self, message: str, *, url: str):
+        super().__init__(message)
+        self.url = url
+
+
+class InfluxDBTimeoutError(InfluxDBConnectionError, TimeoutError):
+    """A request took longer than the client's ``timeout``."""
+
+
+class LineProtocolError(InfluxDBError, ValueError):
+    """Data that cannot be written to InfluxDB exactly as given; nothing was sent."""

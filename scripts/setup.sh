@@ -1,0 +1,36 @@
+# Shared set-up of the two README commands; sourced, not run.
+# Makes .venv (Python 3.10+) with aioinflux and the extras in $EXTRAS, and makes sure an
+# InfluxDB 1.x server binary (influxd) is available: installs Debian's package as root.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+    echo "aioinflux needs Python 3.10 or newer; set PYTHON=/path/to/python3.x" >&2
+    exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    echo "==> creating .venv"
+    "$PYTHON" -m venv .venv
+fi
+echo "==> installing aioinflux[$EXTRAS] into .venv"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
+
+if [ -z "${AIOINFLUX_INFLUXD:-}" ] && ! command -v influxd >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> installing InfluxDB 1.x (Debian package influxdb)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        # the package tries to start its service, which containers refuse: harmless
+        apt-get install -y -qq influxdb >/dev/null
+    else
+        cat >&2 <<'MSG'
+InfluxDB 1.x (influxd) is needed and was not found. Install it, e.g.
+    sudo apt-get install influxdb          (Debian, Ubuntu)
+or download InfluxDB 1.x from InfluxData and set AIOINFLUX_INFLUXD=/path/to/influxd.
+MSG
+        exit 1
+    fi
+fi

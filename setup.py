@@ -1,0 +1,60 @@
+"""Packaging for aioinflux.
+
+The version lives in ``aioinflux/__init__.py`` and is read with ``ast`` (never ``exec``).
+Test and tooling dependencies are declared once, in the ``test`` extra, and used by both
+README commands, ``.ci/run`` and ``tox.ini``.
+"""
+
+import ast
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+
+def read_version() -> str:
+    tree = ast.parse((HERE / "aioinflux" / "__init__.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__version__" for t in node.targets
+        ):
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value
+    raise RuntimeError("__version__ not found in aioinflux/__init__.py")
+
+
+PANDAS = ["pandas>=2.0", "numpy>=1.24"]
+TEST = [
+    "pytest==9.2.0",
+    "pytest-asyncio==1.5.0",
+    "pytest-timeout==2.4.0",
+    "pytest-cov==7.1.0",
+    "hypothesis==6.170.15",
+    "ruff==0.17.6",
+    "mypy==2.4.1",
+    "sphinx==9.0.4",
+]
+
+setup(
+    name="aioinflux",
+    version=read_version(),
+    description="Asynchronous Python client for InfluxDB",
+    long_description=(HERE / "README.rst").read_text(encoding="utf-8"),
+    long_description_content_type="text/x-rst",
+    license="MIT",
+    packages=find_packages(include=["aioinflux", "aioinflux.*"]),
+    package_data={"aioinflux": ["py.typed"]},
+    python_requires=">=3.10",
+    install_requires=["aiohttp>=3.9", "ciso8601>=2.3"],
+    extras_require={"pandas": PANDAS, "test": TEST + PANDAS},
+    classifiers=[
+        "Development Status :: 4 - Beta",
+        "Framework :: AsyncIO",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Topic :: Database",
+        "Typing :: Typed",
+    ],
+)

@@ -1,0 +1,46 @@
+"""The public API is exactly what __all__ says, sorted, and importable."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import types
+
+import pytest
+
+import aioinflux
+
+MODULES = [
+    "aioinflux",
+    "aioinflux.client",
+    "aioinflux.exceptions",
+    "aioinflux.blocking",
+    "aioinflux.serialization",
+    "aioinflux.testing",
+    "aioinflux._protocol",
+    "aioinflux._transport",
+    "aioinflux._types",
+]
+
+
+def test_package_exports_are_sorted_and_complete():
+    assert aioinflux.__all__ == sorted(aioinflux.__all__)
+    public = {
+        name
+        for name, value in vars(aioinflux).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public == set(aioinflux.__all__)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_module_has_all(name):
+    module = importlib.import_module(name)
+    assert all(hasattr(module, member) for member in module.__all__)
+
+
+def test_import_does_not_import_pandas():
+    code = "import sys, aioinflux; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

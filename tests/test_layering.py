@@ -1,0 +1,49 @@
+"""The architecture, enforced: pure modules import no I/O; only the transport imports aiohttp."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "aioinflux"
+PURE = [
+    "_types.py",
+    "_protocol.py",
+    "exceptions.py",
+    "serialization/__init__.py",
+]
+IO_MODULES = {"aiohttp", "asyncio", "socket", "threading", "yarl"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def pure_modules():
+    found = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")]
+    return sorted(m for m in found if m in PURE or m.startswith("serialization/"))
+
+
+@pytest.mark.parametrize("module", pure_modules())
+def test_pure_module_does_no_io(module):
+    assert not imported_roots(PACKAGE / module) & IO_MODULES
+
+
+def test_only_the_transport_imports_aiohttp_at_run_time():
+    users = {
+        str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if "aiohttp" in imported_roots(p)
+    }
+    # client.py imports aiohttp only for the ClientSession/ClientTimeout types it hands on
+    assert users <= {"_transport.py", "client.py"}
+
+
+def test_every_pure_module_is_listed():
+    assert {"_protocol.py", "exceptions.py", "_types.py"} <= set(pure_modules())

@@ -1,0 +1,254 @@
+"""Pure tests of the HTTP protocol layer: requests built, answers checked, chunks decoded."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import parse_qs
+
+import pytest
+
+from aioinflux import InfluxDBError, InfluxDBQueryError, InfluxDBWriteError
+from aioinflux._protocol import (
+    ChunkDecoder,
+    Response,
+    auth_headers,
+    base_url,
+    check_results,
+    check_write,
+    parse_query,
+    query_request,
+    write_request,
+)
+
+BASE = "http://localhost:8086/"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "path", "ssl", "url"),
+    [
+        ("localhost", 8086, "/", False, "http://localhost:8086/"),
+        ("example.com", 443, "", True, "https://example.com:443/"),
+        ("h", 80, "influx", False, "http://h:80/influx/"),
+        ("h", 80, "/influx/v1/", False, "http://h:80/influx/v1/"),
+        ("::1", 8086, "/", False, "http://[::1]:8086/"),
+        ("[::1]", 8086, "/", False, "http://[::1]:8086/"),
+    ],
+)
+def test_base_url(host, port, path, ssl, url):
+    assert base_url(host, port, path, ssl) == url
+
+
+def test_basic_auth_header_holds_the_credentials():
+    header = auth_headers("user", "pä:ss", None)["Authorization"]
+    assert header.startswith("Basic ")
+    assert base64.b64decode(header[6:]).decode() == "user:pä:ss"
+
+
+def test_token_header():
+    assert auth_headers(None, None, "tok") == {"Authorization": "Token tok"}
+
+
+def test_no_credentials_no_header():
+    assert auth_headers(None, None, None) == {}
+
+
+def test_token_and_password_together_are_refused():
+    with pytest.raises(ValueError, match="either token or username/password"):
+        auth_headers("u", "p", "tok")
+
+
+def test_password_without_username_is_refused():
+    with pytest.raises(ValueError, match="without a username"):
+        auth_headers(None, "p", None)
+
+
+def test_write_request_params():
+    req = write_request(BASE, {}, b"m v=1", db="d", precision="s", rp="r", consistency="one")
+    assert (req.method, req.url, req.body) == ("POST", BASE + "write", b"m v=1")
+    assert req.params == {"db": "d", "rp": "r", "precision": "s", "consistency": "one"}
+
+
+def test_write_request_needs_a_database():
+    with pytest.raises(ValueError, match="write needs a database"):
+        write_request(BASE, {}, b"m v=1", db=None)
+
+
+@pytest.mark.parametrize(("name", "value"), [("precision", "sec"), ("consistency", "most")])
+def test_write_request_rejects_unknown_options(name, value):
+    with pytest.raises(ValueError, match=f"{name} must be one of .* got '{value}'"):
+        write_request(BASE, {}, b"m v=1", db="d", **{name: value})
+
+
+def test_query_request_is_a_form_post():
+    req = query_request(
+        BASE,
+        {"Authorization": "Basic x"},
+        "SELECT * FROM m WHERE h=$h",
+        db="d",
+        epoch="ms",
+        chunked=True,
+        chunk_size=5,
+        params={"h": "a b"},
+    )
+    assert (req.method, req.url, req.params) == ("POST", BASE + "query", {})
+    assert req.headers["Authorization"] == "Basic x"
+    assert req.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert req.body is not None
+    form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+    assert form == {
+        "q": "SELECT * FROM m WHERE h=$h",
+        "db": "d",
+        "epoch": "ms",
+        "chunked": "true",
+        "chunk_size": "5",
+        "params": json.dumps({"h": "a b"}),
+    }
+
+
+def test_query_request_without_epoch_or_db():
+    req = query_request(BASE, {}, "SHOW DATABASES", db=None, epoch=None)
+    assert req.body is not None
+    assert parse_qs(req.body.decode()) == {"q": ["SHOW DATABASES"]}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"epoch": "sec"}, ValueError, "epoch must be one of"),
+        ({"chunked": "yes"}, TypeError, "chunked must be True or False"),
+        ({"chunked": True, "chunk_size": 0}, ValueError, "chunk_size must be a positive"),
+        ({"chunked": True, "chunk_size": True}, ValueError, "chunk_size must be a positive"),
+        ({"chunk_size": 10}, ValueError, "pass chunked=True"),
+    ],
+)
+def test_query_request_rejects_bad_options(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        query_request(BASE, {}, "SELECT 1", db="d", **kwargs)
+
+
+def test_query_must_be_text():
+    with pytest.raises(TypeError, match="query must be a str, got int"):
+        query_request(BASE, {}, 42, db="d")  # type: ignore[arg-type]
+
+
+def _resp(status, body, headers=None, reason="Bad Request"):
+    return Response(status, reason, headers or {}, body)
+
+
+def test_write_204_is_success():
+    check_write(_resp(204, b"", reason="No Content"))
+
+
+def test_partial_write_details():
+    msg = "partial write: unable to parse 'm3 v=bad 2': invalid boolean dropped=0"
+    with pytest.raises(InfluxDBWriteError) as info:
+        check_write(_resp(400, json.dumps({"error": msg}).encode()))
+    err = info.value
+    assert (err.status, err.reason, err.message) == (400, "Bad Request", msg)
+    assert (err.partial, err.dropped, err.lines) == (True, 0, ["m3 v=bad 2"])
+    assert str(err) == f"Partial write (400 Bad Request): {msg}"
+
+
+def test_partial_write_with_several_unparseable_lines():
+    msg = (
+        "partial write: unable to parse 'a v=x 1': invalid boolean\n"
+        "unable to parse 'b c': missing fields dropped=0"
+    )
+    err = InfluxDBWriteError(msg, status=400)
+    assert err.lines == ["a v=x 1", "b c"]
+
+
+def test_partial_write_dropped_points():
+    msg = (
+        'partial write: field type conflict: input field "v" on measurement "m" is type '
+        "string, already exists as type float dropped=2"
+    )
+    err = InfluxDBWriteError(msg, status=400)
+    assert (err.partial, err.dropped, err.lines) == (True, 2, [])
+
+
+def test_write_error_falls_back_to_header_then_body():
+    with pytest.raises(InfluxDBWriteError, match="from header"):
+        check_write(_resp(500, b"", {"X-Influxdb-Error": "from header"}))
+    with pytest.raises(InfluxDBWriteError, match="<html>bad gateway</html>") as info:
+        check_write(_resp(502, b"<html>bad gateway</html>", reason="Bad Gateway"))
+    assert (info.value.partial, info.value.dropped) == (False, None)
+
+
+def test_every_failing_statement_is_reported():
+    data = {
+        "results": [
+            {"statement_id": 0, "series": []},
+            {"statement_id": 1, "error": "first"},
+            {"statement_id": 2, "error": "second"},
+        ]
+    }
+    with pytest.raises(InfluxDBQueryError) as info:
+        check_results(data)
+    assert info.value.errors == [(1, "first"), (2, "second")]
+    assert str(info.value) == "statement 1: first; statement 2: second"
+
+
+def test_query_error_status():
+    with pytest.raises(InfluxDBQueryError) as info:
+        parse_query(_resp(400, b'{"error":"error parsing query: x"}'))
+    assert info.value.status == 400
+    assert info.value.errors == [(None, "error parsing query: x")]
+
+
+def test_query_answer_that_is_not_json():
+    with pytest.raises(InfluxDBError, match="not JSON"):
+        parse_query(_resp(200, b"<html>", reason="OK"))
+
+
+CHUNKS = [
+    {
+        "results": [
+            {"statement_id": 0, "series": [{"name": "m", "values": [[1, "a\nb"]]}], "partial": True}
+        ]
+    },
+    {"results": [{"statement_id": 0, "series": [{"name": "m", "values": [[2, "ü"]]}]}]},
+    {"results": [{"statement_id": 1}]},
+]
+BODY = b"".join(json.dumps(c, ensure_ascii=False).encode() + b"\n" for c in CHUNKS)
+
+
+@pytest.mark.parametrize("split", range(len(BODY) + 1))
+def test_chunk_decoder_at_every_split_point(split):
+    decoder = ChunkDecoder()
+    out = decoder.feed(BODY[:split]) + decoder.feed(BODY[split:]) + decoder.flush()
+    assert out == CHUNKS
+
+
+def test_chunk_decoder_byte_by_byte():
+    decoder = ChunkDecoder()
+    out = [c for i in range(len(BODY)) for c in decoder.feed(BODY[i : i + 1])]
+    assert out + decoder.flush() == CHUNKS
+
+
+def test_chunk_decoder_last_chunk_without_newline():
+    decoder = ChunkDecoder()
+    assert decoder.feed(BODY[:-1]) == CHUNKS[:2]
+    assert decoder.flush() == CHUNKS[2:]
+
+
+def test_chunk_decoder_truncated_body_raises():
+    decoder = ChunkDecoder()
+    decoder.feed(BODY[:-10])
+    with pytest.raises(InfluxDBError, match="ended in the middle of a chunk"):
+        decoder.flush()
+
+
+def test_chunk_decoder_hands_on_error_chunks_for_the_caller_to_check():
+    decoder = ChunkDecoder()
+    error = {"results": [{"statement_id": 1, "error": "boom"}]}
+    chunks = decoder.feed(BODY + json.dumps(error).encode() + b"\n")
+    assert chunks == [*CHUNKS, error]
+    with pytest.raises(InfluxDBQueryError, match="statement 1: boom"):
+        check_results(chunks[-1])
+
+
+def test_chunk_decoder_rejects_a_chunk_that_is_not_an_object():
+    with pytest.raises(InfluxDBError, match="unexpected chunk"):
+        ChunkDecoder().feed(b"[1, 2]\n")

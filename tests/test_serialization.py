@@ -1,0 +1,45 @@
+"""The serialize() entry point for line protocol given as str/bytes."""
+
+from __future__ import annotations
+
+import pytest
+
+from aioinflux import serialize
+
+
+@pytest.mark.parametrize(
+    ("data", "body"),
+    [
+        ("m v=1", b"m v=1"),
+        (b"m v=1", b"m v=1"),
+        ('m s="ü"', 'm s="ü"'.encode()),
+        (["m v=1", b"m v=2"], b"m v=1\nm v=2"),
+        (("m v=1", "m v=2 5"), b"m v=1\nm v=2 5"),
+        ((line for line in ["a v=1", "b v=2"]), b"a v=1\nb v=2"),
+        ([], b""),
+        (bytearray(b"m v=1"), b"m v=1"),
+    ],
+)
+def test_line_protocol_is_sent_as_given(data, body):
+    assert serialize(data) == body
+
+
+def test_unsupported_type_is_named():
+    with pytest.raises(TypeError, match="cannot write an object of type int"):
+        serialize(42)
+
+
+def test_unsupported_point_in_a_batch_is_named_with_its_position():
+    with pytest.raises(TypeError, match="point 1: cannot write an object of type float"):
+        serialize(["m v=1", 1.5])
+
+
+def test_mapping_is_not_taken_for_an_iterable_of_lines():
+    with pytest.raises(TypeError, match="cannot write a mapping"):
+        serialize({"measurement": "m", "fields": {"v": 1}})
+
+
+@pytest.mark.parametrize("kwargs", [{"measurement": "m"}, {"tag_columns": ["t"]}, {"host": "a"}])
+def test_options_that_line_protocol_cannot_take_are_refused(kwargs):
+    with pytest.raises(ValueError, match="cannot be applied to line protocol"):
+        serialize("m v=1", **kwargs)
