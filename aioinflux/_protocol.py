@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -51,7 +51,8 @@ class Request:
     url: str
     params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None
+    #: the whole body, or (a large DataFrame write) an iterator of pieces streamed in order
+    body: bytes | Iterator[bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def ping_request(base: str, headers: dict[str, str]) -> Request:
 def write_request(
     base: str,
     headers: dict[str, str],
-    body: bytes,
+    body: bytes | Iterator[bytes],
     *,
     db: str | None,
     precision: str | None = None,

@@ -22,7 +22,7 @@ from . import _protocol
 from ._transport import Transport, make_timeout
 from .blocking import run, runner
 from .exceptions import InfluxDBError
-from .serialization import serialize
+from .serialization import write_body
 
 __all__ = ["InfluxDBClient"]
 
@@ -192,19 +192,26 @@ class InfluxDBClient:
         The whole batch is encoded and checked before it is sent, so a batch with a bad
         point writes nothing.
 
-        :param data: line protocol as ``str`` or ``bytes``, or an iterable of them.
+        :param data: a point or an iterable of points, in any mix: line protocol (``str`` or
+            ``bytes``), mappings, pandas DataFrames, ``@lineprotocol`` objects (see
+            :doc:`writing`). A DataFrame of more than 100,000 rows is checked whole, then
+            encoded and streamed to the server in slices.
         :param measurement: measurement of points that do not name one.
         :param db: database; default :attr:`db`.
-        :param precision: precision of integer timestamps: ``'ns'`` (default), ``'u'``,
-            ``'ms'``, ``'s'``, ``'m'`` or ``'h'``.
+        :param precision: precision of the write: integer timestamps are in it and other
+            times are floored to it: ``'ns'`` (default), ``'u'``, ``'ms'``, ``'s'``, ``'m'``
+            or ``'h'``.
         :param rp: retention policy; default the database's default one.
         :param tag_columns: DataFrame columns to write as tags.
         :param consistency: write consistency of an InfluxDB Enterprise cluster.
         :param extra_tags: tags added to every point.
         :return: True once the server has stored the data.
         :raises InfluxDBWriteError: if the server does not accept the data.
+        :raises LineProtocolError: (a ``ValueError``) for data that cannot be written exactly;
+            nothing is sent.
+        :raises TypeError: for data of an unsupported type; nothing is sent.
         """
-        body = serialize(data, measurement, tag_columns, precision, **extra_tags)
+        body = write_body(data, measurement, tag_columns, precision, **extra_tags)
         req = _protocol.write_request(
             self.url,
             self._headers,

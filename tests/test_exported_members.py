@@ -17,6 +17,8 @@ MODULES = [
     "aioinflux.exceptions",
     "aioinflux.blocking",
     "aioinflux.serialization",
+    "aioinflux.serialization.common",
+    "aioinflux.serialization.mapping",
     "aioinflux.testing",
     "aioinflux._protocol",
     "aioinflux._transport",

@@ -13,6 +13,10 @@ PURE = [
     "_protocol.py",
     "exceptions.py",
     "serialization/__init__.py",
+    "serialization/common.py",
+    "serialization/mapping.py",
+    "serialization/dataframe.py",
+    "serialization/usertype.py",
 ]
 IO_MODULES = {"aiohttp", "asyncio", "socket", "threading", "yarl"}
 

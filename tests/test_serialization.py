@@ -1,4 +1,5 @@
-"""The serialize() entry point for line protocol given as str/bytes."""
+"""The serialize() entry point for line protocol given as str/bytes (see also
+test_serialization_mapping.py for the dispatcher's other rules)."""
 
 from __future__ import annotations
 
@@ -34,12 +35,5 @@ def test_unsupported_point_in_a_batch_is_named_with_its_position():
         serialize(["m v=1", 1.5])
 
 
-def test_mapping_is_not_taken_for_an_iterable_of_lines():
-    with pytest.raises(TypeError, match="cannot write a mapping"):
-        serialize({"measurement": "m", "fields": {"v": 1}})
-
-
-@pytest.mark.parametrize("kwargs", [{"measurement": "m"}, {"tag_columns": ["t"]}, {"host": "a"}])
-def test_options_that_line_protocol_cannot_take_are_refused(kwargs):
-    with pytest.raises(ValueError, match="cannot be applied to line protocol"):
-        serialize("m v=1", **kwargs)
+def test_mapping_is_one_point_not_an_iterable_of_lines():
+    assert serialize({"measurement": "m", "fields": {"v": 1}}) == b"m v=1i"

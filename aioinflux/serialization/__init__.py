@@ -1,28 +1,121 @@
 """Everything ``write()`` accepts, turned into line-protocol bytes: one entry point, no I/O.
 
 Rule 1: ``serialize()`` is the only way data reaches a write; it encodes the whole batch
-before anything is sent, so a batch with one bad point writes nothing.
-Rule 2: what cannot be encoded raises (TypeError for an unsupported type, ValueError for a
-bad value) naming the point; nothing is dropped or altered.
+before anything is sent, so a batch with one bad point writes nothing. (A large DataFrame
+alone is the one exception to "encoded before": ``write_body()`` checks it completely up
+front and then encodes it slice by slice while it is sent; see dataframe.py.)
+Rule 2: what cannot be encoded raises (TypeError for an unsupported type, LineProtocolError,
+a ValueError, for a bad value) naming the point; nothing is dropped or altered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["serialize"]
+from ..exceptions import LineProtocolError
+from .common import precision_factor
+from .mapping import encode_tags, serialize_mapping
+
+__all__ = ["serialize", "write_body"]
+
+#: A DataFrame with more rows than this is streamed to the server in slices of this size.
+STREAM_ROWS = 100_000
 
 
-def _point_bytes(point: object, index: int) -> bytes:
-    if isinstance(point, bytes):
+class _Batch:
+    """The write's options, checked and encoded once for the whole batch."""
+
+    __slots__ = ("encoded_extra_tags", "extra_tags", "factor", "measurement", "tag_columns")
+
+    def __init__(
+        self,
+        measurement: str | None,
+        tag_columns: Iterable[str] | None,
+        precision: str | None,
+        extra_tags: dict[str, Any],
+    ):
+        self.measurement = measurement
+        self.tag_columns = list(tag_columns) if tag_columns is not None else []
+        self.factor = precision_factor(precision)
+        self.extra_tags = extra_tags
+        try:
+            self.encoded_extra_tags = encode_tags(extra_tags)
+        except (LineProtocolError, TypeError) as exc:
+            raise type(exc)(f"extra tags: {exc}") from None
+
+
+def _is_dataframe(obj: object) -> bool:
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(obj, pd.DataFrame)
+
+
+def _encode_point(point: object, batch: _Batch) -> str | bytes:
+    if isinstance(point, Mapping):
+        return serialize_mapping(
+            point, batch.measurement, batch.extra_tags, batch.encoded_extra_tags, batch.factor
+        )
+    if isinstance(point, (str, bytes)):
+        if batch.extra_tags:
+            raise LineProtocolError(
+                f"extra tags cannot be added to line protocol given as {type(point).__name__} "
+                "(it is written exactly as given); put the tags in the line"
+            )
         return point
-    if isinstance(point, str):
-        return point.encode("utf-8")
+    encoder = getattr(type(point), "__lineprotocol__", None)
+    if encoder is not None:
+        return encoder(point, batch.extra_tags, batch.encoded_extra_tags, batch.factor)  # type: ignore[no-any-return]
+    if isinstance(point, (bytearray, memoryview)):
+        return _encode_point(bytes(point), batch)
     raise TypeError(
-        f"point {index}: cannot write an object of type {type(point).__name__} "
-        "(expected line protocol as str or bytes)"
+        f"cannot write an object of type {type(point).__name__} (expected line protocol as "
+        "str or bytes, a mapping, a pandas DataFrame or an instance of a @lineprotocol class)"
     )
+
+
+def _encode_one(point: object, index: int, batch: _Batch) -> str | bytes:
+    try:
+        return _encode_point(point, batch)
+    except LineProtocolError as exc:
+        raise LineProtocolError(f"point {index}: {exc}") from None
+    except TypeError as exc:
+        raise TypeError(f"point {index}: {exc}") from None
+
+
+def _join(lines: list[str | bytes]) -> bytes:
+    try:
+        return "\n".join(lines).encode()  # type: ignore[arg-type]
+    except TypeError:  # some points were bytes
+        return b"\n".join(line if isinstance(line, bytes) else line.encode() for line in lines)
+
+
+def _is_single(data: object) -> bool:
+    return (
+        isinstance(data, (str, bytes, bytearray, memoryview, Mapping))
+        or hasattr(type(data), "__lineprotocol__")
+        or not isinstance(data, Iterable)
+    )
+
+
+def write_body(
+    data: Any,
+    measurement: str | None = None,
+    tag_columns: Iterable[str] | None = None,
+    precision: str | None = None,
+    **extra_tags: Any,
+) -> bytes | Iterator[bytes]:
+    """Like :func:`serialize`, but a large DataFrame comes back as an iterator of slices.
+
+    The DataFrame is checked completely before the iterator is returned (roles and dtypes of
+    its columns, its index, every tag value and name, infinities), so encoding a slice cannot
+    fail on the data. Everything else is returned as one ``bytes``.
+    """
+    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    if _is_single(data) or _is_dataframe(data):
+        line = _encode_one(data, 0, batch)
+        return line if isinstance(line, bytes) else line.encode()
+    return _join([_encode_one(point, i, batch) for i, point in enumerate(data)])
 
 
 def serialize(
@@ -34,24 +127,23 @@ def serialize(
 ) -> bytes:
     """Turn ``data`` into the body of a write: lines of line protocol joined by ``\\n``.
 
-    ``data`` is line protocol (``str`` or ``bytes``, one or more lines) or an iterable of
-    those, in any mix. Line protocol is sent exactly as given.
-
+    :param data: one point or an iterable (list, tuple, generator) of points, in any mix.
+        A point is line protocol (``str`` or ``bytes``, sent exactly as given), a mapping
+        (``measurement``, ``time``, ``tags``, ``fields``), a pandas DataFrame, or an instance
+        of a :func:`~aioinflux.serialization.usertype.lineprotocol` class.
+    :param measurement: the measurement of points that do not name one (mappings,
+        DataFrames); line protocol has its own.
+    :param tag_columns: DataFrame columns written as tags (besides ``category`` columns).
+    :param precision: the write's precision (``'ns'`` default, ``'u'``, ``'ms'``, ``'s'``,
+        ``'m'``, ``'h'``): integer times are taken as in it, other times are floored to it.
+    :param extra_tags: tags added to every point (they win over a point's own tag of the same
+        key). Line protocol given as ``str``/``bytes`` cannot take them: that raises.
     :raises TypeError: for an object of an unsupported type, naming its position.
-    :raises ValueError: when ``measurement``, ``tag_columns`` or extra tags are given for
-        line protocol, which is sent as it is and cannot take them.
+    :raises ~aioinflux.LineProtocolError: (a ``ValueError``) for a point that cannot be
+        written exactly, naming its position and the culprit.
+
+    .. versionchanged:: 0.10
+        mappings, DataFrames and ``@lineprotocol`` objects, exact escaping and validation.
     """
-    if measurement is not None or tag_columns is not None or extra_tags:
-        raise ValueError(
-            "measurement, tag_columns and extra tags cannot be applied to line protocol, "
-            "which is written exactly as given"
-        )
-    if isinstance(data, Mapping):
-        raise TypeError("cannot write a mapping: pass line protocol as str or bytes")
-    if isinstance(data, (bytes, str)):
-        return _point_bytes(data, 0)
-    if isinstance(data, (bytearray, memoryview)):
-        return bytes(data)
-    if isinstance(data, Iterable):
-        return b"\n".join(_point_bytes(point, i) for i, point in enumerate(data))
-    raise TypeError(f"cannot write an object of type {type(data).__name__}")
+    body = write_body(data, measurement, tag_columns, precision, **extra_tags)
+    return body if isinstance(body, bytes) else b"".join(body)

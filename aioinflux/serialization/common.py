@@ -1,0 +1,410 @@
+"""The pieces every encoder shares: escaping, representability checks, time conversion.
+
+Rule 1: what the server stores is exactly what the user gave, or we raise
+``LineProtocolError`` (a ``ValueError``). The escaping rules below were measured on
+influxd 1.6.7 by writing each name and reading it back (shared/INFLUXDB.md and
+``tests/test_serialization_mapping.py``); they differ per element.
+Rule 2: a name that needs no escaping costs one dict lookup: escaped names are cached, and a
+name is only rewritten when it holds a special character.
+Rule 3: timestamps are integers all the way: no float seconds, no local time zone.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import ciso8601
+
+from ..exceptions import LineProtocolError
+
+__all__ = [
+    "MAX_NS",
+    "MIN_NS",
+    "PRECISION_FACTORS",
+    "escape_field_key",
+    "escape_measurement",
+    "escape_tag_key",
+    "escape_tag_value",
+    "field_value",
+    "precision_factor",
+    "string_field",
+    "tag_value_text",
+    "time_to_int",
+]
+
+#: Nanoseconds per unit of each write precision (``n`` is the server's alias of ``ns``).
+PRECISION_FACTORS = {
+    "ns": 1,
+    "n": 1,
+    "u": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
+# influxd 1.x: "time outside range -9223372036854775806 - 9223372036854775806" (measured)
+MIN_NS = -9_223_372_036_854_775_806
+MAX_NS = 9_223_372_036_854_775_806
+_INT_MIN = -(2**63)
+_INT_MAX = 2**63 - 1
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+_CACHE_LIMIT = 100_000
+
+
+def precision_factor(precision: str | None) -> int:
+    """Nanoseconds per unit of ``precision`` (None means ns)."""
+    if precision is None:
+        return 1
+    try:
+        return PRECISION_FACTORS[precision]
+    except KeyError:
+        options = ", ".join(repr(p) for p in PRECISION_FACTORS)
+        raise ValueError(f"precision must be one of {options} or None, got {precision!r}") from None
+
+
+# --- names --------------------------------------------------------------------------------
+# Tag keys, tag values, field keys: a backslash before each comma, space and '=', and any
+# other backslash written as is (doubling it stores two). Measurements: ',' and ' ' escaped,
+# backslashes and '=' as is. Measured: shared/INFLUXDB.md.
+# A measurement with a backslash right before ',', ' ' or '=' raises: written as the matrix
+# says (`x\\\ y`), SHOW MEASUREMENTS lists it exactly but no SELECT returns its data, and no
+# other encoding does better (measured on 1.6.7, tests/test_serialization_mapping.py).
+_KEY_SPECIAL = re.compile(r"[,= \\\n]")
+_KEY_ESCAPE = re.compile(r"[,= ]")
+_MEAS_SPECIAL = re.compile(r"[, \\\n]")
+_MEAS_ESCAPE = re.compile(r"[, ]")
+_MEAS_UNREADABLE = re.compile(r"\\[, =]")
+# A field key with an odd run of backslashes right before ',', ' ' or '=' is rejected (400)
+# however it is written; an even run is stored exactly (measured).
+_FIELD_KEY_ODD_BACKSLASHES = re.compile(r"(?<!\\)(?:\\\\)*\\[, =]")
+
+
+def _backslash(match: re.Match[str]) -> str:
+    return "\\" + match.group()
+
+
+def _check_name(kind: str, name: str) -> None:
+    if not name:
+        raise LineProtocolError(f"{kind} cannot be empty")
+    if "\n" in name:
+        raise LineProtocolError(
+            f"{kind} {name!r}: a line break cannot be written to InfluxDB 1.x in a name"
+        )
+    if name.endswith("\\"):
+        raise LineProtocolError(
+            f"{kind} {name!r}: a trailing backslash cannot be written to InfluxDB 1.x"
+        )
+
+
+def _not_a_string(kind: str, name: object) -> TypeError:
+    return TypeError(f"{kind} must be a str, got {type(name).__name__} {name!r}")
+
+
+_MEASUREMENTS: dict[str, str] = {}
+_TAG_KEYS: dict[str, str] = {}
+_TAG_VALUES: dict[str, str] = {}
+_FIELD_KEYS: dict[str, str] = {}
+
+
+def _remember(cache: dict[str, str], name: str, escaped: str) -> str:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[name] = escaped
+    return escaped
+
+
+def escape_measurement(name: str) -> str:
+    """``name`` as a measurement in line protocol; raises if 1.x cannot store it exactly."""
+    try:
+        return _MEASUREMENTS[name]
+    except (KeyError, TypeError):
+        pass
+    if not isinstance(name, str):
+        raise _not_a_string("measurement", name)
+    _check_name("measurement", name)
+    if name.startswith("#"):
+        raise LineProtocolError(
+            f"measurement {name!r}: a leading '#' makes the line a comment in InfluxDB 1.x"
+        )
+    if _MEAS_UNREADABLE.search(name):
+        raise LineProtocolError(
+            f"measurement {name!r}: InfluxDB 1.x cannot read back a measurement with a "
+            "backslash right before a comma, space or '='"
+        )
+    escaped = _MEAS_ESCAPE.sub(_backslash, name) if _MEAS_SPECIAL.search(name) else name
+    return _remember(_MEASUREMENTS, name, escaped)
+
+
+def _escape_key(name: str, kind: str, cache: dict[str, str]) -> str:
+    if not isinstance(name, str):
+        raise _not_a_string(kind, name)
+    _check_name(kind, name)
+    if name == "time":
+        # influxd drops a field or tag named 'time' (partial write, measured)
+        raise LineProtocolError(f"{kind} 'time' cannot be written to InfluxDB 1.x")
+    escaped = _KEY_ESCAPE.sub(_backslash, name) if _KEY_SPECIAL.search(name) else name
+    return _remember(cache, name, escaped)
+
+
+def escape_tag_key(name: str) -> str:
+    """``name`` as a tag key; raises if 1.x cannot store it exactly."""
+    try:
+        return _TAG_KEYS[name]
+    except (KeyError, TypeError):
+        return _escape_key(name, "tag key", _TAG_KEYS)
+
+
+def escape_field_key(name: str) -> str:
+    """``name`` as a field key; raises if 1.x cannot store it exactly."""
+    try:
+        return _FIELD_KEYS[name]
+    except (KeyError, TypeError):
+        pass
+    if isinstance(name, str) and _FIELD_KEY_ODD_BACKSLASHES.search(name):
+        raise LineProtocolError(
+            f"field key {name!r}: a backslash right before a comma, space or '=' in a field "
+            "key cannot be written to InfluxDB 1.x"
+        )
+    return _escape_key(name, "field key", _FIELD_KEYS)
+
+
+def escape_tag_value(value: str) -> str:
+    """A non-empty tag value (a str) escaped; raises if 1.x cannot store it exactly."""
+    try:
+        return _TAG_VALUES[value]
+    except KeyError:
+        pass
+    _check_name("tag value", value)
+    escaped = _KEY_ESCAPE.sub(_backslash, value) if _KEY_SPECIAL.search(value) else value
+    return _remember(_TAG_VALUES, value, escaped)
+
+
+def tag_value_text(value: object, key: str) -> str | None:
+    """The text of a tag value, or None when the tag is to be omitted (None or empty).
+
+    Strings are written as they are; numbers (bool, int, float, Decimal, numpy scalars) as
+    their ``str()``; anything else raises TypeError.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, (int, float, Decimal)) or _is_numpy_scalar(value):
+        return str(value)
+    raise TypeError(
+        f"tag {key!r}: cannot write a tag value of type {type(value).__name__} ({value!r})"
+    )
+
+
+def _is_numpy_scalar(value: object) -> bool:
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(value, (np.number, np.bool_))
+
+
+# --- field values ---------------------------------------------------------------------------
+
+
+def string_field(value: str) -> str:
+    """A string field value in quotes: a backslash before each ``"`` and ``\\``."""
+    if '"' in value or "\\" in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"'
+
+
+def _float_text(value: float, key: str) -> str:
+    if value - value != 0.0:  # NaN or +-inf: rejected by 1.x (400)
+        raise LineProtocolError(f"field {key!r}: {value!r} cannot be written to InfluxDB 1.x")
+    return repr(value)
+
+
+def _int_text(value: int, key: str) -> str:
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise LineProtocolError(
+            f"field {key!r}: the integer {value} is outside the signed 64-bit range of InfluxDB"
+        )
+    return f"{value}i"
+
+
+def field_value(value: Any, key: str) -> str | None:
+    """The text of a field value, or None when the field is to be skipped (None).
+
+    ``bool`` → ``true``/``false``; ``int`` → ``42i`` (signed 64-bit); ``float`` → its
+    shortest round-trip text (NaN and infinities raise); ``str`` → quoted and escaped;
+    ``Decimal`` → the float nearest to it; numpy scalars as their Python counterparts, with
+    float32 written as the shortest text that reads back as the same float32.
+    """
+    kind = type(value)
+    if kind is float:
+        return _float_text(value, key)
+    if kind is int:
+        return _int_text(value, key)
+    if kind is str:
+        return string_field(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if value is None:
+        return None
+    return _other_field_value(value, key)
+
+
+def _other_field_value(value: Any, key: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return _int_text(int(value), key)
+    if isinstance(value, float):
+        return _float_text(float(value), key)
+    if isinstance(value, str):
+        return string_field(str(value))
+    if isinstance(value, Decimal):
+        # float() rounds the decimal to the nearest double, as the server's parser would
+        return _float_text(float(value), key)
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(value, np.bool_):
+            return "true" if value else "false"
+        if isinstance(value, np.integer):
+            return _int_text(int(value), key)
+        if isinstance(value, (np.float32, np.float16)):
+            _float_text(float(value), key)  # raises for NaN and infinities
+            return str(value)  # numpy's shortest text that reads back as this float32
+        if isinstance(value, np.floating):
+            return _float_text(float(value), key)
+    raise TypeError(
+        f"field {key!r}: cannot write a field value of type {type(value).__name__} ({value!r})"
+    )
+
+
+# --- time -----------------------------------------------------------------------------------
+# The fraction of the seconds in an ISO 8601 string: ciso8601 keeps microseconds only.
+_FRACTION = re.compile(r"[T ]\d\d:?\d\d:?\d\d[.,](\d+)")
+_NP_UNIT_NS = {
+    "W": 604_800_000_000_000,
+    "D": 86_400_000_000_000,
+    "h": 3_600_000_000_000,
+    "m": 60_000_000_000,
+    "s": 1_000_000_000,
+    "ms": 1_000_000,
+    "us": 1_000,
+    "ns": 1,
+}
+_NP_SUB_NS = {"ps": 1_000, "fs": 1_000_000, "as": 1_000_000_000}
+
+
+def _datetime_ns(value: datetime) -> int:
+    delta: timedelta = value - (_EPOCH_NAIVE if value.tzinfo is None else _EPOCH)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+
+
+def _string_ns(value: str) -> int:
+    try:
+        parsed = ciso8601.parse_datetime(value)
+    except ValueError:
+        return _pandas_string_ns(value)
+    ns = _datetime_ns(parsed)
+    fraction = _FRACTION.search(value)
+    if fraction is not None and len(fraction.group(1)) > 6:
+        # ciso8601 stops at microseconds: add back the nanoseconds (digits past 9 are floored)
+        ns += int(fraction.group(1)[6:9].ljust(3, "0"))
+    return ns
+
+
+def _pandas_string_ns(value: str) -> int:
+    try:
+        import pandas as pd
+    except ImportError:
+        raise LineProtocolError(f"time {value!r} is not an ISO 8601 date or time") from None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise LineProtocolError(f"time {value!r} cannot be parsed: {exc}") from None
+    if stamp is pd.NaT:
+        raise LineProtocolError(f"time {value!r} is not a time (NaT)")
+    return _pandas_ns(stamp)
+
+
+def _pandas_ns(stamp: Any) -> int:
+    # Timestamp.value is nanoseconds since the epoch: UTC when aware, wall time as UTC when naive
+    return int(stamp.value)
+
+
+def _numpy_ns(value: Any) -> int:
+    np = sys.modules["numpy"]
+    if np.isnat(value):
+        raise LineProtocolError("time is NaT (not a time)")
+    unit, count = np.datetime_data(value.dtype)
+    if unit in ("Y", "M"):
+        value, unit, count = value.astype("datetime64[D]"), "D", 1
+    ticks = int(value.astype(np.int64)) * int(count)
+    if unit in _NP_SUB_NS:
+        return ticks // _NP_SUB_NS[str(unit)]
+    return ticks * _NP_UNIT_NS[str(unit)]
+
+
+def time_to_int(value: Any, factor: int) -> int:
+    """A point's time as an integer in the write's precision (``factor`` ns per unit).
+
+    Integers are taken as already in the precision; datetimes (naive = UTC), ISO 8601
+    strings, ``pandas.Timestamp`` and ``numpy.datetime64`` are converted exactly and floored
+    to the precision.
+    """
+    kind = type(value)
+    if kind is int:
+        ticks: int = value
+        ns = ticks * factor
+    elif kind is str:
+        ns = _string_ns(value)
+        ticks = ns // factor
+    elif kind is datetime:
+        ns = _datetime_ns(value)
+        ticks = ns // factor
+    else:
+        ticks, ns = _other_time(value, factor)
+    if not MIN_NS <= ns <= MAX_NS:
+        raise LineProtocolError(
+            f"time {value!r} is outside the range InfluxDB can store (1677-09-21 to 2262-04-11)"
+        )
+    return ticks
+
+
+def _other_time(value: Any, factor: int) -> tuple[int, int]:
+    pd = sys.modules.get("pandas")
+    if pd is not None and value is pd.NaT:
+        raise LineProtocolError("time is NaT (not a time); leave the time out for server time")
+    if isinstance(value, (bool, float)):
+        raise TypeError(
+            f"time must be an int, a datetime, an ISO 8601 string, a pandas.Timestamp or a "
+            f"numpy.datetime64, got {type(value).__name__} {value!r} (timestamps are exact: "
+            "no floats)"
+        )
+    if isinstance(value, int):
+        return int(value), int(value) * factor
+    if pd is not None and isinstance(value, pd.Timestamp):
+        ns = _pandas_ns(value)
+        return ns // factor, ns
+    if isinstance(value, datetime):
+        ns = _datetime_ns(value)
+        return ns // factor, ns
+    if isinstance(value, str):
+        ns = _string_ns(str(value))
+        return ns // factor, ns
+    if isinstance(value, date):
+        ns = _datetime_ns(datetime(value.year, value.month, value.day))
+        return ns // factor, ns
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(value, np.datetime64):
+            ns = _numpy_ns(value)
+            return ns // factor, ns
+        if isinstance(value, np.integer):
+            return int(value), int(value) * factor
+    raise TypeError(
+        f"time must be an int, a datetime, an ISO 8601 string, a pandas.Timestamp or a "
+        f"numpy.datetime64, got {type(value).__name__} {value!r}"
+    )

@@ -1,0 +1,140 @@
+"""One mapping (``measurement``, ``time``, ``tags``, ``fields``) → one line of line protocol.
+
+Rule 1: every value is checked as it is encoded (common.py); a point that cannot be written
+exactly raises, naming the field or tag; the dispatcher adds the point's position.
+Rule 2: the common case is the fast path: exact-type checks first, cached escaped names,
+and the general (subclass, numpy, Decimal) handling only when the fast path misses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..exceptions import LineProtocolError
+from .common import (
+    _FIELD_KEYS,
+    _INT_MAX,
+    _INT_MIN,
+    _MEASUREMENTS,
+    _TAG_KEYS,
+    _TAG_VALUES,
+    MAX_NS,
+    MIN_NS,
+    _int_text,
+    escape_field_key,
+    escape_measurement,
+    escape_tag_key,
+    escape_tag_value,
+    field_value,
+    string_field,
+    tag_value_text,
+    time_to_int,
+)
+
+__all__ = ["encode_tags", "serialize_mapping"]
+
+
+def encode_tags(tags: Mapping[str, Any]) -> str:
+    """``,key=value`` for each tag to write (None and empty values are omitted), escaped."""
+    out = ""
+    for key, value in tags.items():
+        if type(value) is not str:
+            value = tag_value_text(value, key)
+            if value is None:
+                continue
+        elif not value:
+            continue
+        try:
+            ekey = _TAG_KEYS[key]
+        except (KeyError, TypeError):
+            ekey = escape_tag_key(key)
+        try:
+            evalue = _TAG_VALUES[value]
+        except KeyError:
+            evalue = escape_tag_value(value)
+        out += f",{ekey}={evalue}"
+    return out
+
+
+def _fields(fields: Mapping[str, Any]) -> str:
+    parts = []
+    for key, value in fields.items():
+        kind = type(value)
+        if kind is float:
+            if value - value != 0.0:  # NaN or +-inf: rejected by 1.x
+                raise LineProtocolError(
+                    f"field {key!r}: {value!r} cannot be written to InfluxDB 1.x"
+                )
+            text = repr(value)
+        elif kind is int:
+            text = f"{value}i" if _INT_MIN <= value <= _INT_MAX else _int_text(value, key)
+        elif kind is str:
+            text = string_field(value)
+        else:
+            maybe = field_value(value, key)
+            if maybe is None:
+                continue
+            text = maybe
+        try:
+            ekey = _FIELD_KEYS[key]
+        except (KeyError, TypeError):
+            ekey = escape_field_key(key)
+        parts.append(f"{ekey}={text}")
+    if not parts:
+        if not fields:
+            raise LineProtocolError("a point needs at least one field; it has none")
+        raise LineProtocolError("a point needs at least one field; all its fields are None")
+    return ",".join(parts)
+
+
+def serialize_mapping(
+    point: Mapping[str, Any],
+    measurement: str | None,
+    extra_tags: Mapping[str, Any],
+    encoded_extra_tags: str,
+    factor: int,
+) -> str:
+    """One mapping as one line (no trailing newline).
+
+    :param measurement: used when the point has no ``measurement`` (or it is None).
+    :param extra_tags: tags added to every point; they override the point's tags of the same
+        key. ``encoded_extra_tags`` is ``encode_tags(extra_tags)``, computed once per batch.
+    :param factor: nanoseconds per unit of the write's precision.
+    """
+    name = point.get("measurement")
+    if name is None:
+        name = measurement
+        if name is None:
+            raise LineProtocolError(
+                "the point has no measurement: give it one or pass measurement=..."
+            )
+    try:
+        line = _MEASUREMENTS[name]
+    except (KeyError, TypeError):
+        line = escape_measurement(name)
+
+    tags = point.get("tags")
+    if tags:
+        if not isinstance(tags, Mapping):
+            raise TypeError(f"tags must be a mapping, got {type(tags).__name__}")
+        if extra_tags and not extra_tags.keys().isdisjoint(tags.keys()):
+            line += encode_tags({**tags, **extra_tags})
+        else:
+            line += encode_tags(tags) + encoded_extra_tags
+    else:
+        line += encoded_extra_tags
+
+    fields = point.get("fields")
+    if not isinstance(fields, Mapping):
+        if fields is None:
+            raise LineProtocolError("a point needs at least one field; it has none")
+        raise TypeError(f"fields must be a mapping, got {type(fields).__name__}")
+    line += " " + _fields(fields)
+
+    time = point.get("time")
+    if time is None:
+        return line
+    if type(time) is int and factor == 1 and MIN_NS <= time <= MAX_NS:
+        return f"{line} {time}"
+    return f"{line} {time_to_int(time, factor)}"

@@ -1,0 +1,469 @@
+"""Mappings to line protocol: one table of (point, line) drives the encoder tests and the round
+trips through the real server; then every rule that makes a point raise."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aioinflux import LineProtocolError, serialize
+from tests.roundtrip import expected_row, same_rows, stored_rows
+
+UTC = dt.timezone.utc
+
+
+@dataclasses.dataclass
+class Case:
+    id: str
+    point: dict[str, Any]
+    line: str
+    precision: str | None = None
+    stored: dict[str, Any] | None = None  # fields as read back, where they differ from the input
+
+
+def p(measurement="m", fields=None, tags=None, time=None):
+    point = {"measurement": measurement, "fields": {"v": 1.5} if fields is None else fields}
+    if tags is not None:
+        point["tags"] = tags
+    if time is not None:
+        point["time"] = time
+    return point
+
+
+CASES = [
+    # field values
+    Case("float", p(fields={"v": 1.5}), "m v=1.5"),
+    Case("float_integral", p(fields={"v": 3.0}), "m v=3.0"),
+    Case("float_huge", p(fields={"v": 1.7976931348623157e308}), "m v=1.7976931348623157e+308"),
+    Case("float_tiny", p(fields={"v": 5e-324}), "m v=5e-324"),
+    Case("float_negative_exponent", p(fields={"v": -1.25e-17}), "m v=-1.25e-17"),
+    Case("float_1e16", p(fields={"v": 1e16}), "m v=1e+16"),
+    Case("float_shortest", p(fields={"v": 0.1 + 0.2}), "m v=0.30000000000000004"),
+    Case("int", p(fields={"v": 42}), "m v=42i"),
+    Case("int_max", p(fields={"v": 2**63 - 1}), "m v=9223372036854775807i"),
+    Case("int_min", p(fields={"v": -(2**63)}), "m v=-9223372036854775808i"),
+    Case("bool", p(fields={"t": True, "f": False}), "m t=true,f=false"),
+    Case("str", p(fields={"s": "hello"}), 'm s="hello"'),
+    Case("str_empty", p(fields={"s": ""}), 'm s=""'),
+    Case(
+        "str_specials",
+        p(fields={"s": 'a "q" \\ b\\\\ \n\r\t, = ü 🚀'}),
+        'm s="a \\"q\\" \\\\ b\\\\\\\\ \n\r\t, = ü 🚀"',
+    ),
+    Case("str_trailing_backslash", p(fields={"s": "end\\"}), 'm s="end\\\\"'),
+    Case("none_field_skipped", p(fields={"a": None, "b": 1}), "m b=1i"),
+    Case("numpy_int", p(fields={"v": np.int64(3), "u": np.uint32(7)}), "m v=3i,u=7i"),
+    Case("numpy_float", p(fields={"v": np.float64(0.5)}), "m v=0.5"),
+    Case("numpy_float32", p(fields={"v": np.float32(0.1)}), "m v=0.1", stored={"v": 0.1}),
+    Case("numpy_bool", p(fields={"v": np.bool_(True)}), "m v=true", stored={"v": True}),
+    Case("decimal", p(fields={"v": decimal.Decimal("0.1")}), "m v=0.1", stored={"v": 0.1}),
+    Case("int_subclass", p(fields={"v": type("MyInt", (int,), {})(5)}), "m v=5i", stored={"v": 5}),
+    # measurements (irregular escaping, shared/INFLUXDB.md)
+    Case("measurement_space_comma", p("a b,c"), "a\\ b\\,c v=1.5"),
+    Case("measurement_equals", p("k=v"), "k=v v=1.5"),
+    Case("measurement_backslash", p("back\\slash"), "back\\slash v=1.5"),
+    Case("measurement_double_backslash", p("a\\\\b"), "a\\\\b v=1.5"),
+    Case("measurement_hash_inside", p("a#b"), "a#b v=1.5"),
+    Case("measurement_quotes_tab_cr", p("q\"'\t\r"), "q\"'\t\r v=1.5"),
+    Case("measurement_unicode", p("température 🚀"), "température\\ 🚀 v=1.5"),
+    # tags
+    Case("tags", p(tags={"host": "a", "region": "eu"}), "m,host=a,region=eu v=1.5"),
+    Case(
+        "tag_specials",
+        p(tags={"a b": "c,d", "e=f": "g h=i"}),
+        "m,a\\ b=c\\,d,e\\=f=g\\ h\\=i v=1.5",
+    ),
+    Case("tag_backslash_as_is", p(tags={"k\\x": "v\\,w"}), "m,k\\x=v\\\\,w v=1.5"),
+    Case("tag_key_backslash_space", p(tags={"k\\ x": "a\\=b"}), "m,k\\\\ x=a\\\\=b v=1.5"),
+    Case("tag_double_backslash", p(tags={"k": "a\\\\b"}), "m,k=a\\\\b v=1.5"),
+    Case("tag_quotes_hash_tab", p(tags={'"k"': "#v\t\r'"}), 'm,"k"=#v\t\r\' v=1.5'),
+    Case("tag_unicode", p(tags={"ключ": "значение"}), "m,ключ=значение v=1.5"),
+    Case("tag_none_and_empty_omitted", p(tags={"a": None, "b": "", "c": "x"}), "m,c=x v=1.5"),
+    Case("tag_number", p(tags={"n": 3, "f": 1.5}), "m,n=3,f=1.5 v=1.5"),
+    # field keys
+    Case("field_key_specials", p(fields={"a b,c=d": 1}), "m a\\ b\\,c\\=d=1i"),
+    Case("field_key_even_backslashes", p(fields={"a\\\\,b": 1}), "m a\\\\\\,b=1i"),
+    Case("field_key_backslash_inside", p(fields={"a\\b": 1}), "m a\\b=1i"),
+    # time
+    Case("time_int", p(time=1_500_000_000_123_456_789), "m v=1.5 1500000000123456789"),
+    Case("time_negative", p(time=-1), "m v=1.5 -1"),
+    Case("time_max", p(time=9_223_372_036_854_775_806), "m v=1.5 9223372036854775806"),
+    Case("time_min", p(time=-9_223_372_036_854_775_806), "m v=1.5 -9223372036854775806"),
+    Case(
+        "time_naive_datetime_is_utc",
+        p(time=dt.datetime(2020, 1, 2, 3, 4, 5, 678901)),
+        "m v=1.5 1577934245678901000",
+    ),
+    Case(
+        "time_aware_datetime",
+        p(time=dt.datetime(2020, 1, 2, 4, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=1)))),
+        "m v=1.5 1577934245000000000",
+    ),
+    Case("time_pre_1970", p(time=dt.datetime(1969, 12, 31, 23, 59, 59, 999999)), "m v=1.5 -1000"),
+    Case("time_iso_string", p(time="2020-01-02T03:04:05Z"), "m v=1.5 1577934245000000000"),
+    Case(
+        "time_iso_string_naive_is_utc", p(time="2020-01-02T03:04:05"), "m v=1.5 1577934245000000000"
+    ),
+    Case(
+        "time_iso_string_offset", p(time="2020-01-02T05:04:05+02:00"), "m v=1.5 1577934245000000000"
+    ),
+    Case(
+        "time_iso_string_nanoseconds",
+        p(time="2020-01-02T03:04:05.123456789Z"),
+        "m v=1.5 1577934245123456789",
+    ),
+    Case(
+        "time_iso_string_beyond_nanoseconds_floored",
+        p(time="2020-01-02T03:04:05.1234567891Z"),
+        "m v=1.5 1577934245123456789",
+    ),
+    Case("time_date_only_string", p(time="2017-01-01"), "m v=1.5 1483228800000000000"),
+    Case("time_pandas_parses_it", p(time="Jan 2 2020 03:04:05"), "m v=1.5 1577934245000000000"),
+    Case(
+        "time_pandas_timestamp",
+        p(time=pd.Timestamp("2020-01-02T03:04:05.000000001Z")),
+        "m v=1.5 1577934245000000001",
+    ),
+    Case(
+        "time_pandas_timestamp_naive",
+        p(time=pd.Timestamp("2020-01-02T03:04:05")),
+        "m v=1.5 1577934245000000000",
+    ),
+    Case(
+        "time_numpy_datetime64_ns",
+        p(time=np.datetime64("2020-01-02T03:04:05.000000001")),
+        "m v=1.5 1577934245000000001",
+    ),
+    Case(
+        "time_numpy_datetime64_s",
+        p(time=np.datetime64("2020-01-02T03:04:05", "s")),
+        "m v=1.5 1577934245000000000",
+    ),
+    Case(
+        "time_numpy_datetime64_months",
+        p(time=np.datetime64("2020-02", "M")),
+        "m v=1.5 1580515200000000000",
+    ),
+    Case("time_date", p(time=dt.date(2020, 1, 2)), "m v=1.5 1577923200000000000"),
+    # precision
+    Case("precision_int_is_taken_as_is", p(time=1500), "m v=1.5 1500", precision="s"),
+    Case(
+        "precision_datetime_floored_s",
+        p(time=dt.datetime(2020, 1, 2, 3, 4, 5, 999999)),
+        "m v=1.5 1577934245",
+        precision="s",
+    ),
+    Case(
+        "precision_datetime_floored_ms",
+        p(time="2020-01-02T03:04:05.123999999Z"),
+        "m v=1.5 1577934245123",
+        precision="ms",
+    ),
+    Case(
+        "precision_u",
+        p(time="2020-01-02T03:04:05.123456789Z"),
+        "m v=1.5 1577934245123456",
+        precision="u",
+    ),
+    Case(
+        "precision_m", p(time=dt.datetime(2020, 1, 2, 3, 4, 59)), "m v=1.5 26298904", precision="m"
+    ),
+    Case("precision_h", p(time=dt.datetime(2020, 1, 2, 3, 59)), "m v=1.5 438315", precision="h"),
+    Case(
+        "precision_floor_before_1970",
+        p(time=dt.datetime(1969, 12, 31, 23, 59, 59, 500000)),
+        "m v=1.5 -1",
+        precision="s",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_mapping_is_encoded(case):
+    assert serialize(case.point, precision=case.precision) == case.line.encode()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+async def test_mapping_reads_back_identical(client, case):
+    await client.write(case.point, precision=case.precision)
+    name, row = expected_row(case.point, factor=_factor(case.precision))
+    row.update(case.stored or {})
+    assert same_rows(await stored_rows(client), [(name, row)])
+
+
+def _factor(precision):
+    from aioinflux.serialization.common import precision_factor
+
+    return precision_factor(precision)
+
+
+# -- the dispatcher ---------------------------------------------------------------------------
+
+
+def test_measurement_argument_is_the_fallback():
+    assert serialize({"fields": {"v": 1}}, measurement="m") == b"m v=1i"
+    assert serialize({"measurement": "own", "fields": {"v": 1}}, measurement="m") == b"own v=1i"
+
+
+def test_extra_tags_are_added_to_every_point_and_win():
+    points = [{"measurement": "m", "fields": {"v": 1}}, p(tags={"host": "a", "x": "y"})]
+    assert serialize(points, host="b c") == b"m,host=b\\ c v=1i\nm,host=b\\ c,x=y v=1.5"
+
+
+def test_keys_other_than_the_four_are_ignored():
+    assert serialize({"measurement": "m", "fields": {"v": 1}, "extra": object()}) == b"m v=1i"
+
+
+def test_mixed_batch():
+    class Line(str):
+        pass
+
+    data = ({"measurement": "a", "fields": {"v": 1}}, "b v=2", b"c v=3", Line("d v=4"))
+    assert serialize(data) == b"a v=1i\nb v=2\nc v=3\nd v=4"
+    assert serialize(iter([b"x v=1", {"measurement": "a", "fields": {"v": 1}}])) == b"x v=1\na v=1i"
+
+
+def test_extra_tags_with_line_protocol_raise_naming_the_point():
+    with pytest.raises(
+        LineProtocolError, match="point 1: extra tags cannot be added to line protocol"
+    ):
+        serialize([{"measurement": "a", "fields": {"v": 1}}, "b v=2"], host="h")
+
+
+def test_measurement_and_tag_columns_are_harmless_for_line_protocol():
+    assert serialize("m v=1", measurement="x", tag_columns=["t"]) == b"m v=1"
+
+
+@pytest.mark.parametrize("precision", ["x", "us", "S"])
+def test_unknown_precision_raises(precision):
+    with pytest.raises(ValueError, match="precision must be one of"):
+        serialize({"measurement": "m", "fields": {"v": 1}}, precision=precision)
+
+
+# -- what raises ----------------------------------------------------------------------------
+
+ERRORS = [
+    # (id, point, exception, message)
+    (
+        "no_fields",
+        p(fields={}),
+        LineProtocolError,
+        "point 0: a point needs at least one field; it has none",
+    ),
+    ("fields_missing", {"measurement": "m"}, LineProtocolError, "at least one field; it has none"),
+    ("all_fields_none", p(fields={"a": None}), LineProtocolError, "all its fields are None"),
+    (
+        "no_measurement",
+        {"fields": {"v": 1}},
+        LineProtocolError,
+        "point 0: the point has no measurement",
+    ),
+    ("nan", p(fields={"v": float("nan")}), LineProtocolError, "field 'v': nan cannot be written"),
+    ("inf", p(fields={"v": float("inf")}), LineProtocolError, "field 'v': inf cannot be written"),
+    ("minus_inf_numpy", p(fields={"v": np.float32("-inf")}), LineProtocolError, "field 'v': -inf"),
+    ("decimal_nan", p(fields={"v": decimal.Decimal("NaN")}), LineProtocolError, "field 'v': nan"),
+    (
+        "int_too_big",
+        p(fields={"v": 2**63}),
+        LineProtocolError,
+        "field 'v': the integer 9223372036854775808 is outside",
+    ),
+    (
+        "int_too_small",
+        p(fields={"v": -(2**63) - 1}),
+        LineProtocolError,
+        "outside the signed 64-bit range",
+    ),
+    (
+        "numpy_uint_too_big",
+        p(fields={"v": np.uint64(2**64 - 1)}),
+        LineProtocolError,
+        "outside the signed 64-bit",
+    ),
+    (
+        "bad_field_type",
+        p(fields={"v": [1]}),
+        TypeError,
+        "point 0: field 'v': cannot write a field value of type list",
+    ),
+    ("bad_field_type_bytes", p(fields={"v": b"x"}), TypeError, "field value of type bytes"),
+    ("fields_not_a_mapping", p(fields=[("v", 1)]), TypeError, "fields must be a mapping, got list"),
+    ("tags_not_a_mapping", p(tags=["a"]), TypeError, "tags must be a mapping, got list"),
+    (
+        "bad_tag_type",
+        p(tags={"t": [1]}),
+        TypeError,
+        "tag 't': cannot write a tag value of type list",
+    ),
+    ("measurement_not_str", p(measurement=3), TypeError, "measurement must be a str, got int 3"),
+    ("measurement_empty", p(measurement=""), LineProtocolError, "measurement cannot be empty"),
+    (
+        "measurement_hash",
+        p(measurement="#m"),
+        LineProtocolError,
+        "measurement '#m': a leading '#' makes the line a comment",
+    ),
+    (
+        "measurement_trailing_backslash",
+        p(measurement="m\\"),
+        LineProtocolError,
+        r"measurement 'm\\\\': a trailing backslash",
+    ),
+    # stored (SHOW MEASUREMENTS lists it) but no SELECT reads it back, however it is written
+    (
+        "measurement_backslash_space",
+        p(measurement="x\\ y"),
+        LineProtocolError,
+        "cannot read back a measurement with a backslash right before",
+    ),
+    ("measurement_backslash_comma", p(measurement="x\\,y"), LineProtocolError, "cannot read back"),
+    ("measurement_backslash_equals", p(measurement="k\\=v"), LineProtocolError, "cannot read back"),
+    (
+        "measurement_two_backslashes_equals",
+        p(measurement="k\\\\=v"),
+        LineProtocolError,
+        "cannot read back",
+    ),
+    (
+        "measurement_newline",
+        p(measurement="a\nb"),
+        LineProtocolError,
+        "a line break cannot be written",
+    ),
+    (
+        "tag_key_trailing_backslash",
+        p(tags={"k\\": "v"}),
+        LineProtocolError,
+        "tag key .*: a trailing backslash",
+    ),
+    (
+        "tag_value_trailing_backslash",
+        p(tags={"k": "v\\\\"}),
+        LineProtocolError,
+        "tag value .*: a trailing backslash",
+    ),
+    (
+        "tag_value_newline",
+        p(tags={"k": "a\nb"}),
+        LineProtocolError,
+        "tag value 'a\\\\nb': a line break",
+    ),
+    (
+        "tag_key_newline",
+        p(tags={"a\nb": "v"}),
+        LineProtocolError,
+        "tag key 'a\\\\nb': a line break",
+    ),
+    ("tag_key_empty", p(tags={"": "v"}), LineProtocolError, "tag key cannot be empty"),
+    ("tag_key_time", p(tags={"time": "v"}), LineProtocolError, "tag key 'time' cannot be written"),
+    ("tag_key_not_str", p(tags={1: "v"}), TypeError, "tag key must be a str, got int 1"),
+    (
+        "field_key_time",
+        p(fields={"time": 1, "v": 2}),
+        LineProtocolError,
+        "field key 'time' cannot be written",
+    ),
+    ("field_key_empty", p(fields={"": 1}), LineProtocolError, "field key cannot be empty"),
+    (
+        "field_key_trailing_backslash",
+        p(fields={"a\\": 1}),
+        LineProtocolError,
+        "field key .*: a trailing backslash",
+    ),
+    (
+        "field_key_backslash_before_comma",
+        p(fields={"a\\,b": 1}),
+        LineProtocolError,
+        "a backslash right before a comma, space or '='",
+    ),
+    (
+        "field_key_three_backslashes_before_space",
+        p(fields={"a\\\\\\ b": 1}),
+        LineProtocolError,
+        "right before a comma",
+    ),
+    (
+        "field_key_backslash_before_equals",
+        p(fields={"\\=": 1}),
+        LineProtocolError,
+        "right before a comma",
+    ),
+    ("field_key_newline", p(fields={"a\nb": 1}), LineProtocolError, "a line break"),
+    ("time_float", p(time=1.5), TypeError, "time must be an int, .* got float 1.5 .*no floats"),
+    ("time_bool", p(time=True), TypeError, "got bool True"),
+    (
+        "time_unparseable",
+        p(time="yesterday-ish"),
+        LineProtocolError,
+        "time 'yesterday-ish' cannot be parsed",
+    ),
+    ("time_nat", p(time=pd.NaT), LineProtocolError, "time is NaT"),
+    ("time_numpy_nat", p(time=np.datetime64("NaT")), LineProtocolError, "time is NaT"),
+    (
+        "time_too_late",
+        p(time=9_223_372_036_854_775_807),
+        LineProtocolError,
+        "outside the range InfluxDB can store",
+    ),
+    ("time_too_early", p(time=dt.datetime(1677, 1, 1)), LineProtocolError, "outside the range"),
+    ("time_bad_type", p(time=object()), TypeError, "time must be an int"),
+    ("not_a_point", 3.5, TypeError, "cannot write an object of type float"),
+]
+
+
+@pytest.mark.parametrize(
+    ("point", "exc", "message"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
+def test_point_that_cannot_be_written_exactly_raises(point, exc, message):
+    with pytest.raises(exc, match=message):
+        serialize(point)
+
+
+def test_error_names_the_position_in_the_batch():
+    with pytest.raises(LineProtocolError, match=r"point 2: field 'v': nan"):
+        serialize([p(), p(), p(fields={"v": float("nan")})])
+
+
+def test_integer_time_out_of_range_after_precision_raises():
+    with pytest.raises(LineProtocolError, match="outside the range"):
+        serialize(p(time=10**10), precision="s")
+
+
+def test_extra_tag_that_cannot_be_written_raises():
+    with pytest.raises(
+        LineProtocolError, match="extra tags: tag value 'a\\\\\\\\': a trailing backslash"
+    ):
+        serialize(p(), t="a\\")
+
+
+@pytest.mark.server
+async def test_server_cannot_read_back_a_measurement_with_backslash_before_space(client):
+    # why such a measurement raises: the server lists it, but SELECT finds no data in it
+    await client.write(b"x\\\\\\ y v=1 1")
+    shown = await client.query("SHOW MEASUREMENTS")
+    assert shown["results"][0]["series"][0]["values"] == [["x\\ y"]]
+    assert await stored_rows(client) == []
+
+
+@pytest.mark.server
+async def test_batch_with_one_bad_point_writes_nothing(client):
+    with pytest.raises(LineProtocolError, match="point 2"):
+        await client.write([p(time=1), p(time=2), p(tags={"t": "x\\"}, time=3)])
+    assert await stored_rows(client) == []
+
+
+@pytest.mark.server
+async def test_server_time_is_used_when_time_is_missing(client):
+    before = dt.datetime.now(UTC)
+    await client.write(p())
+    ((name, row),) = await stored_rows(client)
+    written = dt.datetime.fromtimestamp(row["time"] // 10**9, UTC)
+    assert name == "m"
+    assert abs((written - before).total_seconds()) < 60
