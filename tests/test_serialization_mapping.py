@@ -89,6 +89,17 @@ CASES = [
     # field keys
     Case("field_key_specials", p(fields={"a b,c=d": 1}), "m a\\ b\\,c\\=d=1i"),
     Case("field_key_even_backslashes", p(fields={"a\\\\,b": 1}), "m a\\\\\\,b=1i"),
+    Case(
+        "field_key_leading_tab_not_first",
+        p(fields={"\tk": 1, "\x00j": 2, "v": 3}),
+        "m v=3i,\tk=1i,\x00j=2i",
+    ),
+    Case("tag_leading_tab_and_nul", p(tags={"\tk": "\x00v"}), "m,\tk=\x00v v=1.5"),
+    Case("field_key_quote", p(fields={'"k"': 1}), 'm \\"k\\"=1i'),
+    Case(
+        "field_key_backslash_quote", p(fields={'\\"': 1, 'a\\\\"b': 2}), 'm \\\\"=1i,a\\\\\\"b=2i'
+    ),
+    Case("tag_backslash_quote", p(tags={'\\"': '\\"'}), 'm,\\"=\\" v=1.5'),
     Case("field_key_backslash_inside", p(fields={"a\\b": 1}), "m a\\b=1i"),
     # time
     Case("time_int", p(time=1_500_000_000_123_456_789), "m v=1.5 1500000000123456789"),

@@ -22,6 +22,7 @@ import ciso8601
 from ..exceptions import LineProtocolError
 
 __all__ = [
+    "LEADING_STRIPPED",
     "MAX_NS",
     "MIN_NS",
     "PRECISION_FACTORS",
@@ -72,14 +73,21 @@ def precision_factor(precision: str | None) -> int:
 # Tag keys, tag values, field keys: a backslash before each comma, space and '=', and any
 # other backslash written as is (doubling it stores two). Measurements: ',' and ' ' escaped,
 # backslashes and '=' as is. Measured: shared/INFLUXDB.md.
-# A measurement with a backslash right before ',', ' ' or '=' raises: written as the matrix
+# A measurement with a backslash right before ',', ' ', '=' or '"' raises: written as the matrix
 # says (`x\\\ y`), SHOW MEASUREMENTS lists it exactly but no SELECT returns its data, and no
 # other encoding does better (measured on 1.6.7, tests/test_serialization_mapping.py).
 _KEY_SPECIAL = re.compile(r"[,= \\\n]")
 _KEY_ESCAPE = re.compile(r"[,= ]")
 _MEAS_SPECIAL = re.compile(r"[, \\\n]")
 _MEAS_ESCAPE = re.compile(r"[, ]")
-_MEAS_UNREADABLE = re.compile(r"\\[, =]")
+# influxd skips tabs and NULs before a measurement and before the first field key (its
+# whitespace), escaped or not (measured); later field keys keep them.
+_STRIPPED = LEADING_STRIPPED = "\t\x00"
+_MEAS_UNREADABLE = re.compile(r"\\[, =\"]")
+# In a field key the server also takes a backslash before '"' as an escape (`\"` stores `"`),
+# so a '"' gets a backslash there too (measured); tags keep `\"` as is.
+_FIELD_KEY_SPECIAL = re.compile(r'[,= "\\\n]')
+_FIELD_KEY_ESCAPE = re.compile(r'[,= "]')
 # A field key with an odd run of backslashes right before ',', ' ' or '=' is rejected (400)
 # however it is written; an even run is stored exactly (measured).
 _FIELD_KEY_ODD_BACKSLASHES = re.compile(r"(?<!\\)(?:\\\\)*\\[, =]")
@@ -132,23 +140,33 @@ def escape_measurement(name: str) -> str:
         raise LineProtocolError(
             f"measurement {name!r}: a leading '#' makes the line a comment in InfluxDB 1.x"
         )
+    if name[0] in _STRIPPED:
+        raise LineProtocolError(
+            f"measurement {name!r}: InfluxDB 1.x drops a leading tab or NUL character"
+        )
     if _MEAS_UNREADABLE.search(name):
         raise LineProtocolError(
             f"measurement {name!r}: InfluxDB 1.x cannot read back a measurement with a "
-            "backslash right before a comma, space or '='"
+            "backslash right before a comma, space, '=' or '\"'"
         )
     escaped = _MEAS_ESCAPE.sub(_backslash, name) if _MEAS_SPECIAL.search(name) else name
     return _remember(_MEASUREMENTS, name, escaped)
 
 
-def _escape_key(name: str, kind: str, cache: dict[str, str]) -> str:
+def _escape_key(
+    name: str,
+    kind: str,
+    cache: dict[str, str],
+    special: re.Pattern[str] = _KEY_SPECIAL,
+    escape: re.Pattern[str] = _KEY_ESCAPE,
+) -> str:
     if not isinstance(name, str):
         raise _not_a_string(kind, name)
     _check_name(kind, name)
     if name == "time":
         # influxd drops a field or tag named 'time' (partial write, measured)
         raise LineProtocolError(f"{kind} 'time' cannot be written to InfluxDB 1.x")
-    escaped = _KEY_ESCAPE.sub(_backslash, name) if _KEY_SPECIAL.search(name) else name
+    escaped = escape.sub(_backslash, name) if special.search(name) else name
     return _remember(cache, name, escaped)
 
 
@@ -171,7 +189,7 @@ def escape_field_key(name: str) -> str:
             f"field key {name!r}: a backslash right before a comma, space or '=' in a field "
             "key cannot be written to InfluxDB 1.x"
         )
-    return _escape_key(name, "field key", _FIELD_KEYS)
+    return _escape_key(name, "field key", _FIELD_KEYS, _FIELD_KEY_SPECIAL, _FIELD_KEY_ESCAPE)
 
 
 def escape_tag_value(value: str) -> str:

@@ -19,6 +19,7 @@ from .common import (
     _MEASUREMENTS,
     _TAG_KEYS,
     _TAG_VALUES,
+    LEADING_STRIPPED,
     MAX_NS,
     MIN_NS,
     _int_text,
@@ -32,7 +33,7 @@ from .common import (
     time_to_int,
 )
 
-__all__ = ["encode_tags", "serialize_mapping"]
+__all__ = ["encode_tags", "first_field_kept", "serialize_mapping"]
 
 
 def encode_tags(tags: Mapping[str, Any]) -> str:
@@ -85,7 +86,21 @@ def _fields(fields: Mapping[str, Any]) -> str:
         if not fields:
             raise LineProtocolError("a point needs at least one field; it has none")
         raise LineProtocolError("a point needs at least one field; all its fields are None")
+    if parts[0][0] in LEADING_STRIPPED:
+        parts = first_field_kept(parts)
     return ",".join(parts)
+
+
+def first_field_kept(parts: list[str]) -> list[str]:
+    """``parts`` (``key=value``) reordered so that the first key does not start with a tab or
+    NUL, which influxd would drop there (and only there); raises if every key does."""
+    for i, part in enumerate(parts):
+        if part[0] not in LEADING_STRIPPED:
+            return [part, *parts[:i], *parts[i + 1 :]]
+    raise LineProtocolError(
+        f"field key {parts[0].partition('=')[0]!r}: InfluxDB 1.x drops a leading tab or NUL "
+        "of the first field key, and every field key of this point starts with one"
+    )
 
 
 def serialize_mapping(
