@@ -63,7 +63,7 @@ def _encode_point(point: object, batch: _Batch) -> str | bytes:
                 "(it is written exactly as given); put the tags in the line"
             )
         return point
-    encoder = getattr(type(point), "__lineprotocol__", None)
+    encoder = getattr(type(point), "_lineprotocol_encoder", None)
     if encoder is not None:
         return encoder(point, batch.extra_tags, batch.encoded_extra_tags, batch.factor)  # type: ignore[no-any-return]
     if isinstance(point, (bytearray, memoryview)):
@@ -93,7 +93,7 @@ def _join(lines: list[str | bytes]) -> bytes:
 def _is_single(data: object) -> bool:
     return (
         isinstance(data, (str, bytes, bytearray, memoryview, Mapping))
-        or hasattr(type(data), "__lineprotocol__")
+        or hasattr(type(data), "_lineprotocol_encoder")
         or not isinstance(data, Iterable)
     )
 
