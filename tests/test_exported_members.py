@@ -18,6 +18,8 @@ MODULES = [
     "aioinflux.blocking",
     "aioinflux.serialization",
     "aioinflux.testing",
+    "aioinflux.writer",
+    "aioinflux._batching",
     "aioinflux._protocol",
     "aioinflux._transport",
     "aioinflux._types",
