@@ -21,6 +21,8 @@ MODULES = [
     "aioinflux.serialization.mapping",
     "aioinflux.serialization.usertype",
     "aioinflux.testing",
+    "aioinflux.writer",
+    "aioinflux._batching",
     "aioinflux._protocol",
     "aioinflux._transport",
     "aioinflux._types",
