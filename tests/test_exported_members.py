@@ -19,6 +19,7 @@ MODULES = [
     "aioinflux.serialization",
     "aioinflux.serialization.common",
     "aioinflux.serialization.mapping",
+    "aioinflux.serialization.dataframe",
     "aioinflux.serialization.usertype",
     "aioinflux.testing",
     "aioinflux.writer",

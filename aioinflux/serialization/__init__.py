@@ -11,7 +11,7 @@ a ValueError, for a bad value) naming the point; nothing is dropped or altered.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..exceptions import LineProtocolError
@@ -45,6 +45,14 @@ class _Batch:
         except (LineProtocolError, TypeError) as exc:
             raise type(exc)(f"extra tags: {exc}") from None
 
+    def frame_options(self) -> dict[str, Any]:
+        return {
+            "measurement": self.measurement,
+            "tag_columns": self.tag_columns,
+            "factor": self.factor,
+            "extra_tags": self.extra_tags,
+        }
+
 
 def _is_dataframe(obj: object) -> bool:
     pd = sys.modules.get("pandas")
@@ -66,6 +74,10 @@ def _encode_point(point: object, batch: _Batch) -> str | bytes:
     encoder = getattr(type(point), "_lineprotocol_encoder", None)
     if encoder is not None:
         return encoder(point, batch.extra_tags, batch.encoded_extra_tags, batch.factor)  # type: ignore[no-any-return]
+    if _is_dataframe(point):
+        from .dataframe import dataframe_to_bytes
+
+        return dataframe_to_bytes(point, **batch.frame_options())
     if isinstance(point, (bytearray, memoryview)):
         return _encode_point(bytes(point), batch)
     raise TypeError(
@@ -74,9 +86,14 @@ def _encode_point(point: object, batch: _Batch) -> str | bytes:
     )
 
 
-def _encode_one(point: object, index: int, batch: _Batch) -> str | bytes:
+def _encode_one(
+    point: object,
+    index: int,
+    batch: _Batch,
+    encode: Callable[[Any, _Batch], Any] = _encode_point,
+) -> Any:
     try:
-        return _encode_point(point, batch)
+        return encode(point, batch)
     except LineProtocolError as exc:
         raise LineProtocolError(f"point {index}: {exc}") from None
     except TypeError as exc:
@@ -112,6 +129,19 @@ def write_body(
     fail on the data. Everything else is returned as one ``bytes``.
     """
     batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    if _is_dataframe(data) and len(data) > STREAM_ROWS:
+        # checked whole now; encoded slice by slice as the transport sends it
+        return _encode_one(data, 0, batch, _stream_frame)  # type: ignore[no-any-return]
+    return _serialize(data, batch)
+
+
+def _stream_frame(frame: Any, batch: _Batch) -> Iterator[bytes]:
+    from .dataframe import serialize_dataframe
+
+    return serialize_dataframe(frame, **batch.frame_options(), slice_rows=STREAM_ROWS)
+
+
+def _serialize(data: Any, batch: _Batch) -> bytes:
     if _is_single(data) or _is_dataframe(data):
         line = _encode_one(data, 0, batch)
         return line if isinstance(line, bytes) else line.encode()
@@ -145,5 +175,4 @@ def serialize(
     .. versionchanged:: 0.10
         mappings, DataFrames and ``@lineprotocol`` objects, exact escaping and validation.
     """
-    body = write_body(data, measurement, tag_columns, precision, **extra_tags)
-    return body if isinstance(body, bytes) else b"".join(body)
+    return _serialize(data, _Batch(measurement, tag_columns, precision, extra_tags))

@@ -1,0 +1,429 @@
+"""pandas DataFrames and line protocol (pandas is imported lazily, only when a frame is seen).
+
+# ------------------------------------------------------------------------------------------
+# Section: DataFrame -> line protocol (``serialize_dataframe``)
+# ------------------------------------------------------------------------------------------
+Rule 1: plan once, check everything up front. Each column's role (tag, int/float/bool/string
+field) is decided once from its dtype; names, every distinct tag value, infinities, integer
+ranges, object columns' types and the index are checked over the whole frame before the
+first byte is produced, so encoding a slice cannot fail on the data.
+Rule 2: escape once per distinct value (categoricals: their categories; other string
+columns: ``factorize`` per slice, escaped through the caches of common.py).
+Rule 3: format the way the benchmark says: rows are built by one f-string per row over
+pre-extracted Python lists (benchmarks/bench_serialization.py measured it fastest, ahead
+of ``%`` formatting, per-column concatenation and numpy 2 string ufuncs), in slices of
+``slice_rows`` rows, each yielded as bytes; nothing holds all lines and all intermediates.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..exceptions import LineProtocolError
+from .common import (
+    LEADING_STRIPPED,
+    MAX_NS,
+    MIN_NS,
+    escape_field_key,
+    escape_measurement,
+    escape_tag_key,
+    escape_tag_value,
+    string_field,
+    tag_value_text,
+)
+from .mapping import encode_tags
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["dataframe_to_bytes", "serialize_dataframe"]
+
+#: Rows encoded at a time.
+SLICE_ROWS = 100_000
+_INT64_MAX = 2**63 - 1
+_UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+# --- row formatting: one f-string per row, literal source only (no eval) ------------------
+# seps[i] is written before column i and tail after the last one; a column holds values
+# whose str() is their text (Python floats: shortest round-trip repr; ints; escaped str).
+
+
+def _rows1(s: Sequence[str], c: Sequence[list[Any]], t: str) -> list[str]:
+    (s0,) = s
+    return [f"{s0}{a}{t}" for a in c[0]]
+
+
+def _rows2(s: Sequence[str], c: Sequence[list[Any]], t: str) -> list[str]:
+    s0, s1 = s
+    return [f"{s0}{a}{s1}{b}{t}" for a, b in zip(*c, strict=True)]
+
+
+def _rows3(s: Sequence[str], c: Sequence[list[Any]], t: str) -> list[str]:
+    s0, s1, s2 = s
+    return [f"{s0}{a}{s1}{b}{s2}{d}{t}" for a, b, d in zip(*c, strict=True)]
+
+
+def _rows4(s: Sequence[str], c: Sequence[list[Any]], t: str) -> list[str]:
+    s0, s1, s2, s3 = s
+    return [f"{s0}{a}{s1}{b}{s2}{d}{s3}{e}{t}" for a, b, d, e in zip(*c, strict=True)]
+
+
+def _rows5(s: Sequence[str], c: Sequence[list[Any]], t: str) -> list[str]:
+    s0, s1, s2, s3, s4 = s
+    return [f"{s0}{a}{s1}{b}{s2}{d}{s3}{e}{s4}{f}{t}" for a, b, d, e, f in zip(*c, strict=True)]
+
+
+def _rows6(s: Sequence[str], c: Sequence[list[Any]], t: str) -> list[str]:
+    s0, s1, s2, s3, s4, s5 = s
+    return [
+        f"{s0}{a}{s1}{b}{s2}{d}{s3}{e}{s4}{f}{s5}{g}{t}"
+        for a, b, d, e, f, g in zip(*c, strict=True)
+    ]
+
+
+def _rows7(s: Sequence[str], c: Sequence[list[Any]], t: str) -> list[str]:
+    s0, s1, s2, s3, s4, s5, s6 = s
+    return [
+        f"{s0}{a}{s1}{b}{s2}{d}{s3}{e}{s4}{f}{s5}{g}{s6}{h}{t}"
+        for a, b, d, e, f, g, h in zip(*c, strict=True)
+    ]
+
+
+def _rows8(s: Sequence[str], c: Sequence[list[Any]], t: str) -> list[str]:
+    s0, s1, s2, s3, s4, s5, s6, s7 = s
+    return [
+        f"{s0}{a}{s1}{b}{s2}{d}{s3}{e}{s4}{f}{s5}{g}{s6}{h}{s7}{i}{t}"
+        for a, b, d, e, f, g, h, i in zip(*c, strict=True)
+    ]
+
+
+_ROWS = {1: _rows1, 2: _rows2, 3: _rows3, 4: _rows4, 5: _rows5, 6: _rows6, 7: _rows7, 8: _rows8}
+
+
+def _concat(seps: list[str], cols: list[list[Any]], tail: str) -> list[str]:
+    """Row ``r`` is ``seps[0] cols[0][r] seps[1] cols[1][r] ... tail``."""
+    while len(cols) > 8:  # fold the first eight columns into one column of text
+        cols = [_rows8(seps[:8], cols[:8], ""), *cols[8:]]
+        seps = ["", *seps[8:]]
+    return _ROWS[len(cols)](seps, cols, tail)
+
+
+# --- the plan ------------------------------------------------------------------------------
+
+
+class _Column:
+    """One column's role and how to turn a slice of it into a list of texts."""
+
+    def __init__(self, name: str, key: str, kind: str):
+        self.name = name
+        self.key = key  # escaped
+        self.kind = kind  # 'tag', 'int', 'float', 'float32', 'bool', 'str'
+        self.table: np.ndarray[Any, Any] | None = None  # categorical tags: escaped pieces
+
+
+def _frame_error(message: str) -> LineProtocolError:
+    return LineProtocolError(f"DataFrame {message}")
+
+
+def _column_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"DataFrame column names must be str, got {type(name).__name__} {name!r}")
+    return name
+
+
+def _first_label(series: pd.Series, mask: Any) -> object:
+    return series.index[np.flatnonzero(np.asarray(mask))[0]]
+
+
+def _uniques(series: pd.Series) -> Iterable[Any]:
+    import pandas as pd
+
+    try:
+        uniques: Iterable[Any] = pd.unique(series)
+        return uniques
+    except TypeError:  # unhashable values (lists, dicts): each is checked, and raises
+        values: Iterable[Any] = series
+        return values
+
+
+def _tag_piece(key: str, value: object, column: str) -> str:
+    text = tag_value_text(value, column)
+    return f",{key}={escape_tag_value(text)}" if text else ""
+
+
+def _plan_column(frame: pd.DataFrame, name: str, is_tag: bool) -> _Column:
+    import pandas as pd
+
+    series = frame[name]
+    dtype = series.dtype
+    if is_tag or isinstance(dtype, pd.CategoricalDtype):
+        column = _Column(name, escape_tag_key(name), "tag")
+        try:
+            if isinstance(dtype, pd.CategoricalDtype):
+                # every category is checked and escaped once; code -1 (missing) takes the last
+                pieces = [_tag_piece(column.key, c, name) for c in dtype.categories]
+                column.table = np.array([*pieces, ""], dtype=object)
+            else:
+                for value in _uniques(series.dropna()):
+                    _tag_piece(column.key, value, name)
+        except (LineProtocolError, TypeError) as exc:
+            raise type(exc)(f"DataFrame column {name!r}: {exc}") from None
+        return column
+    key = escape_field_key(name)
+    if pd.api.types.is_bool_dtype(dtype):
+        return _Column(name, key, "bool")
+    if pd.api.types.is_integer_dtype(dtype):
+        if dtype.kind == "u" and dtype.itemsize == 8:
+            too_big = series > _INT64_MAX
+            if too_big.any():
+                raise _frame_error(
+                    f"column {name!r}, row {_first_label(series, too_big)!r}: an integer is "
+                    "outside the signed 64-bit range of InfluxDB"
+                )
+        return _Column(name, key, "int")
+    if pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        infinite = np.isinf(values)
+        if infinite.any():
+            position = int(np.flatnonzero(infinite)[0])
+            raise _frame_error(
+                f"column {name!r}, row {series.index[position]!r}: {float(values[position])!r} "
+                "cannot be written to InfluxDB 1.x"
+            )
+        narrow = getattr(dtype, "numpy_dtype", dtype).itemsize < 8
+        return _Column(name, key, "float32" if narrow else "float")
+    if pd.api.types.is_string_dtype(dtype):
+        inferred = pd.api.types.infer_dtype(series, skipna=True)
+        if inferred not in ("string", "empty"):
+            bad = series[series.map(lambda v: not isinstance(v, str)) & series.notna()]
+            raise TypeError(
+                f"DataFrame column {name!r}: a string field column can only hold str (or "
+                f"missing values), found {type(bad.iloc[0]).__name__} {bad.iloc[0]!r} in row "
+                f"{bad.index[0]!r}"
+            )
+        return _Column(name, key, "str")
+    raise TypeError(
+        f"DataFrame column {name!r}: cannot write a column of dtype {dtype} (fields are "
+        "bool, int, float or str; tags are category columns or named in tag_columns)"
+    )
+
+
+def _times(index: Any, factor: int) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The index as int64 ticks of the write's precision, exact (floored)."""
+    import pandas as pd
+
+    if not isinstance(index, pd.DatetimeIndex):
+        raise TypeError(
+            f"a DataFrame needs a DatetimeIndex to be written, got {type(index).__name__}"
+        )
+    if index.hasnans:
+        label = index[index.isna()][0]
+        raise _frame_error(f"index: {label!r} is not a time (NaT)")
+    ticks = index.asi8  # UTC for an aware index, wall time as UTC for a naive one
+    unit_ns = _UNIT_NS[index.unit]
+    if len(ticks):
+        first, last = int(ticks.min()) * unit_ns, int(ticks.max()) * unit_ns
+        if first < MIN_NS or last > MAX_NS:
+            raise _frame_error("index: a time is outside the range InfluxDB can store")
+    # the ratio is exact: units and precisions are all whole multiples of one another
+    out: np.ndarray[Any, np.dtype[np.int64]] = (
+        ticks * (unit_ns // factor) if unit_ns >= factor else ticks // (factor // unit_ns)
+    )
+    return out
+
+
+class _FramePlan:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        measurement: str | None,
+        tag_columns: Iterable[str],
+        extra_tags: Mapping[str, Any],
+        factor: int,
+    ):
+        if measurement is None:
+            raise LineProtocolError("writing a DataFrame needs measurement=...")
+        self.head = escape_measurement(measurement) + encode_tags(extra_tags)
+        names = [_column_name(c) for c in frame.columns]
+        if len(set(names)) != len(names):
+            raise _frame_error(f"has duplicate column names: {sorted(names)}")
+        tags = set(tag_columns)
+        if missing := sorted(tags - set(names)):
+            raise _frame_error(f"has no column {missing[0]!r} (named in tag_columns)")
+        if both := sorted(set(extra_tags) & set(names)):
+            raise _frame_error(f"column {both[0]!r} is also given as an extra tag")
+        self.times = _times(frame.index, factor)
+        columns = [_plan_column(frame, name, name in tags) for name in names]
+        self.tags = [c for c in columns if c.kind == "tag"]
+        self.fields = [c for c in columns if c.kind != "tag"]
+        if not self.fields:
+            raise _frame_error("has no field column (every column is a tag)")
+        # influxd drops a leading tab/NUL of the first field key only (measured): the first
+        # field written must be a key without one, present in every row.
+        self.safe_first = [c for c in self.fields if c.key[0] not in LEADING_STRIPPED]
+        if len(self.safe_first) < len(self.fields):
+            complete = [c for c in self.safe_first if not frame[c.name].isna().any()]
+            if not complete:
+                raise _frame_error(
+                    "needs a field column without missing values whose name does not start "
+                    "with a tab or NUL (InfluxDB 1.x drops one from the first field key)"
+                )
+            self.safe_first = complete
+        self.frame = frame
+
+    # each returns (values, complete): complete lists hold bare texts, others hold
+    # ``sep + text`` or "" for a missing value.
+    def _field(self, column: _Column, part: pd.Series, sep: str) -> tuple[list[Any], bool]:
+        kind = column.kind
+        missing = part.isna().to_numpy()
+        has_missing = bool(missing.any())
+        if kind == "str":
+            codes, uniques = _factorize(part)
+            texts = [string_field(u) for u in uniques]
+            if has_missing:
+                table = np.array([*(sep + t for t in texts), ""], dtype=object)
+                return table[codes].tolist(), False
+            return np.array(texts, dtype=object)[codes].tolist(), True
+        if kind == "bool":
+            values = part.to_numpy(dtype=bool, na_value=False)
+            if has_missing:
+                table = np.array([sep + "false", sep + "true", ""], dtype=object)
+                index = np.where(missing, 2, values.astype(np.intp))
+                return table[index].tolist(), False
+            return np.array(["false", "true"], dtype=object)[values.astype(np.intp)].tolist(), True
+        if kind == "int":
+            ints = part.to_numpy(dtype="int64", na_value=0).tolist()
+            if has_missing:
+                return [
+                    "" if m else f"{sep}{v}i" for v, m in zip(ints, missing.tolist(), strict=True)
+                ], False
+            return ints, True
+        if kind == "float32":
+            narrow = part.to_numpy(dtype=getattr(part.dtype, "numpy_dtype", part.dtype))
+            texts = narrow.astype(str).tolist()  # numpy's shortest text for the float32
+        else:
+            texts = part.to_numpy(dtype="float64", na_value=np.nan).tolist()
+        if has_missing:
+            return [
+                "" if m else f"{sep}{v}" for v, m in zip(texts, missing.tolist(), strict=True)
+            ], False
+        return texts, True
+
+    def _tag(self, column: _Column, part: pd.Series) -> list[str]:
+        if column.table is not None:
+            return column.table[part.cat.codes.to_numpy()].tolist()  # type: ignore[no-any-return]
+        codes, uniques = _factorize(part)
+        pieces = [_tag_piece(column.key, u, column.name) for u in uniques]
+        return np.array([*pieces, ""], dtype=object)[codes].tolist()  # type: ignore[no-any-return]
+
+    def encode(self, start: int, stop: int) -> bytes:
+        frame = self.frame.iloc[start:stop]
+        seps: list[str] = []
+        cols: list[list[Any]] = []
+        pending = self.head
+        for column in self.tags:
+            seps.append(pending)
+            cols.append(self._tag(column, frame[column.name]))
+            pending = ""
+        fields = {c.name: self._field(c, frame[c.name], f",{c.key}=") for c in self.fields}
+        first = next((c for c in self.safe_first if fields[c.name][1]), None)
+        times = self.times[start:stop].tolist()
+        if first is None:
+            return self._encode_sparse(seps, cols, pending, fields, times)
+        order = [first, *(c for c in self.fields if c is not first)]
+        sep = f"{pending} {first.key}="
+        for column in order:
+            values, complete = fields[column.name]
+            if complete:
+                seps.append(sep if column is first else f"{sep},{column.key}=")
+            else:
+                seps.append(sep)
+            cols.append(values)
+            sep = "i" if complete and column.kind == "int" else ""
+        seps.append(f"{sep} ")
+        cols.append(times)
+        return ("\n".join(_concat(seps, cols, "")) + "\n").encode()
+
+    def _encode_sparse(
+        self,
+        seps: list[str],
+        cols: list[list[Any]],
+        pending: str,
+        fields: dict[str, tuple[list[Any], bool]],
+        times: list[int],
+    ) -> bytes:
+        """Every field column misses a value somewhere in this slice: rows are assembled
+        from ``,key=value`` pieces, and a row with no field left is not written."""
+        pieces = []
+        for column in self.fields:
+            values, complete = fields[column.name]
+            if complete:
+                suffix = "i" if column.kind == "int" else ""
+                values = [f",{column.key}={v}{suffix}" for v in values]
+            pieces.append(values)
+        joined = ["".join(row) for row in zip(*pieces, strict=True)]
+        heads = _concat(seps, cols, pending) if seps else [pending] * len(joined)
+        lines = [
+            f"{head} {body[1:]} {time}"
+            for head, body, time in zip(heads, joined, times, strict=True)
+            if body
+        ]
+        return ("\n".join(lines) + "\n").encode() if lines else b""
+
+
+def _factorize(part: pd.Series) -> tuple[np.ndarray[Any, Any], Sequence[Any]]:
+    import pandas as pd
+
+    codes, uniques = pd.factorize(part)
+    return codes, list(uniques)
+
+
+def serialize_dataframe(
+    frame: pd.DataFrame,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str] = (),
+    factor: int = 1,
+    extra_tags: Mapping[str, Any] | None = None,
+    slice_rows: int = SLICE_ROWS,
+) -> Iterator[bytes]:
+    """Check ``frame`` completely, then return an iterator of its lines, ``slice_rows`` rows
+    at a time (each piece is bytes, every line ending with ``\\n``).
+
+    Columns of dtype ``category`` and those named in ``tag_columns`` are tags; the others are
+    fields by dtype: integers (``Int64`` too) → ``i``, floats (float32 with the shortest text
+    that reads back as the same float32) , bool (``boolean`` too), strings (``str``,
+    ``string``, object columns of str). A missing value (NaN, None, NA) leaves that field or
+    tag out of its row; a row with no field left is not written. The index must be a
+    DatetimeIndex (naive = UTC).
+
+    :raises LineProtocolError: before anything is produced, for anything that cannot be
+        written exactly (the column and row are named).
+    :raises TypeError: for an unsupported index or column dtype.
+    """
+    if slice_rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
+    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
+
+    def pieces() -> Iterator[bytes]:
+        for start in range(0, len(frame), slice_rows):
+            if piece := plan.encode(start, start + slice_rows):
+                yield piece
+
+    return pieces()
+
+
+def dataframe_to_bytes(frame: pd.DataFrame, **options: Any) -> bytes:
+    """All of :func:`serialize_dataframe`'s pieces as one ``bytes`` (lines joined by ``\\n``,
+    no trailing newline), without holding the pieces and the result at once."""
+    out = io.BytesIO()
+    for piece in serialize_dataframe(frame, **options):
+        out.write(piece)
+    if out.tell():
+        out.truncate(out.tell() - 1)  # the last newline
+    return out.getvalue()  # the buffer itself, shrunk in place: not a copy

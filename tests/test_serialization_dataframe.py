@@ -1,0 +1,487 @@
+"""DataFrames to line protocol: a table of frames drives the encoder tests and the round trips
+through the real server; slicing, streaming to the server, and every rule that raises."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aioinflux import LineProtocolError, serialize
+from aioinflux import serialization as ser
+from aioinflux.serialization.common import precision_factor
+from aioinflux.serialization.dataframe import serialize_dataframe
+from tests.roundtrip import row_order, same_rows, stored_rows
+
+
+def idx(*times, **kw):
+    return pd.DatetimeIndex(list(times), **kw)
+
+
+T0 = "2020-01-02T03:04:05"
+T0_NS = 1_577_934_245_000_000_000
+
+
+@dataclasses.dataclass
+class Case:
+    id: str
+    frame: pd.DataFrame
+    lines: list[str]
+    kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def frame(data, times=None, **kw):
+    n = len(next(iter(data.values())))
+    index = times if times is not None else pd.date_range(T0, periods=n, freq="s", unit="ns")
+    return pd.DataFrame(data, index=index, **kw)
+
+
+CASES = [
+    Case(
+        "every_kind",
+        frame(
+            {
+                "host": pd.Categorical(["a", "b"]),
+                "region": ["eu", "us"],
+                "load": [0.5, 1.25],
+                "n": np.array([3, -4], dtype=np.int64),
+                "note": ["ok", "warn"],
+                "up": [True, False],
+            }
+        ),
+        [
+            f'm,host=a,region=eu load=0.5,n=3i,note="ok",up=true {T0_NS}',
+            f'm,host=b,region=us load=1.25,n=-4i,note="warn",up=false {T0_NS + 10**9}',
+        ],
+        {"tag_columns": ["region"]},
+    ),
+    Case(
+        "escaping",
+        frame(
+            {
+                "tag, key=": pd.Categorical(["a b", "c,d=e"]),
+                "plain tag": ["x\\y", 'q"#\t'],
+                "field key": ['say "hi"\nback\\slash', "ü 🚀"],
+                '"quoted"': [1.0, 2.0],
+            }
+        ),
+        [
+            f'cpu\\ load,tag\\,\\ key\\==a\\ b,plain\\ tag=x\\y field\\ key="say \\"hi\\"\nback\\\\slash",\\"quoted\\"=1.0 {T0_NS}',
+            f'cpu\\ load,tag\\,\\ key\\==c\\,d\\=e,plain\\ tag=q"#\t field\\ key="ü 🚀",\\"quoted\\"=2.0 {T0_NS + 10**9}',
+        ],
+        {"measurement": "cpu load", "tag_columns": ["plain tag"]},
+    ),
+    Case(
+        "missing_values",
+        frame(
+            {
+                "t": pd.Categorical(["a", None, "c", "d"]),
+                "u": ["x", None, "", "w"],
+                "f": [1.5, np.nan, 3.0, np.nan],
+                "i": pd.array([1, None, 3, None], dtype="Int64"),
+                "s": pd.array(["p", None, "r", None], dtype="string"),
+                "b": pd.array([True, None, False, None], dtype="boolean"),
+                "g": [10.0, 20.0, 30.0, np.nan],
+            }
+        ),
+        [
+            f'm,t=a,u=x f=1.5,i=1i,s="p",b=true,g=10.0 {T0_NS}',
+            f"m g=20.0 {T0_NS + 10**9}",
+            f'm,t=c f=3.0,i=3i,s="r",b=false,g=30.0 {T0_NS + 2 * 10**9}',
+        ],
+        {"tag_columns": ["u"]},
+    ),
+    Case(
+        "every_field_column_has_gaps",
+        frame(
+            {
+                "t": ["a", "b", "c"],
+                "f": [1.5, np.nan, np.nan],
+                "i": pd.array([None, 2, None], dtype="Int64"),
+                "s": ["x", None, None],
+            }
+        ),
+        [f'm,t=a f=1.5,s="x" {T0_NS}', f"m,t=b i=2i {T0_NS + 10**9}"],
+        {"tag_columns": ["t"]},
+    ),
+    Case(
+        "numbers",
+        frame(
+            {
+                "f32": np.array([0.1, 1e20], dtype=np.float32),
+                "f64": [1.7976931348623157e308, 5e-324],
+                "i64": np.array([2**63 - 1, -(2**63)], dtype=np.int64),
+                "u32": np.array([4294967295, 0], dtype=np.uint32),
+                "i8": np.array([-128, 127], dtype=np.int8),
+                "u64": np.array([2**63 - 1, 0], dtype=np.uint64),
+            }
+        ),
+        [
+            f"m f32=0.1,f64=1.7976931348623157e+308,i64=9223372036854775807i,u32=4294967295i,i8=-128i,u64=9223372036854775807i {T0_NS}",
+            f"m f32=1e+20,f64=5e-324,i64=-9223372036854775808i,u32=0i,i8=127i,u64=0i {T0_NS + 10**9}",
+        ],
+    ),
+    Case(
+        "string_columns_of_every_kind",
+        frame(
+            {
+                "obj": np.array(["a", None], dtype=object),
+                "str": pd.array(["b", None], dtype="str"),
+                "string": pd.array(["c", "d"], dtype="string"),
+            }
+        ),
+        # a column without gaps in the slice goes first (a first field cannot be left out)
+        [f'm string="c",obj="a",str="b" {T0_NS}', f'm string="d" {T0_NS + 10**9}'],
+    ),
+    Case(
+        "numeric_categories_and_extra_tags",
+        frame({"rack": pd.Categorical([1, 2]), "v": [1.0, 2.0]}),
+        [f"m,dc=eu\\ 1,rack=1 v=1.0 {T0_NS}", f"m,dc=eu\\ 1,rack=2 v=2.0 {T0_NS + 10**9}"],
+        {"extra_tags": {"dc": "eu 1"}},
+    ),
+    Case(
+        "aware_index_and_other_units",
+        frame(
+            {"v": [1.0, 2.0]},
+            times=idx("2020-01-02T04:04:05+01:00", "1969-12-31T23:59:59.5+00:00", tz="UTC").as_unit(
+                "ms"
+            ),
+        ),
+        [f"m v=1.0 {T0_NS}", "m v=2.0 -500000000"],
+    ),
+    Case(
+        "precision_floors",
+        frame(
+            {"v": [1.0, 2.0]}, times=idx("2020-01-02T03:04:05.999999999", "1969-12-31T23:59:59.5")
+        ),
+        ["m v=1.0 1577934245", "m v=2.0 -1"],
+        {"factor": precision_factor("s")},
+    ),
+    Case(
+        "precision_hours_from_seconds_unit",
+        frame({"v": [1.0]}, times=idx("2020-01-02T03:59:59").as_unit("s")),
+        ["m v=1.0 438315"],
+        {"factor": precision_factor("h")},
+    ),
+    Case(
+        "leading_tab_field_key_not_first",
+        frame({"\tk": [1.0, 2.0], "v": [3.0, 4.0]}),
+        [f"m v=3.0,\tk=1.0 {T0_NS}", f"m v=4.0,\tk=2.0 {T0_NS + 10**9}"],
+    ),
+    Case("empty_frame", frame({"v": []}, times=idx()), []),
+]
+
+
+def encode(case, **extra):
+    options = {"measurement": "m", **case.kwargs, **extra}
+    return b"".join(serialize_dataframe(case.frame, **options)).decode()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_frame_is_encoded(case):
+    assert encode(case) == "".join(line + "\n" for line in case.lines)
+
+
+def split_unescaped(text, sep, quotes=True):
+    """``text`` split at each ``sep`` that is neither escaped nor inside a string value."""
+    parts, current, quoted, escaped = [], "", False, False
+    for char in text:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\":
+            current, escaped = current + char, True
+        elif char == '"' and quotes:
+            current, quoted = current + char, not quoted
+        elif char == sep and not quoted:
+            parts, current = [*parts, current], ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+def canonical(body):
+    """The points of a body, with the order of the fields of each point ignored."""
+    points = []
+    for line in split_unescaped(body, "\n"):
+        if line:
+            head = split_unescaped(line, " ", quotes=False)[0]
+            fields, _, time = line[len(head) + 1 :].rpartition(" ")
+            points.append((head, frozenset(split_unescaped(fields, ",")), time))
+    return points
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_slices_give_the_same_points(case):
+    assert canonical(encode(case, slice_rows=1)) == canonical(encode(case))
+
+
+def expected_rows(case):
+    """The rows the frame should read back as, straight from the frame (not from the lines)."""
+    kwargs = case.kwargs
+    tags = set(kwargs.get("tag_columns", ()))
+    factor = kwargs.get("factor", 1)
+    ns = case.frame.index.as_unit("ns").asi8
+    rows = []
+    for position in range(len(case.frame)):
+        out = dict(kwargs.get("extra_tags", {}))
+        fields = 0
+        for column in case.frame.columns:
+            value = case.frame[column].iloc[position]
+            if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+                continue
+            if column in tags or isinstance(case.frame[column].dtype, pd.CategoricalDtype):
+                if str(value):
+                    out[column] = str(value)
+                continue
+            fields += 1
+            dtype = case.frame[column].dtype
+            if getattr(dtype, "kind", "") == "f" and dtype.itemsize < 8:
+                value = float(str(value))
+            elif isinstance(value, np.generic):
+                value = value.item()
+            out[column] = value
+        if fields:
+            out["time"] = int(ns[position]) // factor * factor
+            rows.append((kwargs.get("measurement", "m"), out))
+    return sorted(rows, key=row_order)
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+async def test_frame_reads_back_identical(client, case):
+    kwargs = dict(case.kwargs)
+    precision = {precision_factor(p): p for p in ("ns", "s", "h")}[kwargs.pop("factor", 1)]
+    extra = kwargs.pop("extra_tags", {})
+    kwargs.setdefault("measurement", "m")
+    await client.write(case.frame, precision=precision, **kwargs, **extra)
+    assert same_rows(await stored_rows(client), expected_rows(case))
+
+
+# -- the dispatcher, slicing and streaming ---------------------------------------------------
+
+
+def test_frame_in_a_mixed_batch():
+    df = frame({"v": [1.0, 2.0]})
+    data = ["a v=1", df, {"measurement": "b", "fields": {"v": 1}}]
+    assert serialize(data, measurement="m") == (
+        f"a v=1\nm v=1.0 {T0_NS}\nm v=2.0 {T0_NS + 10**9}\nb v=1i".encode()
+    )
+
+
+def test_serialize_returns_bytes_without_a_trailing_newline():
+    assert serialize(frame({"v": [1.0]}), measurement="m") == f"m v=1.0 {T0_NS}".encode()
+    assert serialize(frame({"v": []}, times=idx()), measurement="m") == b""
+
+
+def test_large_frame_is_checked_whole_then_streamed_in_slices(monkeypatch):
+    monkeypatch.setattr(ser, "STREAM_ROWS", 2)
+    df = frame({"v": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    body = ser.write_body(df, measurement="m")
+    assert not isinstance(body, bytes)
+    pieces = list(body)
+    assert len(pieces) == 3
+    assert b"".join(pieces) == serialize(df, measurement="m") + b"\n"
+
+
+def test_large_frame_with_a_bad_value_late_raises_before_anything_is_produced(monkeypatch):
+    monkeypatch.setattr(ser, "STREAM_ROWS", 2)
+    df = frame({"t": ["a", "b", "c", "d", "bad\\"], "v": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    with pytest.raises(LineProtocolError, match="point 0: DataFrame column 't': tag value 'bad"):
+        ser.write_body(df, measurement="m", tag_columns=["t"])
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("gzip", [False, True])
+async def test_large_frame_is_streamed_to_the_server(client, monkeypatch, gzip):
+    monkeypatch.setattr(ser, "STREAM_ROWS", 1000)
+    n = 4500
+    df = pd.DataFrame(
+        {"host": pd.Categorical(np.arange(n) % 7), "v": np.arange(n) * 0.5, "s": ["x y"] * n},
+        index=pd.date_range(T0, periods=n, freq="ms", unit="ns"),
+    )
+    client.gzip = gzip
+    await client.write(df, measurement="m")
+    resp = await client.query("SELECT count(v), sum(v), count(s) FROM m")
+    assert resp["results"][0]["series"][0]["values"][0][1:] == [
+        n,
+        float(np.arange(n).sum() * 0.5),
+        n,
+    ]
+
+
+# -- what raises ----------------------------------------------------------------------------
+
+ERRORS = [
+    (
+        "no_measurement",
+        frame({"v": [1.0]}),
+        {"measurement": None},
+        LineProtocolError,
+        "writing a DataFrame needs measurement=",
+    ),
+    (
+        "not_a_datetime_index",
+        pd.DataFrame({"v": [1.0]}),
+        {},
+        TypeError,
+        "needs a DatetimeIndex to be written, got RangeIndex",
+    ),
+    (
+        "nat_in_index",
+        frame({"v": [1.0]}, times=idx(None)),
+        {},
+        LineProtocolError,
+        r"index: NaT is not a time",
+    ),
+    (
+        "index_out_of_range",
+        frame({"v": [1.0]}, times=idx(pd.Timestamp.min)),
+        {},
+        LineProtocolError,
+        "outside the range",
+    ),
+    (
+        "inf",
+        frame({"v": [1.0, np.inf]}),
+        {},
+        LineProtocolError,
+        r"column 'v', row Timestamp\('2020-01-02 03:04:06'\): inf cannot be written",
+    ),
+    (
+        "minus_inf_float32",
+        frame({"v": np.array([-np.inf], dtype=np.float32)}),
+        {},
+        LineProtocolError,
+        "-inf cannot be written",
+    ),
+    (
+        "uint64_too_big",
+        frame({"v": np.array([2**63], dtype=np.uint64)}),
+        {},
+        LineProtocolError,
+        "outside the signed 64-bit range",
+    ),
+    (
+        "object_column_mixed",
+        frame({"v": np.array(["a", 1], dtype=object)}),
+        {},
+        TypeError,
+        "column 'v': a string field column can only hold str .* found int 1",
+    ),
+    (
+        "tag_trailing_backslash_category",
+        frame({"t": pd.Categorical(["a\\"]), "v": [1.0]}),
+        {},
+        LineProtocolError,
+        r"column 't': tag value 'a\\\\': a trailing backslash",
+    ),
+    (
+        "tag_newline",
+        frame({"t": ["a\nb"], "v": [1.0]}),
+        {"tag_columns": ["t"]},
+        LineProtocolError,
+        "column 't': tag value .* a line break",
+    ),
+    (
+        "tag_bad_type",
+        frame({"t": np.array([None], dtype=object), "v": [1.0]}).assign(t=[[1]]),
+        {"tag_columns": ["t"]},
+        TypeError,
+        "cannot write a tag value of type list",
+    ),
+    (
+        "column_name_not_str",
+        frame({0: [1.0]}),
+        {},
+        TypeError,
+        "column names must be str, got int 0",
+    ),
+    (
+        "column_named_time",
+        frame({"time": [1.0]}),
+        {},
+        LineProtocolError,
+        "field key 'time' cannot be written",
+    ),
+    (
+        "tag_column_name_bad",
+        frame({"t\\": ["a"], "v": [1.0]}),
+        {"tag_columns": ["t\\"]},
+        LineProtocolError,
+        "tag key .* a trailing backslash",
+    ),
+    (
+        "missing_tag_column",
+        frame({"v": [1.0]}),
+        {"tag_columns": ["nope"]},
+        LineProtocolError,
+        "has no column 'nope' \\(named in tag_columns\\)",
+    ),
+    (
+        "only_tags",
+        frame({"t": pd.Categorical(["a"])}),
+        {},
+        LineProtocolError,
+        "has no field column",
+    ),
+    (
+        "datetime_column",
+        frame({"d": pd.date_range(T0, periods=1)}),
+        {},
+        TypeError,
+        "cannot write a column of dtype datetime64",
+    ),
+    (
+        "duplicate_columns",
+        pd.DataFrame([[1.0, 2.0]], columns=["v", "v"], index=idx(T0)),
+        {},
+        LineProtocolError,
+        "duplicate column names",
+    ),
+    (
+        "extra_tag_clashes_with_column",
+        frame({"v": [1.0]}),
+        {"extra_tags": {"v": "x"}},
+        LineProtocolError,
+        "column 'v' is also given as an extra tag",
+    ),
+    (
+        "all_field_keys_start_with_tab",
+        frame({"\tv": [1.0]}),
+        {},
+        LineProtocolError,
+        "starts? with a tab or NUL",
+    ),
+    (
+        "measurement_bad",
+        frame({"v": [1.0]}),
+        {"measurement": "#m"},
+        LineProtocolError,
+        "leading '#'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("df", "kwargs", "exc", "message"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
+def test_frame_that_cannot_be_written_exactly_raises(df, kwargs, exc, message):
+    options = {"measurement": "m", **kwargs}
+    with pytest.raises(exc, match=message):
+        serialize_dataframe(df, **options)
+
+
+def test_error_through_serialize_names_the_point():
+    with pytest.raises(LineProtocolError, match=r"point 1: DataFrame column 'v', row .*: inf"):
+        serialize(["a v=1", frame({"v": [np.inf]})], measurement="m")
+
+
+@pytest.mark.server
+async def test_frame_with_a_bad_row_writes_nothing(client):
+    df = frame({"v": [1.0, 2.0, np.inf]})
+    with pytest.raises(LineProtocolError):
+        await client.write(df, measurement="m")
+    assert await stored_rows(client) == []
