@@ -145,7 +145,20 @@ def _serialize(data: Any, batch: _Batch) -> bytes:
     if _is_single(data) or _is_dataframe(data):
         line = _encode_one(data, 0, batch)
         return line if isinstance(line, bytes) else line.encode()
-    return _join([_encode_one(point, i, batch) for i, point in enumerate(data)])
+    lines: list[str | bytes] = []
+    append = lines.append
+    options = (batch.measurement, batch.extra_tags, batch.encoded_extra_tags, batch.factor)
+    for index, point in enumerate(data):
+        if type(point) is dict:  # the common case, without the general dispatch
+            try:
+                append(serialize_mapping(point, *options))
+            except LineProtocolError as exc:
+                raise LineProtocolError(f"point {index}: {exc}") from None
+            except TypeError as exc:
+                raise TypeError(f"point {index}: {exc}") from None
+        else:
+            append(_encode_one(point, index, batch))
+    return _join(lines)
 
 
 def serialize(

@@ -28,7 +28,6 @@ from .common import (
     escape_tag_key,
     escape_tag_value,
     field_value,
-    string_field,
     tag_value_text,
     time_to_int,
 )
@@ -56,39 +55,6 @@ def encode_tags(tags: Mapping[str, Any]) -> str:
             evalue = escape_tag_value(value)
         out += f",{ekey}={evalue}"
     return out
-
-
-def _fields(fields: Mapping[str, Any]) -> str:
-    parts = []
-    for key, value in fields.items():
-        kind = type(value)
-        if kind is float:
-            if value - value != 0.0:  # NaN or +-inf: rejected by 1.x
-                raise LineProtocolError(
-                    f"field {key!r}: {value!r} cannot be written to InfluxDB 1.x"
-                )
-            text = repr(value)
-        elif kind is int:
-            text = f"{value}i" if _INT_MIN <= value <= _INT_MAX else _int_text(value, key)
-        elif kind is str:
-            text = string_field(value)
-        else:
-            maybe = field_value(value, key)
-            if maybe is None:
-                continue
-            text = maybe
-        try:
-            ekey = _FIELD_KEYS[key]
-        except (KeyError, TypeError):
-            ekey = escape_field_key(key)
-        parts.append(f"{ekey}={text}")
-    if not parts:
-        if not fields:
-            raise LineProtocolError("a point needs at least one field; it has none")
-        raise LineProtocolError("a point needs at least one field; all its fields are None")
-    if parts[0][0] in LEADING_STRIPPED:
-        parts = first_field_kept(parts)
-    return ",".join(parts)
 
 
 def first_field_kept(parts: list[str]) -> list[str]:
@@ -131,21 +97,72 @@ def serialize_mapping(
 
     tags = point.get("tags")
     if tags:
-        if not isinstance(tags, Mapping):
+        if type(tags) is not dict and not isinstance(tags, Mapping):
             raise TypeError(f"tags must be a mapping, got {type(tags).__name__}")
         if extra_tags and not extra_tags.keys().isdisjoint(tags.keys()):
             line += encode_tags({**tags, **extra_tags})
         else:
-            line += encode_tags(tags) + encoded_extra_tags
+            for key, value in tags.items():
+                if type(value) is str:
+                    if not value:
+                        continue
+                    try:
+                        evalue = _TAG_VALUES[value]
+                    except KeyError:
+                        evalue = escape_tag_value(value)
+                else:
+                    text = tag_value_text(value, key)
+                    if text is None:
+                        continue
+                    evalue = escape_tag_value(text)
+                try:
+                    ekey = _TAG_KEYS[key]
+                except (KeyError, TypeError):
+                    ekey = escape_tag_key(key)
+                line += f",{ekey}={evalue}"
+            line += encoded_extra_tags
     else:
         line += encoded_extra_tags
 
     fields = point.get("fields")
-    if not isinstance(fields, Mapping):
+    if type(fields) is not dict and not isinstance(fields, Mapping):
         if fields is None:
             raise LineProtocolError("a point needs at least one field; it has none")
         raise TypeError(f"fields must be a mapping, got {type(fields).__name__}")
-    line += " " + _fields(fields)
+    parts = []
+    append = parts.append
+    for key, value in fields.items():
+        try:
+            ekey = _FIELD_KEYS[key]
+        except (KeyError, TypeError):
+            ekey = escape_field_key(key)
+        kind = type(value)
+        if kind is float:
+            if value - value != 0.0:  # NaN or +-inf: rejected by 1.x
+                raise LineProtocolError(
+                    f"field {key!r}: {value!r} cannot be written to InfluxDB 1.x"
+                )
+            append(f"{ekey}={value!r}")
+        elif kind is int:
+            if _INT_MIN <= value <= _INT_MAX:
+                append(f"{ekey}={value}i")
+            else:
+                _int_text(value, key)  # raises, naming the field
+        elif kind is str:
+            if '"' in value or "\\" in value:
+                value = value.replace("\\", "\\\\").replace('"', '\\"')
+            append(f'{ekey}="{value}"')
+        elif kind is bool:
+            append(f"{ekey}=true" if value else f"{ekey}=false")
+        elif value is not None:
+            append(f"{ekey}={field_value(value, key)}")
+    if not parts:
+        if not fields:
+            raise LineProtocolError("a point needs at least one field; it has none")
+        raise LineProtocolError("a point needs at least one field; all its fields are None")
+    if parts[0][0] in LEADING_STRIPPED:
+        parts = first_field_kept(parts)
+    line += " " + ",".join(parts)
 
     time = point.get("time")
     if time is None:

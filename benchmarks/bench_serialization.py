@@ -1,0 +1,309 @@
+"""Line-protocol encoding speed and memory: aioinflux against the peers and a floor.
+
+Run (from the repository root, after ``bash scripts/test.sh`` made .venv)::
+
+    .venv/bin/pip install -r benchmarks/requirements.txt
+    .venv/bin/python benchmarks/bench_serialization.py [--mappings 100000] [--rows 1000000]
+        [--repeat 3] [--stream-rows 0]
+
+Encodes the same data with every contender in this one process and prints, per contender,
+the best of ``--repeat`` runs (points/s), the ratio to the fastest peer, and the peak memory
+traced (``tracemalloc``, in a separate run, since tracing slows everything down) next to
+the size of the output. ``--stream-rows N`` also writes an N-row frame (10,000,000 in the
+issue) to a throwaway influxd with ``client.write()`` and reports the process's resident
+memory growth while it streams. Numbers drift between runs and machines (2 shared cores
+here): compare the ratios of one run. Not a test: nothing here asserts a speed.
+
+Contenders:
+- ``aioinflux``: ``serialize()`` (full escaping and validation);
+- ``influxdb``: ``line_protocol.make_lines`` / ``DataFrameClient``'s conversion;
+- ``influxdb-client``: ``Point.from_dict(...).to_line_protocol()`` / ``DataframeSerializer``;
+- ``floor``: no client; mappings: a plain f-string per point, no escaping or checks;
+  frames: columns to lists, strings escaped once per distinct value (factorize), one
+  f-string per row (shared/PERF.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aioinflux import serialize
+
+MiB = 1 << 20
+BASE_NS = 1_700_000_000_000_000_000
+
+
+# --- data --------------------------------------------------------------------------------
+
+
+def make_mappings(n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "measurement": "cpu",
+            "time": BASE_NS + i * 1000,
+            "tags": {"host": f"host{i % 100}", "region": f"region {i % 5}"},
+            "fields": {
+                "usage": i * 0.25,
+                "count": i,
+                "ok": bool(i % 2),
+                "status": "ok" if i % 3 else 'warn "x"',
+            },
+        }
+        for i in range(n)
+    ]
+
+
+def make_frame(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "host": np.array([f"host{i}" for i in range(100)], dtype=object)[
+                rng.integers(0, 100, n)
+            ],
+            "region": np.array([f"region {i}" for i in range(5)], dtype=object)[
+                rng.integers(0, 5, n)
+            ],
+            "usage": rng.random(n) * 100,
+            "count": rng.integers(0, 1_000_000, n),
+            "status": np.array(["ok", "warn", 'bad "x"'], dtype=object)[rng.integers(0, 3, n)],
+            "ok": rng.random(n) > 0.5,
+        },
+        index=pd.date_range("2023-11-14", periods=n, freq="ms", unit="ns"),
+    ).astype({"host": "str", "region": "str", "status": "str"})
+
+
+TAGS = ["host", "region"]
+
+
+# --- contenders: mappings ------------------------------------------------------------------
+
+
+def ours_mappings(points: list[dict[str, Any]]) -> bytes:
+    return serialize(points)
+
+
+def influxdb_mappings(points: list[dict[str, Any]]) -> bytes:
+    from influxdb.line_protocol import make_lines
+
+    return make_lines({"points": points}).encode()
+
+
+def influxdb_client_mappings(points: list[dict[str, Any]]) -> bytes:
+    from influxdb_client import Point, WritePrecision
+
+    return "\n".join(
+        Point.from_dict(p, write_precision=WritePrecision.NS).to_line_protocol() for p in points
+    ).encode()
+
+
+def floor_mappings(points: list[dict[str, Any]]) -> bytes:
+    lines = []
+    for p in points:
+        t, f = p["tags"], p["fields"]
+        lines.append(
+            f"{p['measurement']},host={t['host']},region={t['region']} usage={f['usage']},"
+            f'count={f["count"]}i,ok={f["ok"]},status="{f["status"]}" {p["time"]}'
+        )
+    return "\n".join(lines).encode()
+
+
+# --- contenders: DataFrames ----------------------------------------------------------------
+
+
+def ours_frame(df: pd.DataFrame) -> bytes:
+    return serialize(df, measurement="cpu", tag_columns=TAGS)
+
+
+def influxdb_frame(df: pd.DataFrame) -> bytes:
+    from influxdb import DataFrameClient
+
+    lines = DataFrameClient()._convert_dataframe_to_lines(df, "cpu", tag_columns=TAGS)
+    return "\n".join(lines).encode()
+
+
+def influxdb_client_frame(df: pd.DataFrame) -> bytes:
+    from influxdb_client import WritePrecision
+    from influxdb_client.client.write.dataframe_serializer import DataframeSerializer
+    from influxdb_client.client.write_api import PointSettings
+
+    serializer = DataframeSerializer(
+        df,
+        PointSettings(),
+        precision=WritePrecision.NS,
+        data_frame_measurement_name="cpu",
+        data_frame_tag_columns=TAGS,
+    )
+    return "\n".join(serializer.serialize()).encode()
+
+
+def floor_frame(df: pd.DataFrame) -> bytes:
+    def escaped(column: str, tag: bool) -> list[str]:
+        codes, uniques = pd.factorize(df[column])
+        if tag:
+            texts = [u.replace(",", "\\,").replace(" ", "\\ ").replace("=", "\\=") for u in uniques]
+        else:
+            texts = ['"' + u.replace("\\", "\\\\").replace('"', '\\"') + '"' for u in uniques]
+        return np.array(texts, dtype=object)[codes].tolist()  # type: ignore[no-any-return]
+
+    host, region, status = escaped("host", True), escaped("region", True), escaped("status", False)
+    usage, count = df["usage"].tolist(), df["count"].tolist()
+    ok = np.array(["false", "true"], dtype=object)[df["ok"].to_numpy().astype(np.intp)].tolist()
+    times = df.index.asi8.tolist()
+    lines = [
+        f"cpu,host={h},region={r} usage={u},count={c}i,status={s},ok={o} {t}"
+        for h, r, u, c, s, o, t in zip(host, region, usage, count, status, ok, times, strict=True)
+    ]
+    return "\n".join(lines).encode()
+
+
+# --- measuring -----------------------------------------------------------------------------
+
+
+def best_time(fn: Callable[[Any], bytes], data: Any, repeat: int) -> tuple[float, int]:
+    best, size = float("inf"), 0
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        out = fn(data)
+        best = min(best, time.perf_counter() - start)
+        size = len(out)
+        del out
+    return best, size
+
+
+def peak_memory(fn: Callable[[Any], bytes], data: Any) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        out = fn(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del out
+    return peak
+
+
+def run_table(
+    title: str, contenders: dict[str, Callable[[Any], bytes]], data: Any, n: int, repeat: int
+) -> None:
+    print(f"\n{title} ({n:,} points, best of {repeat})")
+    results = {}
+    for name, fn in contenders.items():
+        try:
+            seconds, size = best_time(fn, data, repeat)
+            peak = peak_memory(fn, data)
+        except ImportError as exc:
+            print(f"  {name}: skipped ({exc})")
+            continue
+        results[name] = (n / seconds, size, peak)
+    peers = [rate for name, (rate, _, _) in results.items() if name.startswith("influxdb")]
+    fastest_peer = max(peers) if peers else None
+    floor = results.get("floor", (None,))[0]
+    print(
+        f"  {'contender':<18}{'points/s':>12}{'x peer':>9}{'x floor':>9}"
+        f"{'output MiB':>12}{'peak MiB':>10}{'peak/output':>13}"
+    )
+    for name, (rate, size, peak) in results.items():
+        vs_peer = f"{rate / fastest_peer:.2f}" if fastest_peer else "-"
+        vs_floor = f"{rate / floor:.2f}" if floor else "-"
+        print(
+            f"  {name:<18}{rate:>12,.0f}{vs_peer:>9}{vs_floor:>9}"
+            f"{size / MiB:>12.1f}{peak / MiB:>10.1f}{peak / size:>13.2f}"
+        )
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def stream_to_server(rows: int) -> None:
+    from aioinflux.testing import InfluxDBServer
+
+    print(f"\nStreaming a {rows:,}-row DataFrame to influxd with client.write()")
+    df = make_frame(rows)
+    gc.collect()
+    base = rss()
+    peak = base
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.05):
+            peak = max(peak, rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    with InfluxDBServer() as server:
+        server.request('CREATE DATABASE "bench"')
+
+        async def write() -> None:
+            async with server.client(db="bench", timeout=3600) as client:
+                await client.write(df, measurement="cpu", tag_columns=TAGS)
+
+        sampler.start()
+        start = time.perf_counter()
+        asyncio.run(write())
+        seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        count = server.request('SELECT count("usage") FROM cpu', db="bench")
+        stored = count["results"][0]["series"][0]["values"][0][1]
+    print(
+        f"  frame: {df.memory_usage(deep=True).sum() / MiB:,.0f} MiB; written in {seconds:.1f} s "
+        f"({rows / seconds:,.0f} rows/s, server included); stored {stored:,} points"
+    )
+    print(f"  resident memory growth while streaming: {(peak - base) / MiB:,.1f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mappings", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stream-rows", type=int, default=0)
+    args = parser.parse_args()
+
+    points = make_mappings(args.mappings)
+    run_table(
+        "Mappings (2 tags; float, int, bool, str fields; int ns time)",
+        {
+            "aioinflux": ours_mappings,
+            "influxdb": influxdb_mappings,
+            "influxdb-client": influxdb_client_mappings,
+            "floor": floor_mappings,
+        },
+        points,
+        args.mappings,
+        args.repeat,
+    )
+    del points
+    df = make_frame(args.rows)
+    run_table(
+        "DataFrame (2 tag columns; float, int, str, bool fields)",
+        {
+            "aioinflux": ours_frame,
+            "influxdb": influxdb_frame,
+            "influxdb-client": influxdb_client_frame,
+            "floor": floor_frame,
+        },
+        df,
+        args.rows,
+        args.repeat,
+    )
+    del df
+    if args.stream_rows:
+        stream_to_server(args.stream_rows)
+
+
+if __name__ == "__main__":
+    main()
