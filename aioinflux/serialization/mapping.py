@@ -129,7 +129,7 @@ def serialize_mapping(
         if fields is None:
             raise LineProtocolError("a point needs at least one field; it has none")
         raise TypeError(f"fields must be a mapping, got {type(fields).__name__}")
-    parts = []
+    parts: list[str] = []
     append = parts.append
     for key, value in fields.items():
         try:
