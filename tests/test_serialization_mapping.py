@@ -478,3 +478,22 @@ async def test_server_time_is_used_when_time_is_missing(client):
     written = dt.datetime.fromtimestamp(row["time"] // 10**9, UTC)
     assert name == "m"
     assert abs((written - before).total_seconds()) < 60
+
+
+def test_tag_values_that_compare_equal_keep_their_own_text():
+    # 1 == 1.0 == True: cached tag sets must never hand one the other's text
+    points = [p(tags={"t": v}) for v in ("1", 1, 1.0, True, "1", decimal.Decimal("1.0"))]
+    lines = serialize(points).decode().split("\n")
+    assert [line.split(" ")[0] for line in lines] == [
+        "m,t=1",
+        "m,t=1",
+        "m,t=1.0",
+        "m,t=True",
+        "m,t=1",
+        "m,t=1.0",
+    ]
+
+
+def test_unhashable_tag_value_is_named():
+    with pytest.raises(TypeError, match="point 0: tag 't': cannot write a tag value of type list"):
+        serialize([p(tags={"t": [1]})])

@@ -147,11 +147,16 @@ def _serialize(data: Any, batch: _Batch) -> bytes:
         return line if isinstance(line, bytes) else line.encode()
     lines: list[str | bytes] = []
     append = lines.append
-    options = (batch.measurement, batch.extra_tags, batch.encoded_extra_tags, batch.factor)
+    name, tags, encoded, factor = (
+        batch.measurement,
+        batch.extra_tags,
+        batch.encoded_extra_tags,
+        batch.factor,
+    )
     for index, point in enumerate(data):
         if type(point) is dict:  # the common case, without the general dispatch
             try:
-                append(serialize_mapping(point, *options))
+                append(serialize_mapping(point, name, tags, encoded, factor))
             except LineProtocolError as exc:
                 raise LineProtocolError(f"point {index}: {exc}") from None
             except TypeError as exc:

@@ -199,6 +199,8 @@ def _plan_column(frame: pd.DataFrame, name: str, is_tag: bool) -> _Column:
         return _Column(name, key, "float32" if narrow else "float")
     if pd.api.types.is_string_dtype(dtype):
         inferred = pd.api.types.infer_dtype(series, skipna=True)
+        if inferred == "boolean" and pd.api.types.is_object_dtype(dtype):  # bools and None
+            return _Column(name, key, "bool")
         if inferred not in ("string", "empty"):
             bad = series[series.map(lambda v: not isinstance(v, str)) & series.notna()]
             raise TypeError(
@@ -276,104 +278,176 @@ class _FramePlan:
             self.safe_first = complete
         self.frame = frame
 
-    # each returns (values, complete): complete lists hold bare texts, others hold
-    # ``sep + text`` or "" for a missing value.
-    def _field(self, column: _Column, part: pd.Series, sep: str) -> tuple[list[Any], bool]:
-        kind = column.kind
-        missing = part.isna().to_numpy()
-        has_missing = bool(missing.any())
-        if kind == "str":
-            codes, uniques = _factorize(part)
-            texts = [string_field(u) for u in uniques]
-            if has_missing:
-                table = np.array([*(sep + t for t in texts), ""], dtype=object)
-                return table[codes].tolist(), False
-            return np.array(texts, dtype=object)[codes].tolist(), True
-        if kind == "bool":
-            values = part.to_numpy(dtype=bool, na_value=False)
-            if has_missing:
-                table = np.array([sep + "false", sep + "true", ""], dtype=object)
-                index = np.where(missing, 2, values.astype(np.intp))
-                return table[index].tolist(), False
-            return np.array(["false", "true"], dtype=object)[values.astype(np.intp)].tolist(), True
-        if kind == "int":
-            ints = part.to_numpy(dtype="int64", na_value=0).tolist()
-            if has_missing:
-                return [
-                    "" if m else f"{sep}{v}i" for v, m in zip(ints, missing.tolist(), strict=True)
-                ], False
-            return ints, True
-        if kind == "float32":
-            narrow = part.to_numpy(dtype=getattr(part.dtype, "numpy_dtype", part.dtype))
-            texts = narrow.astype(str).tolist()  # numpy's shortest text for the float32
-        else:
-            texts = part.to_numpy(dtype="float64", na_value=np.nan).tolist()
-        if has_missing:
-            return [
-                "" if m else f"{sep}{v}" for v, m in zip(texts, missing.tolist(), strict=True)
-            ], False
-        return texts, True
+    # --- one slice ---------------------------------------------------------------------
+    # Low-cardinality columns (every tag; bool and string fields with few distinct values in
+    # the slice, once a field of theirs leads the fields) are folded into one column of
+    # "combinations": integer codes find the distinct combinations, each combination's text
+    # is built once, and a row then costs one slot of the row f-string instead of several.
 
-    def _tag(self, column: _Column, part: pd.Series) -> list[str]:
+    def _tag_codes(self, column: _Column, part: pd.Series) -> _Codes:
+        """Codes (-1 = missing) and, per code, the ``,key=value`` piece ("" if omitted)."""
         if column.table is not None:
-            return column.table[part.cat.codes.to_numpy()].tolist()  # type: ignore[no-any-return]
+            return part.cat.codes.to_numpy().astype(np.int64), list(column.table[:-1])
         codes, uniques = _factorize(part)
-        pieces = [_tag_piece(column.key, u, column.name) for u in uniques]
-        return np.array([*pieces, ""], dtype=object)[codes].tolist()  # type: ignore[no-any-return]
+        return codes, [_tag_piece(column.key, u, column.name) for u in uniques]
+
+    def _value_codes(self, column: _Column, part: pd.Series) -> _Codes:
+        """Bool and string fields: codes (-1 = missing) and the text of each value."""
+        if column.kind == "bool":
+            values = part.to_numpy(dtype=bool, na_value=False).astype(np.int64)
+            missing = part.isna().to_numpy()
+            if missing.any():
+                values[missing] = -1
+            return values, ["false", "true"]
+        codes, uniques = _factorize(part)
+        return codes, [string_field(u) for u in uniques]
+
+    def _numbers(self, column: _Column, part: pd.Series) -> tuple[list[Any], list[bool] | None]:
+        """Int and float fields: the values (their str() is their text), the missing mask."""
+        missing = part.isna().to_numpy()
+        mask = missing.tolist() if missing.any() else None
+        if column.kind == "int":
+            return part.to_numpy(dtype="int64", na_value=0).tolist(), mask
+        if column.kind == "float32":
+            narrow = part.to_numpy(dtype=getattr(part.dtype, "numpy_dtype", part.dtype))
+            return narrow.astype(str).tolist(), mask  # numpy's shortest text for a float32
+        return part.to_numpy(dtype="float64", na_value=np.nan).tolist(), mask
 
     def encode(self, start: int, stop: int) -> bytes:
         frame = self.frame.iloc[start:stop]
-        seps: list[str] = []
-        cols: list[list[Any]] = []
-        pending = self.head
+        rows = len(frame)
+        folded: list[_Codes] = []  # codes, and the piece of each code (missing: last)
+        product = 1
         for column in self.tags:
-            seps.append(pending)
-            cols.append(self._tag(column, frame[column.name]))
-            pending = ""
-        fields = {c.name: self._field(c, frame[c.name], f",{c.key}=") for c in self.fields}
-        first = next((c for c in self.safe_first if fields[c.name][1]), None)
-        times = self.times[start:stop].tolist()
-        if first is None:
-            return self._encode_sparse(seps, cols, pending, fields, times)
-        order = [first, *(c for c in self.fields if c is not first)]
-        sep = f"{pending} {first.key}="
-        for column in order:
-            values, complete = fields[column.name]
-            if complete:
-                seps.append(sep if column is first else f"{sep},{column.key}=")
+            codes, pieces = self._tag_codes(column, frame[column.name])
+            folded.append((codes, [*pieces, ""]))
+            product *= len(pieces) + 1
+        categorical: list[tuple[_Column, np.ndarray[Any, Any], list[str]]] = []
+        numeric: list[tuple[_Column, list[Any], list[bool] | None]] = []
+        for column in self.fields:
+            part = frame[column.name]
+            if column.kind in ("bool", "str"):
+                categorical.append((column, *self._value_codes(column, part)))
             else:
-                seps.append(sep)
-            cols.append(values)
-            sep = "i" if complete and column.kind == "int" else ""
-        seps.append(f"{sep} ")
-        cols.append(times)
-        return ("\n".join(_concat(seps, cols, "")) + "\n").encode()
+                numeric.append((column, *self._numbers(column, part)))
+        first = self._first_field(categorical, numeric)
+        if first is None:
+            return self._encode_sparse(start, rows, folded, categorical, numeric)
+
+        slots: list[tuple[str, list[Any]]] = []  # (text before, values)
+        fold = {id(first)} if first.kind in ("bool", "str") else set()
+        for column, _, texts in categorical:
+            if fold and id(column) not in fold:
+                size = len(texts) + 1
+                if len(texts) <= _FOLD_VALUES and product * size <= max(_FOLD_VALUES, rows // 8):
+                    fold.add(id(column))
+                    product *= size
+        for column, codes, texts in sorted(categorical, key=lambda c: c[0] is not first):
+            if id(column) in fold:
+                lead = f" {column.key}=" if column is first else f",{column.key}="
+                folded.append((codes, [*(lead + t for t in texts), ""]))
+        slots.append((self.head, _combinations(folded, rows)))
+        pending = ""
+        for column, values, _ in numeric:
+            if column is first:
+                slots.append((f" {column.key}=", values))
+                pending = "i" if column.kind == "int" else ""
+        for column, codes, texts in categorical:
+            if id(column) not in fold:
+                table = np.array([*(f",{column.key}={t}" for t in texts), ""], dtype=object)
+                slots.append((pending, table[codes].tolist()))
+                pending = ""
+        for column, values, mask in numeric:
+            if column is first:
+                continue
+            suffix = "i" if column.kind == "int" else ""
+            if mask is None:
+                slots.append((f"{pending},{column.key}=", values))
+                pending = suffix
+            else:
+                lead = f",{column.key}="
+                pieces = [
+                    "" if m else f"{lead}{v}{suffix}" for v, m in zip(values, mask, strict=True)
+                ]
+                slots.append((pending, pieces))
+                pending = ""
+        slots.append((f"{pending} ", self.times[start:stop].tolist()))
+        seps = [sep for sep, _ in slots]
+        lines = _concat(seps, [values for _, values in slots], "")
+        lines.append("")  # every line ends with a newline, without copying the text again
+        return "\n".join(lines).encode()
+
+    def _first_field(
+        self,
+        categorical: list[tuple[_Column, np.ndarray[Any, Any], list[str]]],
+        numeric: list[tuple[_Column, list[Any], list[bool] | None]],
+    ) -> _Column | None:
+        """The field to write first in this slice: present in every row, and without a
+        leading tab/NUL; a small categorical one if any (it lets the others fold)."""
+        safe = {id(c) for c in self.safe_first}
+        complete = [c for c, codes, _ in categorical if id(c) in safe and not (codes < 0).any()]
+        small = [
+            c
+            for c, _, texts in categorical
+            if id(c) in {id(x) for x in complete} and len(texts) <= _FOLD_VALUES
+        ]
+        numbers = [c for c, _, mask in numeric if id(c) in safe and mask is None]
+        for candidates in (small, numbers, complete):
+            if candidates:
+                return candidates[0]
+        return None
 
     def _encode_sparse(
         self,
-        seps: list[str],
-        cols: list[list[Any]],
-        pending: str,
-        fields: dict[str, tuple[list[Any], bool]],
-        times: list[int],
+        start: int,
+        rows: int,
+        folded: list[_Codes],
+        categorical: list[tuple[_Column, np.ndarray[Any, Any], list[str]]],
+        numeric: list[tuple[_Column, list[Any], list[bool] | None]],
     ) -> bytes:
-        """Every field column misses a value somewhere in this slice: rows are assembled
-        from ``,key=value`` pieces, and a row with no field left is not written."""
-        pieces = []
-        for column in self.fields:
-            values, complete = fields[column.name]
-            if complete:
-                suffix = "i" if column.kind == "int" else ""
-                values = [f",{column.key}={v}{suffix}" for v in values]
-            pieces.append(values)
-        joined = ["".join(row) for row in zip(*pieces, strict=True)]
-        heads = _concat(seps, cols, pending) if seps else [pending] * len(joined)
+        """No field is present in every row of this slice: rows are assembled from
+        ``,key=value`` pieces, and a row with no field left is not written."""
+        pieces: list[list[str]] = []
+        for column, codes, texts in categorical:
+            table = np.array([*(f",{column.key}={t}" for t in texts), ""], dtype=object)
+            pieces.append(table[codes].tolist())
+        for column, values, mask in numeric:
+            lead, suffix = f",{column.key}=", "i" if column.kind == "int" else ""
+            present = mask or [False] * rows
+            pieces.append(
+                ["" if m else f"{lead}{v}{suffix}" for v, m in zip(values, present, strict=True)]
+            )
+        bodies = ["".join(row) for row in zip(*pieces, strict=True)]
+        tags = _combinations(folded, rows)
+        times = self.times[start : start + rows].tolist()
         lines = [
-            f"{head} {body[1:]} {time}"
-            for head, body, time in zip(heads, joined, times, strict=True)
+            f"{self.head}{tag} {body[1:]} {time}"
+            for tag, body, time in zip(tags, bodies, times, strict=True)
             if body
         ]
-        return ("\n".join(lines) + "\n").encode() if lines else b""
+        if not lines:
+            return b""
+        lines.append("")
+        return "\n".join(lines).encode()
+
+
+_Codes = tuple[np.ndarray[Any, Any], list[str]]
+#: A bool/string field with at most this many distinct values in a slice may be folded.
+_FOLD_VALUES = 1024
+
+
+def _combinations(folded: list[_Codes], rows: int) -> list[str]:
+    """Per row, the concatenated pieces of every folded column (code -1: the last piece)."""
+    import pandas as pd
+
+    texts = [""]
+    codes: np.ndarray[Any, Any] = np.zeros(rows, dtype=np.int64)
+    for column_codes, pieces in folded:
+        size = len(pieces)
+        combined = codes * size + np.where(column_codes < 0, size - 1, column_codes)
+        codes, uniques = pd.factorize(combined)  # at most `rows` combinations
+        texts = [texts[u // size] + pieces[u % size] for u in uniques.tolist()]
+    return np.array(texts, dtype=object)[codes].tolist()  # type: ignore[no-any-return]
 
 
 def _factorize(part: pd.Series) -> tuple[np.ndarray[Any, Any], Sequence[Any]]:

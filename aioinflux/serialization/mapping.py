@@ -69,6 +69,18 @@ def first_field_kept(parts: list[str]) -> list[str]:
     )
 
 
+_TAG_SETS: dict[tuple[tuple[Any, Any], ...], str] = {}
+
+
+def _tag_set(items: tuple[tuple[Any, Any], ...]) -> str:
+    text = encode_tags(dict(items))
+    if all(type(value) is str for _, value in items):
+        if len(_TAG_SETS) >= 100_000:
+            _TAG_SETS.clear()
+        _TAG_SETS[items] = text
+    return text
+
+
 def serialize_mapping(
     point: Mapping[str, Any],
     measurement: str | None,
@@ -102,24 +114,15 @@ def serialize_mapping(
         if extra_tags and not extra_tags.keys().isdisjoint(tags.keys()):
             line += encode_tags({**tags, **extra_tags})
         else:
-            for key, value in tags.items():
-                if type(value) is str:
-                    if not value:
-                        continue
-                    try:
-                        evalue = _TAG_VALUES[value]
-                    except KeyError:
-                        evalue = escape_tag_value(value)
-                else:
-                    text = tag_value_text(value, key)
-                    if text is None:
-                        continue
-                    evalue = escape_tag_value(text)
-                try:
-                    ekey = _TAG_KEYS[key]
-                except (KeyError, TypeError):
-                    ekey = escape_tag_key(key)
-                line += f",{ekey}={evalue}"
+            items = tuple(tags.items())
+            try:
+                # only sets of exact-str values are cached: a hit means equal strs (a str
+                # subclass at most), which have the same text (1 == 1.0 == True never hit)
+                line += _TAG_SETS[items]
+            except KeyError:
+                line += _tag_set(items)
+            except TypeError:  # an unhashable value: raises, naming it
+                line += encode_tags(tags)
             line += encoded_extra_tags
     else:
         line += encoded_extra_tags
