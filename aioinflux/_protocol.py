@@ -12,8 +12,7 @@ from __future__ import annotations
 import base64
 import gzip as _gzip
 import json
-import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -53,8 +52,7 @@ class Request:
     url: str
     params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
-    #: the whole body, or (a large DataFrame write) an iterator of pieces streamed in order
-    body: bytes | Iterator[bytes] | None = None
+    body: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def ping_request(base: str, headers: dict[str, str]) -> Request:
 def write_request(
     base: str,
     headers: dict[str, str],
-    body: bytes | Iterator[bytes],
+    body: bytes,
     *,
     db: str | None,
     precision: str | None = None,
@@ -128,20 +126,8 @@ def write_request(
         params["consistency"] = consistency
     if gzip:
         headers = {**headers, "Content-Encoding": "gzip"}
-        if isinstance(body, bytes):
-            body = _gzip.compress(body, compresslevel=1)
-        else:
-            body = _gzip_pieces(body)
+        body = _gzip.compress(body, compresslevel=1)
     return Request("POST", base + "write", params, headers, body)
-
-
-def _gzip_pieces(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """A streamed body compressed piece by piece into one gzip stream."""
-    compressor = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip container
-    for piece in pieces:
-        if out := compressor.compress(piece):
-            yield out
-    yield compressor.flush()
 
 
 def query_request(

@@ -163,7 +163,7 @@ class Transport:
                 req.url,
                 params=req.params,
                 headers=req.headers,
-                data=_data(req.body),
+                data=req.body,
                 ssl=self._ssl,
             ) as resp:
                 yield resp
@@ -206,19 +206,6 @@ class Transport:
                 future = asyncio.run_coroutine_threadsafe(entry.close(), loop)
                 self._closing.add(future)
                 future.add_done_callback(self._closing.discard)
-
-
-def _data(body: bytes | Iterator[bytes] | None) -> bytes | AsyncIterator[bytes] | None:
-    """The body as aiohttp takes it: an iterator of pieces is sent chunked, piece by piece."""
-    if body is None or isinstance(body, bytes):
-        return body
-
-    async def pieces() -> AsyncIterator[bytes]:
-        for piece in body:  # each piece is encoded as it is needed (a slice of a DataFrame)
-            yield piece
-            await asyncio.sleep(0)  # let other tasks run between slices
-
-    return pieces()
 
 
 def _close_without_loop(closing: Coroutine[Any, Any, None]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import ssl as _ssl
 import warnings
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiohttp
@@ -22,7 +22,7 @@ from . import _protocol
 from ._transport import Transport, make_timeout
 from .blocking import run, runner
 from .exceptions import InfluxDBError
-from .serialization import write_body
+from .serialization import write_bodies
 from .writer import BatchWriter
 
 __all__ = ["InfluxDBClient"]
@@ -200,8 +200,10 @@ class InfluxDBClient:
 
         :param data: a point or an iterable of points, in any mix: line protocol (``str`` or
             ``bytes``), mappings, pandas DataFrames, ``@lineprotocol`` objects (see
-            :doc:`writing`). A DataFrame of more than 100,000 rows is checked whole, then
-            encoded and streamed to the server in slices.
+            :doc:`writing`). Everything is checked before the first request; data over
+            16 MiB of line protocol is sent in several requests (influxd's default limit is
+            25 MB), and a DataFrame of more than 100,000 rows is encoded slice by slice as
+            it is sent.
         :param measurement: measurement of points that do not name one.
         :param db: database; default :attr:`db`.
         :param precision: precision of the write: integer timestamps are in it and other
@@ -212,13 +214,25 @@ class InfluxDBClient:
         :param consistency: write consistency of an InfluxDB Enterprise cluster.
         :param extra_tags: tags added to every point.
         :return: True once the server has stored the data.
-        :raises InfluxDBWriteError: if the server does not accept the data.
+        :raises InfluxDBWriteError: if the server does not accept the data. When the write
+            took several requests and earlier ones were stored, the error's
+            ``requests_written`` says how many.
         :raises LineProtocolError: (a ``ValueError``) for data that cannot be written exactly;
             nothing is sent.
         :raises TypeError: for data of an unsupported type; nothing is sent.
         """
-        body = write_body(data, measurement, tag_columns, precision, **extra_tags)
-        await self._post_write(body, db=db, precision=precision, rp=rp, consistency=consistency)
+        bodies = write_bodies(data, measurement, tag_columns, precision, **extra_tags)
+        for written, body in enumerate(bodies):
+            try:
+                await self._post_write(
+                    body, db=db, precision=precision, rp=rp, consistency=consistency
+                )
+            except InfluxDBError as exc:
+                if written:  # the data took several requests: say what is stored already
+                    exc.requests_written = written  # type: ignore[attr-defined]
+                    if hasattr(exc, "add_note"):  # Python 3.11+
+                        exc.add_note(f"{written} earlier request(s) of this write were stored")
+                raise
         return True
 
     def batch_writer(self, **options: Any) -> BatchWriter:
@@ -235,7 +249,7 @@ class InfluxDBClient:
 
     async def _post_write(
         self,
-        body: bytes | Iterator[bytes],
+        body: bytes,
         *,
         db: str | None = None,
         precision: str | None = None,

@@ -311,12 +311,10 @@ def test_serialize_returns_bytes_without_a_trailing_newline():
     assert serialize(frame({"v": []}, times=idx()), measurement="m") == b""
 
 
-def test_large_frame_is_checked_whole_then_streamed_in_slices(monkeypatch):
+def test_large_frame_is_checked_whole_then_encoded_in_slices(monkeypatch):
     monkeypatch.setattr(ser, "STREAM_ROWS", 2)
     df = frame({"v": [1.0, 2.0, 3.0, 4.0, 5.0]})
-    body = ser.write_body(df, measurement="m")
-    assert not isinstance(body, bytes)
-    pieces = list(body)
+    pieces = list(ser.write_bodies(df, measurement="m"))
     assert len(pieces) == 3
     assert b"".join(pieces) == serialize(df, measurement="m") + b"\n"
 
@@ -325,13 +323,23 @@ def test_large_frame_with_a_bad_value_late_raises_before_anything_is_produced(mo
     monkeypatch.setattr(ser, "STREAM_ROWS", 2)
     df = frame({"t": ["a", "b", "c", "d", "bad\\"], "v": [1.0, 2.0, 3.0, 4.0, 5.0]})
     with pytest.raises(LineProtocolError, match="point 0: DataFrame column 't': tag value 'bad"):
-        ser.write_body(df, measurement="m", tag_columns=["t"])
+        ser.write_bodies(df, measurement="m", tag_columns=["t"])
+
+
+def test_slices_too_big_for_a_request_get_fewer_rows():
+    df = frame({"s": [f"value {i} " * (i % 7 + 1) for i in range(50)]})
+    whole = b"".join(serialize_dataframe(df, measurement="m"))
+    pieces = list(serialize_dataframe(df, measurement="m", slice_rows=20, max_bytes=300))
+    assert len(pieces) > 5
+    assert all(len(piece) <= 300 for piece in pieces)
+    assert b"".join(pieces) == whole
 
 
 @pytest.mark.server
 @pytest.mark.parametrize("gzip", [False, True])
-async def test_large_frame_is_streamed_to_the_server(client, monkeypatch, gzip):
+async def test_large_frame_is_written_in_several_requests(client, monkeypatch, gzip):
     monkeypatch.setattr(ser, "STREAM_ROWS", 1000)
+    monkeypatch.setattr(ser, "MAX_BODY", 30_000)
     n = 4500
     df = pd.DataFrame(
         {"host": pd.Categorical(np.arange(n) % 7), "v": np.arange(n) * 0.5, "s": ["x y"] * n},

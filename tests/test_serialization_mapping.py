@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aioinflux import LineProtocolError, serialize
+from aioinflux import InfluxDBError, InfluxDBWriteError, LineProtocolError, serialize
 from tests.roundtrip import expected_row, same_rows, stored_rows
 
 UTC = dt.timezone.utc
@@ -497,3 +497,47 @@ def test_tag_values_that_compare_equal_keep_their_own_text():
 def test_unhashable_tag_value_is_named():
     with pytest.raises(TypeError, match="point 0: tag 't': cannot write a tag value of type list"):
         serialize([p(tags={"t": [1]})])
+
+
+# -- bodies too big for one request ---------------------------------------------------------
+
+
+def test_big_batch_is_cut_between_lines_not_inside_string_values(monkeypatch):
+    from aioinflux import serialization as ser
+
+    monkeypatch.setattr(ser, "MAX_BODY", 100)
+    points = [p(fields={"s": f"line {i}\nstill {i}"}, time=i) for i in range(20)]
+    bodies = list(ser.write_bodies(points))
+    assert len(bodies) > 3
+    assert all(len(body) <= 100 for body in bodies)
+    assert b"\n".join(bodies) == serialize(points)
+    assert all(body.count(b'"') % 2 == 0 for body in bodies)
+
+
+@pytest.mark.server
+async def test_big_batch_fits_a_server_body_limit(monkeypatch):
+    # influxd refuses a body over its max-body-size (25 MB by default): a big write is cut
+    from aioinflux import serialization as ser
+    from aioinflux.testing import InfluxDBServer
+
+    points = [p(fields={"s": "x" * 50}, time=i) for i in range(100)]
+    with InfluxDBServer(settings={"INFLUXDB_HTTP_MAX_BODY_SIZE": "2000"}) as server:
+        server.request('CREATE DATABASE "d"')
+        async with server.client(db="d") as client:
+            with pytest.raises(InfluxDBError):  # one request: refused or cut off
+                await client.write(points)
+            monkeypatch.setattr(ser, "MAX_BODY", 1500)
+            await client.write(points)
+            assert len(await stored_rows(client)) == 100
+
+
+@pytest.mark.server
+async def test_error_after_earlier_requests_says_they_were_stored(client, monkeypatch):
+    from aioinflux import serialization as ser
+
+    monkeypatch.setattr(ser, "MAX_BODY", 40)  # about four points a request
+    points = [p(fields={"v": 1.0}, time=i) for i in range(10)] + [p(fields={"v": "text"}, time=99)]
+    with pytest.raises(InfluxDBWriteError) as info:  # a field type conflict, found by the server
+        await client.write(points)
+    assert info.value.requests_written == 2
+    assert len(await stored_rows(client)) == 10

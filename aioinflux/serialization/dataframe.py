@@ -465,6 +465,7 @@ def serialize_dataframe(
     factor: int = 1,
     extra_tags: Mapping[str, Any] | None = None,
     slice_rows: int = SLICE_ROWS,
+    max_bytes: int | None = None,
 ) -> Iterator[bytes]:
     """Check ``frame`` completely, then return an iterator of its lines, ``slice_rows`` rows
     at a time (each piece is bytes, every line ending with ``\\n``).
@@ -474,7 +475,8 @@ def serialize_dataframe(
     that reads back as the same float32) , bool (``boolean`` too), strings (``str``,
     ``string``, object columns of str). A missing value (NaN, None, NA) leaves that field or
     tag out of its row; a row with no field left is not written. The index must be a
-    DatetimeIndex (naive = UTC).
+    DatetimeIndex (naive = UTC). With ``max_bytes``, a slice whose text is longer is cut
+    into fewer rows (and the following slices with it), down to one row per piece.
 
     :raises LineProtocolError: before anything is produced, for anything that cannot be
         written exactly (the column and row are named).
@@ -485,9 +487,18 @@ def serialize_dataframe(
     plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
 
     def pieces() -> Iterator[bytes]:
-        for start in range(0, len(frame), slice_rows):
-            if piece := plan.encode(start, start + slice_rows):
+        rows, start, end = slice_rows, 0, len(frame)
+        while start < end:
+            stop = min(start + rows, end)
+            piece = plan.encode(start, stop)
+            while max_bytes is not None and len(piece) > max_bytes and stop - start > 1:
+                # too big for one request: fewer rows, for this slice and the next ones
+                rows = max(1, (stop - start) * max_bytes // len(piece) * 9 // 10)
+                stop = start + rows
+                piece = plan.encode(start, stop)
+            if piece:
                 yield piece
+            start = stop
 
     return pieces()
 
