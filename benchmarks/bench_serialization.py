@@ -6,6 +6,11 @@ Run (from the repository root, after ``bash scripts/test.sh`` made .venv)::
     .venv/bin/python benchmarks/bench_serialization.py [--mappings 100000] [--rows 1000000]
         [--repeat 3] [--stream-rows 0]
 
+and for the 10M-row streaming figure alone::
+
+    .venv/bin/python benchmarks/bench_serialization.py --mappings 0 --rows 0 \\
+        --stream-rows 10000000
+
 Encodes the same data with every contender in this one process and prints, per contender,
 the best of ``--repeat`` runs (points/s), the ratio to the fastest peer, and the peak memory
 traced (``tracemalloc``, in a separate run, since tracing slows everything down) next to
@@ -274,32 +279,34 @@ def main() -> None:
     args = parser.parse_args()
 
     points = make_mappings(args.mappings)
-    run_table(
-        "Mappings (2 tags; float, int, bool, str fields; int ns time)",
-        {
-            "aioinflux": ours_mappings,
-            "influxdb": influxdb_mappings,
-            "influxdb-client": influxdb_client_mappings,
-            "floor": floor_mappings,
-        },
-        points,
-        args.mappings,
-        args.repeat,
-    )
+    if args.mappings:
+        run_table(
+            "Mappings (2 tags; float, int, bool, str fields; int ns time)",
+            {
+                "aioinflux": ours_mappings,
+                "influxdb": influxdb_mappings,
+                "influxdb-client": influxdb_client_mappings,
+                "floor": floor_mappings,
+            },
+            points,
+            args.mappings,
+            args.repeat,
+        )
     del points
     df = make_frame(args.rows)
-    run_table(
-        "DataFrame (2 tag columns; float, int, str, bool fields)",
-        {
-            "aioinflux": ours_frame,
-            "influxdb": influxdb_frame,
-            "influxdb-client": influxdb_client_frame,
-            "floor": floor_frame,
-        },
-        df,
-        args.rows,
-        args.repeat,
-    )
+    if args.rows:
+        run_table(
+            "DataFrame (2 tag columns; float, int, str, bool fields)",
+            {
+                "aioinflux": ours_frame,
+                "influxdb": influxdb_frame,
+                "influxdb-client": influxdb_client_frame,
+                "floor": floor_frame,
+            },
+            df,
+            args.rows,
+            args.repeat,
+        )
     del df
     if args.stream_rows:
         stream_to_server(args.stream_rows)

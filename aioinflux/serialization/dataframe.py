@@ -45,6 +45,8 @@ __all__ = ["dataframe_to_bytes", "serialize_dataframe"]
 #: Rows encoded at a time.
 SLICE_ROWS = 100_000
 _INT64_MAX = 2**63 - 1
+#: Rows checked at a time by the up-front checks (their temporaries stay small).
+_CHECK_ROWS = 1 << 20
 _UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
@@ -151,6 +153,19 @@ def _uniques(series: pd.Series) -> Iterable[Any]:
         return values
 
 
+def _is_missing(value: object) -> bool:
+    import pandas as pd
+
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (
+            isinstance(value, float) and value != value  # NaN
+        )
+    )
+
+
 def _tag_piece(key: str, value: object, column: str) -> str:
     text = tag_value_text(value, column)
     return f",{key}={escape_tag_value(text)}" if text else ""
@@ -169,8 +184,12 @@ def _plan_column(frame: pd.DataFrame, name: str, is_tag: bool) -> _Column:
                 pieces = [_tag_piece(column.key, c, name) for c in dtype.categories]
                 column.table = np.array([*pieces, ""], dtype=object)
             else:
-                for value in _uniques(series.dropna()):
-                    _tag_piece(column.key, value, name)
+                # chunk by chunk (pd.unique of a whole 10M-row column of str takes about
+                # 150 MiB); not dropna(): that copies the column
+                for start in range(0, len(series), _CHECK_ROWS):
+                    for value in _uniques(series.iloc[start : start + _CHECK_ROWS]):
+                        if not _is_missing(value):
+                            _tag_piece(column.key, value, name)
         except (LineProtocolError, TypeError) as exc:
             raise type(exc)(f"DataFrame column {name!r}: {exc}") from None
         return column
@@ -187,14 +206,17 @@ def _plan_column(frame: pd.DataFrame, name: str, is_tag: bool) -> _Column:
                 )
         return _Column(name, key, "int")
     if pd.api.types.is_float_dtype(dtype):
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-        infinite = np.isinf(values)
-        if infinite.any():
-            position = int(np.flatnonzero(infinite)[0])
-            raise _frame_error(
-                f"column {name!r}, row {series.index[position]!r}: {float(values[position])!r} "
-                "cannot be written to InfluxDB 1.x"
+        for start in range(0, len(series), _CHECK_ROWS):  # bounded temporaries
+            values = series.iloc[start : start + _CHECK_ROWS].to_numpy(
+                dtype="float64", na_value=np.nan
             )
+            infinite = np.isinf(values)
+            if infinite.any():
+                position = int(np.flatnonzero(infinite)[0])
+                raise _frame_error(
+                    f"column {name!r}, row {series.index[start + position]!r}: "
+                    f"{float(values[position])!r} cannot be written to InfluxDB 1.x"
+                )
         narrow = getattr(dtype, "numpy_dtype", dtype).itemsize < 8
         return _Column(name, key, "float32" if narrow else "float")
     if pd.api.types.is_string_dtype(dtype):
@@ -215,28 +237,37 @@ def _plan_column(frame: pd.DataFrame, name: str, is_tag: bool) -> _Column:
     )
 
 
-def _times(index: Any, factor: int) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """The index as int64 ticks of the write's precision, exact (floored)."""
-    import pandas as pd
+class _Times:
+    """The index as int64 ticks of the write's precision, exact (floored), one slice at a
+    time (a 10M-row frame never gets a second full-length array)."""
 
-    if not isinstance(index, pd.DatetimeIndex):
-        raise TypeError(
-            f"a DataFrame needs a DatetimeIndex to be written, got {type(index).__name__}"
-        )
-    if index.hasnans:
-        label = index[index.isna()][0]
-        raise _frame_error(f"index: {label!r} is not a time (NaT)")
-    ticks = index.asi8  # UTC for an aware index, wall time as UTC for a naive one
-    unit_ns = _UNIT_NS[index.unit]
-    if len(ticks):
-        first, last = int(ticks.min()) * unit_ns, int(ticks.max()) * unit_ns
-        if first < MIN_NS or last > MAX_NS:
-            raise _frame_error("index: a time is outside the range InfluxDB can store")
-    # the ratio is exact: units and precisions are all whole multiples of one another
-    out: np.ndarray[Any, np.dtype[np.int64]] = (
-        ticks * (unit_ns // factor) if unit_ns >= factor else ticks // (factor // unit_ns)
-    )
-    return out
+    def __init__(self, index: Any, factor: int):
+        import pandas as pd
+
+        if not isinstance(index, pd.DatetimeIndex):
+            raise TypeError(
+                f"a DataFrame needs a DatetimeIndex to be written, got {type(index).__name__}"
+            )
+        if index.hasnans:
+            label = index[index.isna()][0]
+            raise _frame_error(f"index: {label!r} is not a time (NaT)")
+        self.ticks = index.asi8  # UTC for an aware index, wall time as UTC for a naive one
+        unit_ns = _UNIT_NS[index.unit]
+        if len(self.ticks):
+            first, last = int(self.ticks.min()) * unit_ns, int(self.ticks.max()) * unit_ns
+            if first < MIN_NS or last > MAX_NS:
+                raise _frame_error("index: a time is outside the range InfluxDB can store")
+        # the ratio is exact: units and precisions are all whole multiples of one another
+        self.multiply = unit_ns // factor if unit_ns >= factor else 1
+        self.divide = factor // unit_ns if unit_ns < factor else 1
+
+    def slice(self, start: int, stop: int) -> list[int]:
+        ticks = self.ticks[start:stop]
+        if self.multiply != 1:
+            ticks = ticks * self.multiply
+        elif self.divide != 1:
+            ticks = ticks // self.divide
+        return ticks.tolist()  # type: ignore[no-any-return]
 
 
 class _FramePlan:
@@ -259,7 +290,7 @@ class _FramePlan:
             raise _frame_error(f"has no column {missing[0]!r} (named in tag_columns)")
         if both := sorted(set(extra_tags) & set(names)):
             raise _frame_error(f"column {both[0]!r} is also given as an extra tag")
-        self.times = _times(frame.index, factor)
+        self.times = _Times(frame.index, factor)
         columns = [_plan_column(frame, name, name in tags) for name in names]
         self.tags = [c for c in columns if c.kind == "tag"]
         self.fields = [c for c in columns if c.kind != "tag"]
@@ -371,7 +402,7 @@ class _FramePlan:
                 ]
                 slots.append((pending, pieces))
                 pending = ""
-        slots.append((f"{pending} ", self.times[start:stop].tolist()))
+        slots.append((f"{pending} ", self.times.slice(start, stop)))
         seps = [sep for sep, _ in slots]
         lines = _concat(seps, [values for _, values in slots], "")
         lines.append("")  # every line ends with a newline, without copying the text again
@@ -419,7 +450,7 @@ class _FramePlan:
             )
         bodies = ["".join(row) for row in zip(*pieces, strict=True)]
         tags = _combinations(folded, rows)
-        times = self.times[start : start + rows].tolist()
+        times = self.times.slice(start, start + rows)
         lines = [
             f"{self.head}{tag} {body[1:]} {time}"
             for tag, body, time in zip(tags, bodies, times, strict=True)
