@@ -528,3 +528,12 @@ async def test_frame_with_a_bad_row_writes_nothing(client):
     with pytest.raises(LineProtocolError):
         await client.write(df, measurement="m")
     assert await stored_rows(client) == []
+
+
+def test_importing_the_module_imports_neither_numpy_nor_pandas():
+    import subprocess
+    import sys
+
+    code = "import sys, aioinflux.serialization.dataframe; print('numpy' in sys.modules, 'pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -1,27 +1,16 @@
-"""pandas DataFrames and line protocol (pandas is imported lazily, only when a frame is seen).
+"""pandas DataFrames and InfluxDB: DataFrames to line protocol (and query results to
+DataFrames, in their own section).
 
-# ------------------------------------------------------------------------------------------
-# Section: DataFrame -> line protocol (``serialize_dataframe``)
-# ------------------------------------------------------------------------------------------
-Rule 1: plan once, check everything up front. Each column's role (tag, int/float/bool/string
-field) is decided once from its dtype; names, every distinct tag value, infinities, integer
-ranges, object columns' types and the index are checked over the whole frame before the
-first byte is produced, so encoding a slice cannot fail on the data.
-Rule 2: escape once per distinct value (categoricals: their categories; other string
-columns: ``factorize`` per slice, escaped through the caches of common.py).
-Rule 3: format the way the benchmark says: rows are built by one f-string per row over
-pre-extracted Python lists (benchmarks/bench_serialization.py measured it fastest, ahead
-of ``%`` formatting, per-column concatenation and numpy 2 string ufuncs), in slices of
-``slice_rows`` rows, each yielded as bytes; nothing holds all lines and all intermediates.
+Rule 1: pandas and numpy are imported lazily, inside the functions, never at
+``import aioinflux``.
+Rule 2: no I/O.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..exceptions import LineProtocolError
 from .common import (
@@ -38,9 +27,24 @@ from .common import (
 from .mapping import encode_tags
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 __all__ = ["dataframe_to_bytes", "serialize_dataframe"]
+
+
+# -- DataFrames -> line protocol -----------------------------------------------------------
+# Rule 1: plan once, check everything up front. Each column's role (tag, int/float/bool/
+# string field) is decided once from its dtype; names, every distinct tag value, infinities,
+# integer ranges, object columns' types and the index are checked over the whole frame
+# before the first byte is produced (in bounded chunks), so encoding cannot fail on the data.
+# Rule 2: escape once per distinct value (categoricals: their categories; other string
+# columns: factorize per slice, escaped through the caches of common.py); low-cardinality
+# columns are folded into one column of combinations, each built once.
+# Rule 3: format the way the benchmark says: rows are built by one f-string per row over
+# pre-extracted Python lists (measured faster than `%` formatting, per-column concatenation
+# and numpy 2 string ufuncs; benchmarks/bench_serialization.py), slice by slice, each
+# slice yielded as bytes: nothing holds all lines and all intermediates.
 
 #: Rows encoded at a time.
 SLICE_ROWS = 100_000
@@ -139,6 +143,8 @@ def _column_name(name: object) -> str:
 
 
 def _first_label(series: pd.Series, mask: Any) -> object:
+    import numpy as np
+
     return series.index[np.flatnonzero(np.asarray(mask))[0]]
 
 
@@ -172,6 +178,7 @@ def _tag_piece(key: str, value: object, column: str) -> str:
 
 
 def _plan_column(frame: pd.DataFrame, name: str, is_tag: bool) -> _Column:
+    import numpy as np
     import pandas as pd
 
     series = frame[name]
@@ -317,6 +324,8 @@ class _FramePlan:
 
     def _tag_codes(self, column: _Column, part: pd.Series) -> _Codes:
         """Codes (-1 = missing) and, per code, the ``,key=value`` piece ("" if omitted)."""
+        import numpy as np
+
         if column.table is not None:
             return part.cat.codes.to_numpy().astype(np.int64), list(column.table[:-1])
         codes, uniques = _factorize(part)
@@ -324,6 +333,8 @@ class _FramePlan:
 
     def _value_codes(self, column: _Column, part: pd.Series) -> _Codes:
         """Bool and string fields: codes (-1 = missing) and the text of each value."""
+        import numpy as np
+
         if column.kind == "bool":
             values = part.to_numpy(dtype=bool, na_value=False).astype(np.int64)
             missing = part.isna().to_numpy()
@@ -335,6 +346,8 @@ class _FramePlan:
 
     def _numbers(self, column: _Column, part: pd.Series) -> tuple[list[Any], list[bool] | None]:
         """Int and float fields: the values (their str() is their text), the missing mask."""
+        import numpy as np
+
         missing = part.isna().to_numpy()
         mask = missing.tolist() if missing.any() else None
         if column.kind == "int":
@@ -345,6 +358,8 @@ class _FramePlan:
         return part.to_numpy(dtype="float64", na_value=np.nan).tolist(), mask
 
     def encode(self, start: int, stop: int) -> bytes:
+        import numpy as np
+
         frame = self.frame.iloc[start:stop]
         rows = len(frame)
         folded: list[_Codes] = []  # codes, and the piece of each code (missing: last)
@@ -438,6 +453,8 @@ class _FramePlan:
     ) -> bytes:
         """No field is present in every row of this slice: rows are assembled from
         ``,key=value`` pieces, and a row with no field left is not written."""
+        import numpy as np
+
         pieces: list[list[str]] = []
         for column, codes, texts in categorical:
             table = np.array([*(f",{column.key}={t}" for t in texts), ""], dtype=object)
@@ -462,13 +479,14 @@ class _FramePlan:
         return "\n".join(lines).encode()
 
 
-_Codes = tuple[np.ndarray[Any, Any], list[str]]
+_Codes: TypeAlias = "tuple[np.ndarray[Any, Any], list[str]]"
 #: A bool/string field with at most this many distinct values in a slice may be folded.
 _FOLD_VALUES = 1024
 
 
 def _combinations(folded: list[_Codes], rows: int) -> list[str]:
     """Per row, the concatenated pieces of every folded column (code -1: the last piece)."""
+    import numpy as np
     import pandas as pd
 
     texts = [""]
