@@ -12,17 +12,21 @@ from .exceptions import (
     InfluxDBWriteError,
     LineProtocolError,
 )
+from .iterutils import InfluxDBChunkedResult, InfluxDBResult, iterpoints
 from .serialization import serialize
 
 __version__ = "0.10.0.dev0"
 
 __all__ = [
+    "InfluxDBChunkedResult",
     "InfluxDBClient",
     "InfluxDBConnectionError",
     "InfluxDBError",
     "InfluxDBQueryError",
+    "InfluxDBResult",
     "InfluxDBTimeoutError",
     "InfluxDBWriteError",
     "LineProtocolError",
+    "iterpoints",
     "serialize",
 ]

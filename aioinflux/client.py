@@ -20,14 +20,19 @@ import aiohttp
 
 from . import _protocol
 from ._transport import Transport, make_timeout
-from .blocking import run, runner
+from .blocking import iterate, run, runner
 from .exceptions import InfluxDBError
+from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
 from .serialization import serialize
+from .serialization.dataframe import ColumnKinds as _ColumnKinds
+from .serialization.dataframe import to_dataframe, unknown_columns
 
 __all__ = ["InfluxDBClient"]
 
 _MODES = ("async", "blocking")
-_OUTPUTS = {"json": "json", "raw": "json"}
+_OUTPUTS = {"json": "json", "raw": "json", "iterable": "iterable", "dataframe": "dataframe"}
+#: Points per chunk on the wire when a non-chunked query is read in chunks and reassembled.
+_WIRE_CHUNK_SIZE = 10_000
 
 
 class InfluxDBClient:
@@ -38,7 +43,9 @@ class InfluxDBClient:
     :param path: path prefix of the API, for a server behind a reverse proxy.
     :param mode: ``'async'`` (methods return coroutines) or ``'blocking'`` (methods return
         results); can be changed at any time through :attr:`mode`.
-    :param output: what :meth:`query` returns: ``'json'`` (the parsed JSON, alias ``'raw'``).
+    :param output: what :meth:`query` returns: ``'json'`` (the parsed JSON, alias ``'raw'``),
+        ``'iterable'`` (:class:`~aioinflux.iterutils.InfluxDBResult`) or ``'dataframe'``
+        (pandas DataFrames); can be changed at any time through :attr:`output`.
     :param db: default database of writes and queries; can be changed through :attr:`db`.
     :param database: alias of ``db``.
     :param ssl: ``True`` for HTTPS with the system's trusted certificates, or an
@@ -83,6 +90,10 @@ class InfluxDBClient:
         self.mode = mode
         self.output = output
         self.db = db if db is not None else database
+        # per database: {measurement: {column: 'tag' | field type | None}} (DataFrame dtypes)
+        self._column_kinds: dict[str | None, dict[str, dict[str, str | None]]] = {}
+        # MessagePack answers when the msgpack package is installed (None: decide then)
+        self._msgpack: bool | None = None
         #: Options of every :class:`aiohttp.ClientSession` this client creates.
         self.opts: dict[str, Any] = kwargs
         self._headers = _protocol.auth_headers(username, password, token)
@@ -113,13 +124,23 @@ class InfluxDBClient:
 
     @property
     def output(self) -> str:
-        """What :meth:`query` returns: ``'json'`` (``'raw'`` is accepted as an alias)."""
+        """What :meth:`query` returns: ``'json'`` (``'raw'`` is accepted as an alias),
+        ``'iterable'`` or ``'dataframe'``; may be changed between calls."""
         return self._output
 
     @output.setter
     def output(self, output: str) -> None:
         if output not in _OUTPUTS:
-            raise ValueError(f"output must be 'json' or 'raw', got {output!r}")
+            raise ValueError(
+                f"output must be 'json', 'raw', 'iterable' or 'dataframe', got {output!r}"
+            )
+        if output == "dataframe":
+            try:
+                import pandas  # noqa: F401
+            except ImportError:
+                raise ValueError(
+                    "output='dataframe' needs pandas: pip install 'aioinflux[pandas]'"
+                ) from None
         self._output = _OUTPUTS[output]
 
     @property
@@ -228,49 +249,173 @@ class InfluxDBClient:
         chunk_size: int | None = None,
         db: str | None = None,
         params: Mapping[str, Any] | None = None,
+        parser: Parser | None = None,
     ) -> Any:
         """Run one or more InfluxQL statements (separated by ``;``).
+
+        The answer is always read from the server in chunks (so the server's
+        ``max-row-limit`` cannot cut it) and, unless ``chunked=True``, reassembled into
+        one answer; it comes as MessagePack when the ``msgpack`` package is installed.
 
         :param q: the query.
         :param epoch: precision of the returned times (``'ns'``, ``'u'``, ``'ms'``, ``'s'``,
             ``'m'``, ``'h'``), or None for RFC3339 strings.
         :param chunked: stream the answer in chunks: the call returns an async generator of
-            responses (a plain iterator in blocking mode).
+            responses in the current :attr:`output` format (a plain iterator in blocking
+            mode), or with ``output='iterable'`` an
+            :class:`~aioinflux.iterutils.InfluxDBChunkedResult`.
         :param chunk_size: points per chunk (the server's default is 10,000).
         :param db: database; default :attr:`db`.
         :param params: bound parameters, referred to as ``$name`` in ``q``.
-        :return: the parsed JSON answer.
-        :raises InfluxDBQueryError: naming every failing statement.
+        :param parser: with ``output='iterable'``, applied to each point (see
+            :func:`~aioinflux.iterutils.iterpoints`).
+        :return: the answer in the :attr:`output` format: the parsed JSON (a dict), an
+            :class:`~aioinflux.iterutils.InfluxDBResult`, or DataFrames (see
+            :func:`~aioinflux.serialization.dataframe.to_dataframe`).
+        :raises InfluxDBQueryError: naming every failing statement (in a chunked query,
+            when the chunk holding the error is reached).
+
+        .. versionchanged:: 0.10
+           ``parser``; ``output='iterable'`` and ``'dataframe'`` also for chunked queries.
         """
         if isinstance(q, bytes):
             q = q.decode("utf-8")
+        if chunk_size is not None and not chunked:
+            raise ValueError("chunk_size only applies to chunked queries: pass chunked=True")
+        output = self.output
+        if parser is not None and output != "iterable":
+            raise ValueError(f"parser only applies to output='iterable' (output is {output!r})")
+        db = db or self.db
+        if self._msgpack is None:
+            self._msgpack = _protocol.msgpack_available()
         req = _protocol.query_request(
             self.url,
             self._headers,
             q,
-            db=db or self.db,
+            db=db,
             epoch=epoch,
-            chunked=chunked,
-            chunk_size=chunk_size,
+            chunked=True,
+            chunk_size=chunk_size if chunked else _WIRE_CHUNK_SIZE,
             params=params,
+            accept=_protocol.MSGPACK if self._msgpack else None,
         )
         if chunked:
-            return self._chunks(req)
-        return _protocol.parse_query(await self._transport.send(req))
+            chunks = self._chunks(req)
+            if output == "iterable":
+                to_sync = iterate if self.mode == "blocking" else None
+                return InfluxDBChunkedResult(chunks, parser, q, to_sync=to_sync)
+            if output == "dataframe":
+                return self._frames(chunks, db, epoch)
+            return chunks
+        resp = await self._answer(req)
+        if output == "iterable":
+            return InfluxDBResult(resp, parser, q)
+        if output == "dataframe":
+            return to_dataframe(resp, kinds=await self._kinds(db, resp), epoch=epoch)
+        return resp
+
+    @runner
+    async def get_tag_info(self, *, db: str | None = None) -> dict[str, dict[str, list[str]]]:
+        """Every measurement of the database with its tag keys and their values.
+
+        :param db: database; default :attr:`db`.
+        :return: ``{measurement: {tag_key: [value, ...]}}``; a measurement without tags
+            maps to ``{}``.
+
+        .. versionadded:: 0.10
+        """
+        db = db or self.db
+        resp = await self._answer(
+            self._internal_query("SHOW MEASUREMENTS; SHOW TAG VALUES WITH KEY =~ /.*/", db)
+        )
+        measurements, tag_values = resp["results"]
+        info: dict[str, dict[str, list[str]]] = {
+            row[0]: {} for s in measurements.get("series", ()) for row in s["values"]
+        }
+        for series in tag_values.get("series", ()):
+            tags = info.setdefault(series["name"], {})
+            for key, value in series["values"]:
+                tags.setdefault(key, []).append(value)
+        return info
+
+    def _internal_query(self, q: str, db: str | None) -> _protocol.Request:
+        if not db:
+            raise ValueError("this needs a database: pass db=... or set client.db")
+        return _protocol.query_request(
+            self.url,
+            self._headers,
+            q,
+            db=db,
+            chunked=True,
+            accept=_protocol.MSGPACK if self._msgpack else None,
+        )
+
+    async def _kinds(self, db: str | None, resp: dict[str, Any]) -> _ColumnKinds:
+        """What is known of ``db``'s columns, asked again when ``resp`` has a new one."""
+        kinds = self._column_kinds.get(db)
+        if kinds is not None and not unknown_columns(resp, kinds):
+            return kinds
+        kinds = {}
+        if db:
+            answer = await self._answer(self._internal_query("SHOW TAG KEYS; SHOW FIELD KEYS", db))
+            tag_keys, field_keys = answer["results"]
+            for series in field_keys.get("series", ()):
+                kinds.setdefault(series["name"], {}).update(series["values"])
+            for series in tag_keys.get("series", ()):
+                kinds.setdefault(series["name"], {}).update((k, "tag") for (k,) in series["values"])
+        # columns still unknown (e.g. aggregates) are remembered as such: no new asking
+        for statement in resp.get("results", ()):
+            for series in statement.get("series", ()):
+                known = kinds.setdefault(series.get("name", ""), {})
+                for column in series.get("columns", ()):
+                    known.setdefault(column, None)
+        self._column_kinds[db] = kinds
+        return kinds
+
+    async def _frames(
+        self, chunks: AsyncIterator[dict[str, Any]], db: str | None, epoch: str | None
+    ) -> AsyncIterator[Any]:
+        async for chunk in chunks:
+            yield to_dataframe(chunk, kinds=await self._kinds(db, chunk), epoch=epoch)
+
+    async def _answer(self, req: _protocol.Request) -> dict[str, Any]:
+        """The whole answer of a query read in chunks, reassembled."""
+        assembler = _protocol.ResultAssembler()
+        async for chunk in self._chunks(req):
+            assembler.add(chunk)
+        return assembler.result()
 
     async def _chunks(self, req: _protocol.Request) -> AsyncIterator[dict[str, Any]]:
+        """The checked chunks of a chunked answer, decoded while the body arrives.
+
+        After a failing statement the rest of the answer (the server's ``"not executed"``
+        for each later statement) is read too, so that the error names them all.
+        """
+        msgpack = req.headers.get("Accept") == _protocol.MSGPACK
+        decoder = _protocol.MsgpackChunkDecoder() if msgpack else _protocol.ChunkDecoder()
         async with self._transport.stream(req) as (head, body):
+            checker = _protocol.AnswerChecker(head.status)
             if head.status != 200:
                 content = b"".join([piece async for piece in body])
+                try:
+                    for chunk in decoder.feed(content) + decoder.flush():
+                        checker.check(chunk)
+                except InfluxDBError:
+                    pass  # not the server's JSON/MessagePack: say what it said instead
+                checker.raise_errors()
                 _protocol.parse_query(
                     _protocol.Response(head.status, head.reason, head.headers, content)
                 )
-            decoder = _protocol.ChunkDecoder()
             async for piece in body:
                 for chunk in decoder.feed(piece):
-                    yield _protocol.check_results(chunk)
+                    checker.check(chunk)
+                    if not checker.errors:
+                        yield chunk
             for chunk in decoder.flush():
-                yield _protocol.check_results(chunk)
+                checker.check(chunk)
+                if not checker.errors:
+                    yield chunk
+            checker.raise_errors()
 
     # -- life cycle ----------------------------------------------------------------------
 

@@ -12,7 +12,9 @@ PURE = [
     "_types.py",
     "_protocol.py",
     "exceptions.py",
+    "iterutils.py",
     "serialization/__init__.py",
+    "serialization/dataframe.py",
 ]
 IO_MODULES = {"aiohttp", "asyncio", "socket", "threading", "yarl"}
 
