@@ -357,8 +357,8 @@ class AnswerChecker:
     the failing statement's id; in MessagePack no error result carries an id at all. Every
     statement answers with at least one result, in order, so an error result belongs to the
     statement after the last one seen: ``check()`` relabels it so (the first error keeps the
-    id the server gave it, when it gave one). It also gives MessagePack's empty results the
-    JSON shape (no ``series`` key).
+    id the server gave it, when it gave one). It also gives MessagePack's results the JSON
+    shape: no ``series`` key when empty, tags sorted by key.
     """
 
     def __init__(self, status: int = 200) -> None:
@@ -370,7 +370,7 @@ class AnswerChecker:
         """Normalize ``chunk`` in place, record its errors and return it."""
         if "error" in chunk:
             self.errors.append((None, str(chunk["error"])))
-        results = chunk.get("results", ())
+        results = chunk.get("results", [])
         if not isinstance(results, list):
             raise InfluxDBError(f"unexpected answer from the server: {chunk!r:.200}")
         for result in results:
@@ -383,6 +383,11 @@ class AnswerChecker:
                 sid = result.get("statement_id", self._last_id)
                 if result.get("series") == []:
                     del result["series"]
+                for series in result.get("series", ()):
+                    # MessagePack sends a series' tags in any order, JSON sorted by key
+                    tags = series.get("tags")
+                    if tags:
+                        series["tags"] = dict(sorted(tags.items()))
             self._last_id = sid
         return chunk
 

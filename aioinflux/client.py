@@ -286,8 +286,6 @@ class InfluxDBClient:
         if parser is not None and output != "iterable":
             raise ValueError(f"parser only applies to output='iterable' (output is {output!r})")
         db = db or self.db
-        if self._msgpack is None:
-            self._msgpack = _protocol.msgpack_available()
         req = _protocol.query_request(
             self.url,
             self._headers,
@@ -297,7 +295,7 @@ class InfluxDBClient:
             chunked=True,
             chunk_size=chunk_size if chunked else _WIRE_CHUNK_SIZE,
             params=params,
-            accept=_protocol.MSGPACK if self._msgpack else None,
+            accept=self._accept(),
         )
         if chunked:
             chunks = self._chunks(req)
@@ -347,13 +345,18 @@ class InfluxDBClient:
             q,
             db=db,
             chunked=True,
-            accept=_protocol.MSGPACK if self._msgpack else None,
+            accept=self._accept(),
         )
+
+    def _accept(self) -> str | None:
+        if self._msgpack is None:
+            self._msgpack = _protocol.msgpack_available()
+        return _protocol.MSGPACK if self._msgpack else None
 
     async def _kinds(self, db: str | None, resp: dict[str, Any]) -> _ColumnKinds:
         """What is known of ``db``'s columns, asked again when ``resp`` has a new one."""
-        kinds = self._column_kinds.get(db)
-        if kinds is not None and not unknown_columns(resp, kinds):
+        kinds = self._column_kinds.get(db, {})
+        if not unknown_columns(resp, kinds):
             return kinds
         kinds = {}
         if db:

@@ -39,7 +39,9 @@ def test_mode_can_be_switched_and_is_checked():
 def test_output_is_checked_and_raw_is_json():
     client = InfluxDBClient(output="raw")
     assert client.output == "json"
-    with pytest.raises(ValueError, match="output must be 'json', 'raw', 'iterable' or 'dataframe', got 'xml'"):
+    with pytest.raises(
+        ValueError, match="output must be 'json', 'raw', 'iterable' or 'dataframe', got 'xml'"
+    ):
         client.output = "xml"
 
 

@@ -53,7 +53,7 @@ def unknown_columns(resp: Mapping[str, Any], kinds: ColumnKinds) -> bool:
 
 
 def _series_key(series: Mapping[str, Any]) -> str:
-    tags = [f"{k}={v}" for k, v in (series.get("tags") or {}).items()]
+    tags = [f"{k}={v}" for k, v in sorted((series.get("tags") or {}).items())]
     return ",".join([series.get("name", ""), *tags])
 
 
@@ -120,7 +120,7 @@ def _frame(series: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None) -> 
     data: dict[str, Any] = {}
     for j in range(1 if timed else 0, len(columns)):
         data[columns[j]] = _column(table[:, j], known.get(columns[j]), index)
-    for key, value in (series.get("tags") or {}).items():
+    for key, value in sorted((series.get("tags") or {}).items()):
         data[key] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), [value])
     return pd.DataFrame(data, index=index, copy=False)
 
