@@ -10,10 +10,12 @@ Rule 3: credentials only ever go into headers (shared/DESIGN.md: never URLs or l
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
+import gc
 import json
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +37,7 @@ __all__ = [
     "base_url",
     "check_results",
     "check_write",
+    "gc_paused",
     "msgpack_available",
     "parse_query",
     "ping_request",
@@ -141,10 +144,15 @@ def query_request(
     chunk_size: int | None = None,
     params: Mapping[str, Any] | None = None,
     accept: str | None = None,
+    compress: bool = True,
 ) -> Request:
     """``POST /query`` with the statement(s) as a form body (never in the URL).
 
     ``accept`` is the answer's format: None for JSON, :data:`MSGPACK` for MessagePack.
+    ``compress=False`` asks for an uncompressed answer: influxd gzips answers when asked
+    (aiohttp asks by default), which pays over a network but costs the server about as much
+    as producing the answer (1M rows on loopback, msgpack: 2.8-4.0 s plain, 5.5-6.4 s
+    gzipped, measured on 1.6.7).
     """
     if not isinstance(q, str):
         raise TypeError(f"query must be a str, got {type(q).__name__}")
@@ -170,6 +178,8 @@ def query_request(
     headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
     if accept is not None:
         headers["Accept"] = accept
+    if not compress:
+        headers["Accept-Encoding"] = "identity"
     return Request("POST", base + "query", {}, headers, urlencode(form).encode("ascii"))
 
 
@@ -227,6 +237,27 @@ def parse_query(resp: Response) -> dict[str, Any]:
     return check_results(data)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while an answer's objects are created.
+
+    Decoding creates one list per row and keeps them all, and the collector walks the
+    growing heap again and again: with it paused, 1M rows decode about three times as fast
+    (msgpack: 2.1-2.6 s -> 0.7-0.8 s, measured). Decoding creates no reference cycles;
+    collection resumes on the way out (if it was on when entered). Each decoder ``feed()``
+    pauses it; the client also pauses it while it reads a whole answer to reassemble it,
+    never while user code consumes a stream.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 class ChunkDecoder:
     """Decodes a chunked query body: newline-delimited JSON objects, one per chunk.
 
@@ -255,6 +286,10 @@ class ChunkDecoder:
         return [data]
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
+        with gc_paused():
+            return self._feed(data)
+
+    def _feed(self, data: bytes) -> list[dict[str, Any]]:
         newline = data.find(b"\n")
         if newline < 0:
             if data:
@@ -335,11 +370,12 @@ class MsgpackChunkDecoder:
         self._unpacker.feed(data)
         self._fed += len(data)
         chunks = []
-        for chunk in self._unpacker:
-            if not isinstance(chunk, dict):
-                raise InfluxDBError(f"unexpected chunk from the server: {chunk!r:.200}")
-            chunks.append(chunk)
-            self._done = self._unpacker.tell()
+        with gc_paused():
+            for chunk in self._unpacker:
+                if not isinstance(chunk, dict):
+                    raise InfluxDBError(f"unexpected chunk from the server: {chunk!r:.200}")
+                chunks.append(chunk)
+                self._done = self._unpacker.tell()
         return chunks
 
     def flush(self) -> list[dict[str, Any]]:
@@ -411,10 +447,23 @@ class ResultAssembler:
     appended to the series already held. The result has no ``partial`` flags left: every
     series is complete (a chunked answer is not cut by the server's ``max-row-limit``,
     shared/INFLUXDB.md).
+
+    :param convert: applied to each chunk's values of a series as the chunk arrives (the
+        DataFrame path turns rows into a table while the server sends the rest).
+    :param join: joins the converted pieces of a series, once, in :meth:`result`.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        convert: Callable[[list[Any]], Any] | None = None,
+        join: Callable[[list[Any]], Any] | None = None,
+    ) -> None:
+        if (convert is None) != (join is None):
+            raise ValueError("convert and join go together")
+        self._convert = convert
+        self._join = join
         self._results: list[dict[str, Any]] = []
+        self._pieces: dict[int, list[Any]] = {}  # id(series) -> converted pieces
         self._open = False  # the last series held was flagged partial
 
     def add(self, chunk: dict[str, Any]) -> None:
@@ -429,16 +478,29 @@ class ResultAssembler:
             for series in series_list:
                 partial = series.pop("partial", False)
                 held = last.setdefault("series", [])
-                if (
+                continued = (
                     self._open
                     and held
                     and held[-1].get("name") == series.get("name")
                     and held[-1].get("tags") == series.get("tags")
-                ):
-                    held[-1]["values"].extend(series.get("values", ()))
+                )
+                values = series.get("values") or []
+                if self._convert is not None:
+                    piece = self._convert(values)
+                    if not continued:
+                        held.append(series)
+                        self._pieces[id(series)] = [piece]
+                    else:
+                        self._pieces[id(held[-1])].append(piece)
+                elif continued:
+                    held[-1]["values"].extend(values)
                 else:
                     held.append(series)
                 self._open = bool(partial)
 
     def result(self) -> dict[str, Any]:
+        if self._join is not None:
+            for result in self._results:
+                for series in result.get("series", ()):
+                    series["values"] = self._join(self._pieces.pop(id(series)))
         return {"results": self._results}

@@ -25,7 +25,7 @@ from .exceptions import InfluxDBError
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
 from .serialization import serialize
 from .serialization.dataframe import ColumnKinds as _ColumnKinds
-from .serialization.dataframe import to_dataframe, unknown_columns
+from .serialization.dataframe import join_tables, rows_to_table, to_dataframe, unknown_columns
 
 __all__ = ["InfluxDBClient"]
 
@@ -296,6 +296,7 @@ class InfluxDBClient:
             chunk_size=chunk_size if chunked else _WIRE_CHUNK_SIZE,
             params=params,
             accept=self._accept(),
+            compress=self._compress(),
         )
         if chunked:
             chunks = self._chunks(req)
@@ -305,11 +306,14 @@ class InfluxDBClient:
             if output == "dataframe":
                 return self._frames(chunks, db, epoch)
             return chunks
+        if output == "dataframe":
+            # rows become tables chunk by chunk, while the server sends the rest
+            assembler = _protocol.ResultAssembler(rows_to_table, join_tables)
+            resp = await self._answer(req, assembler)
+            return to_dataframe(resp, kinds=await self._kinds(db, resp), epoch=epoch)
         resp = await self._answer(req)
         if output == "iterable":
             return InfluxDBResult(resp, parser, q)
-        if output == "dataframe":
-            return to_dataframe(resp, kinds=await self._kinds(db, resp), epoch=epoch)
         return resp
 
     @runner
@@ -346,7 +350,15 @@ class InfluxDBClient:
             db=db,
             chunked=True,
             accept=self._accept(),
+            compress=self._compress(),
         )
+
+    def _compress(self) -> bool:
+        """Whether to let the server gzip answers: only when it is not on this machine."""
+        local = self.unix_socket is not None or self.host in ("localhost", "127.0.0.1", "::1")
+        headers = {k.lower() for k in self.opts.get("headers") or {}}
+        # a session header of the user's own (create_session(headers=...)) wins
+        return not local or "accept-encoding" in headers
 
     def _accept(self) -> str | None:
         if self._msgpack is None:
@@ -381,11 +393,14 @@ class InfluxDBClient:
         async for chunk in chunks:
             yield to_dataframe(chunk, kinds=await self._kinds(db, chunk), epoch=epoch)
 
-    async def _answer(self, req: _protocol.Request) -> dict[str, Any]:
+    async def _answer(
+        self, req: _protocol.Request, assembler: _protocol.ResultAssembler | None = None
+    ) -> dict[str, Any]:
         """The whole answer of a query read in chunks, reassembled."""
-        assembler = _protocol.ResultAssembler()
-        async for chunk in self._chunks(req):
-            assembler.add(chunk)
+        assembler = assembler or _protocol.ResultAssembler()
+        with _protocol.gc_paused():  # no user code runs here: see gc_paused
+            async for chunk in self._chunks(req):
+                assembler.add(chunk)
         return assembler.result()
 
     async def _chunks(self, req: _protocol.Request) -> AsyncIterator[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import struct
 
 import msgpack
@@ -14,6 +15,7 @@ from aioinflux._protocol import (
     MsgpackChunkDecoder,
     ResultAssembler,
     _rfc3339,
+    gc_paused,
     query_request,
 )
 
@@ -226,3 +228,45 @@ def test_checker_sorts_tags_as_json_has_them():
     chunk = {"results": [{"statement_id": 0, "series": [series("m", [], {"z": "1", "a": "2"})]}]}
     check_all([chunk])
     assert list(chunk["results"][0]["series"][0]["tags"]) == ["a", "z"]
+
+
+def test_query_request_can_ask_for_an_uncompressed_answer():
+    req = query_request("http://h:1/", {}, "SELECT 1", db="d", compress=False)
+    assert req.headers["Accept-Encoding"] == "identity"
+    assert "Accept-Encoding" not in query_request("http://h:1/", {}, "SELECT 1", db="d").headers
+
+
+def test_assembler_converts_pieces_as_they_come_and_joins_them_once():
+    calls = []
+
+    def convert(values):
+        calls.append(len(values))
+        return tuple(values)
+
+    assembler = ResultAssembler(convert, lambda pieces: sum(pieces, ()))
+    assembler.add(
+        {"results": [{"statement_id": 0, "series": [series("m", [[1, 1], [2, 2]], partial=True)]}]}
+    )
+    assembler.add({"results": [{"statement_id": 0, "series": [series("m", [[3, 3]])]}]})
+    assembler.add({"results": [{"statement_id": 1, "series": [series("n", [])]}]})
+    assert calls == [2, 1, 0]
+    results = assembler.result()["results"]
+    assert results[0]["series"][0]["values"] == ([1, 1], [2, 2], [3, 3])
+    assert results[1]["series"][0]["values"] == ()
+    with pytest.raises(ValueError, match="convert and join go together"):
+        ResultAssembler(convert)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_pause_restores_the_collector(enabled):
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), gc_paused():
+            raise RuntimeError
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

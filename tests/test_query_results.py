@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import uuid
 
+import aiohttp
 import numpy as np
 import pandas as pd
 import pytest
@@ -390,3 +391,35 @@ async def test_statements_without_series_in_dataframe_mode(client):
     finally:
         client.output = "json"
         await client.query(f'DROP DATABASE "{name}"')
+
+
+# -- compression -------------------------------------------------------------------------
+
+
+async def _encodings(server, db, **session):
+    seen = []
+    trace = aiohttp.TraceConfig()
+
+    async def on_end(session, ctx, params):
+        seen.append(params.response.headers.get("Content-Encoding"))
+
+    trace.on_request_end.append(on_end)
+    async with server.client(db=db, trace_configs=[trace], **session) as client:
+        await client.write("m v=1 1")
+        resp = await client.query("SELECT v FROM m")
+    return seen[-1], resp["results"][0]["series"][0]["values"]
+
+
+async def test_answers_from_this_machine_are_not_gzipped(influxdb_server, influxdb_database):
+    # gzip costs the server about as much as producing the answer: not worth it locally
+    assert await _encodings(influxdb_server, influxdb_database) == (None, [[1, 1.0]])
+    gzipped = await _encodings(
+        influxdb_server, influxdb_database, headers={"Accept-Encoding": "gzip"}
+    )
+    assert gzipped == ("gzip", [[1, 1.0]])
+
+
+def test_answers_from_other_machines_may_be_gzipped():
+    assert InfluxDBClient("db.example")._compress()
+    assert not InfluxDBClient("localhost")._compress()
+    assert not InfluxDBClient("db.example", unix_socket="/tmp/x.sock")._compress()

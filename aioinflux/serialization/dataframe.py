@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["ColumnKinds", "to_dataframe", "unknown_columns"]
+__all__ = ["ColumnKinds", "join_tables", "rows_to_table", "to_dataframe", "unknown_columns"]
 
 
 # -- query results -> DataFrames ---------------------------------------------------------
@@ -50,6 +50,27 @@ def unknown_columns(resp: Mapping[str, Any], kinds: ColumnKinds) -> bool:
             if any(column not in known for column in columns[1:]):
                 return True
     return False
+
+
+def rows_to_table(rows: list[Any]) -> np.ndarray[Any, Any]:
+    """The server's rows as a 2-D object array: the first step of a frame, which the client
+    takes for each chunk as it arrives (the row lists can then be freed)."""
+    import numpy as np
+
+    width = len(rows[0]) if rows else 0
+    table = np.empty((len(rows), width), dtype=object)
+    if rows:
+        # numpy fills a preallocated object array from the rows in C: much faster than
+        # transposing with zip(*rows) (shared/PERF.md)
+        table[:] = rows
+    return table
+
+
+def join_tables(tables: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+    """The tables of one series' chunks, one under the other."""
+    import numpy as np
+
+    return tables[0] if len(tables) == 1 else np.concatenate(tables)
 
 
 def _series_key(series: Mapping[str, Any]) -> str:
@@ -108,20 +129,19 @@ def _frame(series: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None) -> 
     import pandas as pd
 
     columns: list[str] = list(series.get("columns", ()))
-    rows = series.get("values") or []
+    rows = series.get("values")
     known = kinds.get(series.get("name", ""), {})
-    table = np.empty((len(rows), len(columns)), dtype=object)
-    if rows:
-        # numpy fills a preallocated object array from the rows in C: much faster than
-        # transposing with zip(*rows) (shared/PERF.md)
-        table[:] = rows
+    table = rows if isinstance(rows, np.ndarray) else rows_to_table(rows or [])
+    if table.shape[1] != len(columns):  # no rows at all: nothing to take from them
+        table = np.empty((len(table), len(columns)), dtype=object)
+    length = len(table)
     timed = bool(columns) and columns[0] == "time"
-    index = _index(table[:, 0], epoch) if timed else pd.RangeIndex(len(rows))
+    index = _index(table[:, 0], epoch) if timed else pd.RangeIndex(length)
     data: dict[str, Any] = {}
     for j in range(1 if timed else 0, len(columns)):
         data[columns[j]] = _column(table[:, j], known.get(columns[j]), index)
     for key, value in sorted((series.get("tags") or {}).items()):
-        data[key] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), [value])
+        data[key] = pd.Categorical.from_codes(np.zeros(length, dtype=np.int8), [value])
     return pd.DataFrame(data, index=index, copy=False)
 
 
@@ -152,7 +172,8 @@ def to_dataframe(
     no value is rounded), boolean → ``bool`` (with gaps: nullable ``boolean``), string →
     ``object`` (missing: None), tag → ``category``.
 
-    :param resp: the answer, as ``output='json'`` gives it.
+    :param resp: the answer, as ``output='json'`` gives it (a series' ``values`` may also be
+        a 2-D object array, see :func:`rows_to_table`).
     :param kinds: what is known about the measurements' columns (:data:`ColumnKinds`); a
         column named there as a tag becomes categorical, and a field's declared type
         decides its dtype (JSON cannot tell the float 1.0 from the integer 1).
