@@ -11,6 +11,7 @@ methods (a blocking call from the private loop's thread would wait on itself).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import ssl as _ssl
 import warnings
 from collections.abc import AsyncIterator, Mapping
@@ -22,6 +23,7 @@ from . import _protocol
 from ._transport import Transport, make_timeout
 from .blocking import run, runner
 from .exceptions import InfluxDBError
+from .queries import PATTERNS, Pattern, PatternMethod, bind_pattern
 from .serialization import serialize
 
 __all__ = ["InfluxDBClient"]
@@ -271,6 +273,102 @@ class InfluxDBClient:
                     yield _protocol.check_results(chunk)
             for chunk in decoder.flush():
                 yield _protocol.check_results(chunk)
+
+    # -- query patterns ------------------------------------------------------------------
+    # Each pattern is a partialmethod over _query_pattern(pattern, *args, **kwargs), which
+    # fills the pattern's placeholders (aioinflux.queries, pure) and hands the InfluxQL to the
+    # public query(): patterns follow the mode and accept every query() option.
+
+    def set_query_pattern(self, queries: Mapping[str, str] | None = None, /, **kwargs: str) -> None:
+        """Add query patterns to this client (other clients are not changed).
+
+        Each pattern becomes a method of this client, like the built-in ones: after
+        ``client.set_query_pattern(load=LOAD)``, ``client.load('cpu', host='a')`` fills
+        ``LOAD``'s placeholders in order, then runs it. Put the quotes in the template:
+        ``"{x}"`` fills an identifier and ``'{x}'`` a string literal, each escaped; a bare
+        ``{x}`` takes only a plain identifier or number. See :doc:`queries`.
+
+        :param queries: a mapping of method names to InfluxQL templates.
+        :param kwargs: more patterns, as ``name=template``.
+        :raises ValueError: for a name that is not a public identifier or that would shadow
+            an attribute of the client (a pattern set earlier on this client may be
+            replaced), a placeholder named like a :meth:`query` option other than ``db``, or
+            a malformed template. Nothing is added then.
+
+        .. versionadded:: 0.10
+        """
+        given = dict(queries or {})
+        for name, template in kwargs.items():
+            if given.get(name, template) != template:
+                raise ValueError(f"query pattern {name!r} is given twice, differently")
+            given[name] = template
+        options = self._query_options() - {"db"}
+        patterns = []
+        for name, template in given.items():
+            pattern = Pattern(name, template)
+            if name.startswith("_"):
+                raise ValueError(f"query pattern {name!r}: a name cannot start with '_'")
+            if name in dir(self) and not hasattr(vars(self).get(name), "pattern"):
+                raise ValueError(
+                    f"query pattern {name!r} would shadow the client's attribute {name!r}: "
+                    f"choose another name"
+                )
+            clash = sorted(options.intersection(pattern.params))
+            if clash:
+                raise ValueError(
+                    f"query pattern {name!r}: placeholder {{{clash[0]}}} is named like an "
+                    f"option of query(); rename it"
+                )
+            patterns.append(pattern)
+        for pattern in patterns:
+            setattr(self, pattern.name, bind_pattern(self._query_pattern, pattern))
+
+    def _query_options(self) -> set[str]:
+        parameters = inspect.signature(type(self).query).parameters.values()
+        return {p.name for p in parameters if p.kind is p.KEYWORD_ONLY}
+
+    def _query_pattern(self, pattern: Pattern, /, *args: Any, **kwargs: Any) -> Any:
+        """Fill ``pattern`` with the arguments and run it with :meth:`query`.
+
+        Keywords naming :meth:`query` options (``epoch``, ``chunked``…) go to it; ``db``
+        fills the pattern's ``{db}`` (default :attr:`db`) and is also the query's database.
+        Every argument is checked here, before anything is sent, also in async mode.
+        """
+        names = self._query_options().difference(pattern.params)
+        options = {key: kwargs.pop(key) for key in [*kwargs] if key in names}
+        values = pattern.bind(args, kwargs, db=self.db)
+        if "db" in values:
+            options["db"] = values["db"]
+        return self.query(pattern.render(values), **options)
+
+    create_database = PatternMethod(_query_pattern, PATTERNS["create_database"])
+    drop_database = PatternMethod(_query_pattern, PATTERNS["drop_database"])
+    drop_measurement = PatternMethod(_query_pattern, PATTERNS["drop_measurement"])
+    show_databases = PatternMethod(_query_pattern, PATTERNS["show_databases"])
+    show_measurements = PatternMethod(_query_pattern, PATTERNS["show_measurements"])
+    show_users = PatternMethod(_query_pattern, PATTERNS["show_users"])
+    show_series = PatternMethod(_query_pattern, PATTERNS["show_series"])
+    show_tag_keys = PatternMethod(_query_pattern, PATTERNS["show_tag_keys"])
+    show_tag_keys_from = PatternMethod(_query_pattern, PATTERNS["show_tag_keys_from"])
+    show_field_keys = PatternMethod(_query_pattern, PATTERNS["show_field_keys"])
+    show_field_keys_from = PatternMethod(_query_pattern, PATTERNS["show_field_keys_from"])
+    show_tag_values = PatternMethod(_query_pattern, PATTERNS["show_tag_values"])
+    show_tag_values_from = PatternMethod(_query_pattern, PATTERNS["show_tag_values_from"])
+    show_retention_policies = PatternMethod(_query_pattern, PATTERNS["show_retention_policies"])
+    show_continuous_queries = PatternMethod(_query_pattern, PATTERNS["show_continuous_queries"])
+    select_all = PatternMethod(_query_pattern, PATTERNS["select_all"])
+    create_retention_policy = PatternMethod(_query_pattern, PATTERNS["create_retention_policy"])
+    alter_retention_policy = PatternMethod(_query_pattern, PATTERNS["alter_retention_policy"])
+    drop_retention_policy = PatternMethod(_query_pattern, PATTERNS["drop_retention_policy"])
+    create_user = PatternMethod(_query_pattern, PATTERNS["create_user"])
+    drop_user = PatternMethod(_query_pattern, PATTERNS["drop_user"])
+    grant_privilege = PatternMethod(_query_pattern, PATTERNS["grant_privilege"])
+    revoke_privilege = PatternMethod(_query_pattern, PATTERNS["revoke_privilege"])
+    set_user_password = PatternMethod(_query_pattern, PATTERNS["set_user_password"])
+    show_grants = PatternMethod(_query_pattern, PATTERNS["show_grants"])
+    show_shards = PatternMethod(_query_pattern, PATTERNS["show_shards"])
+    show_stats = PatternMethod(_query_pattern, PATTERNS["show_stats"])
+    show_diagnostics = PatternMethod(_query_pattern, PATTERNS["show_diagnostics"])
 
     # -- life cycle ----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ MODULES = [
     "aioinflux.client",
     "aioinflux.exceptions",
     "aioinflux.blocking",
+    "aioinflux.queries",
     "aioinflux.serialization",
     "aioinflux.testing",
     "aioinflux._protocol",

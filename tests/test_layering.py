@@ -12,6 +12,7 @@ PURE = [
     "_types.py",
     "_protocol.py",
     "exceptions.py",
+    "queries.py",
     "serialization/__init__.py",
 ]
 IO_MODULES = {"aiohttp", "asyncio", "socket", "threading", "yarl"}
@@ -46,4 +47,4 @@ def test_only_the_transport_imports_aiohttp_at_run_time():
 
 
 def test_every_pure_module_is_listed():
-    assert {"_protocol.py", "exceptions.py", "_types.py"} <= set(pure_modules())
+    assert {"_protocol.py", "exceptions.py", "_types.py", "queries.py"} <= set(pure_modules())
