@@ -45,3 +45,15 @@ def test_import_does_not_import_pandas():
     code = "import sys, aioinflux; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_import_works_without_pandas_installed():
+    # sys.modules[name] = None makes any import of pandas fail, as if it were not installed
+    code = (
+        "import sys; sys.modules['pandas'] = None; sys.modules['numpy'] = None\n"
+        "import aioinflux, aioinflux.testing\n"
+        "print(aioinflux.InfluxDBClient(mode='blocking').mode)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "blocking"
