@@ -172,7 +172,7 @@ class Pattern:
     :param template: InfluxQL; ``{name}`` marks a placeholder, ``{{`` and ``}}`` are braces.
         Put the quotes in the template: ``"{m}"`` fills an identifier, ``'{v}'`` a string
         literal, a bare ``{n}`` a plain identifier, keyword or number.
-    :param doc: the docstring of the method; by default one showing the template.
+    :param summary: the first line of the docstring (:attr:`doc`), which shows the template.
     :param needs_db: the statement runs in a database that it does not name (``DROP
         MEASUREMENT``, ``SELECT``): ``db`` is then accepted like a placeholder and required.
     :raises ValueError: for a malformed template: a positional (``{}``, ``{0}``), attribute
@@ -182,12 +182,15 @@ class Pattern:
 
     name: str
     template: str
+    #: The method's docstring: the summary, the template and how arguments are taken.
     doc: str
     #: The arguments in positional order: placeholders by first appearance, ``db`` last.
     params: tuple[str, ...]
     _pieces: tuple[str | _Slot, ...] = field(repr=False)
 
-    def __init__(self, name: str, template: str, doc: str | None = None, *, needs_db: bool = False):
+    def __init__(
+        self, name: str, template: str, summary: str | None = None, *, needs_db: bool = False
+    ):
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
             raise ValueError(f"a query pattern's name must be a Python identifier, got {name!r}")
         if not isinstance(template, str):
@@ -230,9 +233,9 @@ class Pattern:
         object.__setattr__(self, "template", template)
         object.__setattr__(self, "params", tuple(params))
         object.__setattr__(self, "_pieces", tuple(pieces))
-        object.__setattr__(self, "doc", doc if doc is not None else self._default_doc(None))
+        object.__setattr__(self, "doc", self._make_doc(summary))
 
-    def _default_doc(self, summary: str | None) -> str:
+    def _make_doc(self, summary: str | None) -> str:
         if not self.params:
             takes = "It takes no arguments."
         else:
@@ -353,9 +356,7 @@ class Pattern:
 def _builtin(
     name: str, template: str, summary: str, *, needs_db: bool = False
 ) -> tuple[str, Pattern]:
-    pattern = Pattern(name, template, "", needs_db=needs_db)
-    object.__setattr__(pattern, "doc", pattern._default_doc(summary))
-    return name, pattern
+    return name, Pattern(name, template, summary, needs_db=needs_db)
 
 
 #: The built-in patterns, each a method of :class:`~aioinflux.InfluxDBClient`.

@@ -8,6 +8,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aioinflux import InfluxDBClient, InfluxDBError, InfluxDBQueryError
 from aioinflux.queries import PATTERNS
@@ -504,3 +506,41 @@ async def test_patterns_and_bound_parameters_combine(client):
     client.set_query_pattern(above='SELECT load FROM "{m}" WHERE host = $host AND load > $min')
     resp = await client.above("cpu", params={"host": "a", "min": 2})
     assert series(resp)[0]["values"] == [[2, 3]]
+
+
+# -- any text, generated ----------------------------------------------------------------
+
+# any text InfluxQL can quote (no CR, no NUL), with the characters that matter drawn often
+WRITABLE = st.text(
+    st.sampled_from("'\"\\\n\t;-/*$ ")
+    | st.characters(exclude_characters="\r\x00", exclude_categories=("Cs",)),
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=WRITABLE)
+def test_any_string_literal_is_matched_exactly(influxdb_server, influxdb_database, value):
+    measurement = unique("m")
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    with influxdb_server.client(db=influxdb_database, mode="blocking") as client:
+        client.write(
+            [f'{measurement} s="{escaped}",i=1i 1', f'{measurement} s="{escaped}x",i=2i 2']
+        )
+        client.set_query_pattern(by_s="SELECT i FROM \"{m}\" WHERE s = '{s}'")
+        assert series(client.by_s(measurement, value))[0]["values"] == [[1, 1]]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=WRITABLE.filter(bool))
+def test_any_user_name_is_created_exactly(influxdb_server, name):
+    with influxdb_server.client(mode="blocking") as client:
+        client.create_user(name, name)
+        try:
+            assert name in column(client.show_users(), "user")
+        finally:
+            client.drop_user(name)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aioinflux import InfluxDBClient
-from aioinflux.queries import PATTERNS, Pattern, quote_ident, quote_literal
+from aioinflux.queries import PATTERNS, Pattern, PatternMethod, quote_ident, quote_literal
 
 # (value, quoted body): what goes between the quotes, for both '…' and "…" (measured on
 # influxd 1.6.7: the scanner reads back \\ \" \' \n; tabs and unicode are written as they are).
@@ -287,3 +287,23 @@ def test_the_docs_page_lists_every_pattern_with_its_influxql():
     for name, pattern in PATTERNS.items():
         assert f"``{name}(" in page
         assert f"``{pattern.template}``" in page
+
+
+def test_a_pattern_method_must_be_named_after_its_pattern():
+    def run(self, pattern, *args, **kwargs):
+        return pattern.render(pattern.bind(args, kwargs))
+
+    class Client:
+        pick = PatternMethod(run, Pattern("pick", "SELECT {f} FROM m"))
+
+    assert Client().pick("x") == "SELECT x FROM m"
+    assert Client.pick(Client(), f="y") == "SELECT y FROM m"
+    with pytest.raises(ValueError, match="pattern 'pick' assigned to attribute 'other'"):
+        PatternMethod(run, Pattern("pick", "SHOW USERS")).__set_name__(Client, "other")
+
+
+def test_user_pattern_docstring_shows_its_template():
+    pattern = Pattern("p", 'SELECT * FROM "{m}"', "Read m.")
+    assert pattern.doc.startswith("Read m.\n")
+    assert '    SELECT * FROM "{m}"' in pattern.doc
+    assert "A user-defined query pattern." in Pattern("p", "SHOW USERS").doc
