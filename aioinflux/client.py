@@ -11,10 +11,11 @@ methods (a blocking call from the private loop's thread would wait on itself).
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import ssl as _ssl
 import warnings
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -23,7 +24,7 @@ from . import _protocol
 from ._transport import Transport, make_timeout
 from .blocking import run, runner
 from .exceptions import InfluxDBError
-from .queries import PATTERNS, Pattern, PatternMethod, bind_pattern
+from .queries import PATTERNS, Pattern, PatternMethod
 from .serialization import serialize
 
 __all__ = ["InfluxDBClient"]
@@ -321,11 +322,17 @@ class InfluxDBClient:
                 )
             patterns.append(pattern)
         for pattern in patterns:
-            setattr(self, pattern.name, bind_pattern(self._query_pattern, pattern))
+            method = PatternMethod(type(self)._query_pattern, pattern)
+            setattr(self, pattern.name, method.bind(self))
 
-    def _query_options(self) -> set[str]:
-        parameters = inspect.signature(type(self).query).parameters.values()
-        return {p.name for p in parameters if p.kind is p.KEYWORD_ONLY}
+    def _query_options(self) -> frozenset[str]:
+        return self._keyword_only_of(type(self).query)
+
+    @staticmethod
+    @functools.cache
+    def _keyword_only_of(function: Callable[..., Any]) -> frozenset[str]:
+        parameters = inspect.signature(function).parameters.values()
+        return frozenset(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
 
     def _query_pattern(self, pattern: Pattern, /, *args: Any, **kwargs: Any) -> Any:
         """Fill ``pattern`` with the arguments and run it with :meth:`query`.

@@ -22,6 +22,7 @@ import keyword
 import math
 import re
 import string
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,7 +32,6 @@ __all__ = [
     "PATTERNS",
     "Pattern",
     "PatternMethod",
-    "bind_pattern",
     "quote_ident",
     "quote_literal",
 ]
@@ -472,9 +472,9 @@ PATTERNS: Mapping[str, Pattern] = dict(
 )
 
 
-def _signature(pattern: Pattern, *, method: bool) -> inspect.Signature:
+def _signature(pattern: Pattern) -> inspect.Signature:
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)] if method else []
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
     params += [
         inspect.Parameter(name, kind, default=None if name == "db" else inspect.Parameter.empty)
         for name in pattern.params
@@ -483,43 +483,40 @@ def _signature(pattern: Pattern, *, method: bool) -> inspect.Signature:
     return inspect.Signature(params)
 
 
-def _describe(
-    func: Any, pattern: Pattern, *, method: bool, owner: type | None = None
-) -> Callable[..., Any]:
-    func.__name__ = pattern.name
-    if owner is not None:
-        func.__module__ = owner.__module__
-        func.__qualname__ = f"{owner.__qualname__}.{pattern.name}"
-    else:
-        func.__qualname__ = pattern.name
-    func.__doc__ = pattern.doc
-    func.__signature__ = _signature(pattern, method=method)
-    func.pattern = pattern
-    return func  # type: ignore[no-any-return]
-
-
-def bind_pattern(method: Callable[..., Any], pattern: Pattern) -> Callable[..., Any]:
-    """``method`` with ``pattern`` as its first argument, named and documented after it.
-
-    ``method(pattern, *args, **kwargs)`` renders and runs the pattern (the client's).
-    """
-    return _describe(functools.partial(method, pattern), pattern, method=False)
-
-
 class PatternMethod(functools.partialmethod[Any]):
-    """A method made from a :class:`Pattern`: ``partialmethod(func, pattern)`` whose bound
-    form carries the pattern's name, docstring and signature (for ``help()`` and IDEs)."""
+    """A method made from a :class:`Pattern`: ``partialmethod(func, pattern)``, so that
+    ``obj.name(*args, **kwargs)`` calls ``func(obj, pattern, *args, **kwargs)``; the method
+    carries the pattern's name, docstring and signature (for ``help()``, ``dir()`` and IDEs).
+
+    :meth:`bind` makes the bound method for one object only (a user-defined pattern).
+    """
 
     def __init__(self, func: Callable[..., Any], pattern: Pattern):
         super().__init__(func, pattern)
         self.pattern = pattern
         self.__doc__ = pattern.doc
+        self._function: Any = None  # the plain function taking self first, made once
 
     def __set_name__(self, owner: type, name: str) -> None:
         if name != self.pattern.name:
             raise ValueError(f"pattern {self.pattern.name!r} assigned to attribute {name!r}")
+        self._make_function(owner)
+
+    def _make_function(self, owner: type) -> Any:
+        function: Any = super().__get__(None, owner)
+        function.__name__ = self.pattern.name
+        function.__qualname__ = f"{owner.__qualname__}.{self.pattern.name}"
+        function.__module__ = owner.__module__
+        function.__doc__ = self.pattern.doc
+        function.__signature__ = _signature(self.pattern)
+        function.pattern = self.pattern
+        self._function = function
+        return function
 
     def __get__(self, obj: Any, cls: type[Any] | None = None) -> Callable[..., Any]:
-        if obj is None:
-            return _describe(super().__get__(obj, cls), self.pattern, method=True, owner=cls)
-        return bind_pattern(self.func.__get__(obj, cls), self.pattern)
+        function = self._function or self._make_function(cls if cls is not None else type(obj))
+        return function if obj is None else types.MethodType(function, obj)
+
+    def bind(self, obj: object) -> Callable[..., Any]:
+        """The method bound to ``obj``, as ``obj.<name>`` would give it."""
+        return self.__get__(obj, type(obj))

@@ -544,3 +544,41 @@ def test_any_user_name_is_created_exactly(influxdb_server, name):
             assert name in column(client.show_users(), "user")
         finally:
             client.drop_user(name)
+
+
+# -- the examples of docs/queries.rst, run ----------------------------------------------
+
+
+def doc_examples():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "queries.rst").read_text()
+    examples = []
+    for block in text.split(".. code-block:: python\n\n")[1:]:
+        lines = []
+        for line in block.splitlines():
+            if line and not line.startswith("    "):
+                break
+            lines.append(line)
+        examples.append("\n".join(lines).rstrip())
+    return examples
+
+
+def test_the_docs_have_examples():
+    assert len(doc_examples()) == 3
+
+
+async def test_docs_examples_run(influxdb_server):
+    # each block runs in order as the body of a coroutine, on the test server's 'mydb'
+    def make_client(**kwargs):
+        return influxdb_server.client(**kwargs)
+
+    async with influxdb_server.client(db="mydb") as client:
+        try:
+            for code in doc_examples():
+                source = "async def example(client, InfluxDBClient):\n" + code + "\n"
+                namespace: dict = {}
+                exec(compile(source, "docs/queries.rst", "exec"), namespace)
+                await namespace["example"](client, make_client)
+            assert column(await client.show_measurements()) == []  # the example dropped cpu
+            assert "host_load" in dir(client)
+        finally:
+            await client.drop_database()
