@@ -116,7 +116,8 @@ class _Lexer:
 
     _CLOSE: ClassVar[dict[str, str]] = {"ident": '"', "string": "'", "regex": "/"}
     # InfluxQL reads a regex where an operand is expected (after =~, !~, FROM, SELECT, BY, a
-    # comma or a bracket) and a division after an operand (a name, number, ')' or quotes).
+    # comma, a bracket, or the '.' of "db"."rp"./re/) and a division after an operand (a
+    # name, a number, ')' or quotes). When in doubt, a regex: a placeholder in it is refused.
     _REGEX_AFTER_WORDS: ClassVar[frozenset[str]] = frozenset({"FROM", "SELECT", "BY"})
 
     def __init__(self) -> None:
@@ -161,7 +162,7 @@ class _Lexer:
         token = self.token
         if token[-1:].isalnum() or token[-1:] == "_":
             return token.upper() in self._REGEX_AFTER_WORDS
-        return token not in (")", '"', "'", ".")
+        return token not in (")", '"', "'")
 
 
 @dataclass(frozen=True, init=False)

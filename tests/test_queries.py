@@ -582,3 +582,23 @@ async def test_docs_examples_run(influxdb_server):
             assert "host_load" in dir(client)
         finally:
             await client.drop_database()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT i FROM m WHERE s =~ /it's/ AND i = {n}",
+        "SELECT i FROM m -- it's\nWHERE i = {n}",
+        "SELECT i FROM m WHERE /* it's */ i = {n}",
+        "SELECT i FROM m WHERE s =~ /it'\\/s/ OR s =~ /it's/ AND i = {n}",
+        'SELECT i FROM "{db}"."autogen"./^m$/ WHERE s =~ /\'/ AND i = {n}',
+    ],
+)
+async def test_quotes_in_regexes_and_comments_are_read_as_the_server_reads_them(client, template):
+    # the server runs these templates as the lexer of aioinflux.queries reads them: the
+    # quote inside the regex or comment starts no string, so {n} is unquoted
+    await client.write(['m s="it\'s",i=1i 1', 'm s="other",i=2i 2'])
+    client.set_query_pattern(p=template)
+    assert series(await client.p(n=1))[0]["values"] == [[1, 1]]
+    with pytest.raises(ValueError, match="not quoted"):
+        client.p(n="1 OR i = 2")

@@ -181,6 +181,7 @@ def test_quotes_inside_comments_and_regexes_do_not_change_how_values_are_filled(
         "SELECT * FROM m -- it's\nWHERE v = {x}",
         "SELECT * FROM m /* it's */ WHERE v = {x}",
         "SELECT * FROM m WHERE t =~ /a\\/'/ AND v = {x}",
+        'SELECT * FROM "db"."rp"./it\'s/ WHERE v = {x}',
     ]:
         pattern = Pattern("p", template)
         with pytest.raises(ValueError, match="not quoted"):
