@@ -101,7 +101,7 @@ async def test_hostile_database_names_are_created_exactly(client, keep, name):
     assert name not in column(await client.show_databases())
 
 
-@pytest.mark.parametrize("name", ["back\\slash", "line\nbreak", "tab\tx"])
+@pytest.mark.parametrize("name", ["back\\slash", "line\nbreak", "tab\tx", "sl/ash", ".", ""])
 async def test_database_names_the_server_refuses_raise_its_error(client, keep, name):
     before = column(await client.show_databases())
     with pytest.raises(InfluxDBQueryError, match="invalid name"):
@@ -255,6 +255,8 @@ async def test_user_life_cycle(client):
     assert [user, False] in series(await client.show_users())[0]["values"]
     await client.grant_privilege("READ", user)
     assert series(await client.show_grants(user))[0]["values"] == [[client.db, "READ"]]
+    await client.grant_privilege("WRITE", user)  # a grant replaces the privilege
+    assert series(await client.show_grants(user))[0]["values"] == [[client.db, "WRITE"]]
     await client.grant_privilege("ALL", user, db=client.db)
     assert series(await client.show_grants(user))[0]["values"] == [[client.db, "ALL PRIVILEGES"]]
     await client.revoke_privilege("WRITE", user)
@@ -563,7 +565,7 @@ def doc_examples():
 
 
 def test_the_docs_have_examples():
-    assert len(doc_examples()) == 3
+    assert len(doc_examples()) == 4
 
 
 async def test_docs_examples_run(influxdb_server):
