@@ -5,6 +5,7 @@ The public API, and nothing else: everything is imported from the modules that o
 
 from .client import InfluxDBClient
 from .exceptions import (
+    InfluxDBBatchError,
     InfluxDBConnectionError,
     InfluxDBError,
     InfluxDBQueryError,
@@ -13,10 +14,13 @@ from .exceptions import (
     LineProtocolError,
 )
 from .serialization import serialize
+from .writer import BatchWriter, WriterStats
 
 __version__ = "0.10.0.dev0"
 
 __all__ = [
+    "BatchWriter",
+    "InfluxDBBatchError",
     "InfluxDBClient",
     "InfluxDBConnectionError",
     "InfluxDBError",
@@ -24,5 +28,6 @@ __all__ = [
     "InfluxDBTimeoutError",
     "InfluxDBWriteError",
     "LineProtocolError",
+    "WriterStats",
     "serialize",
 ]

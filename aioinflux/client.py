@@ -26,6 +26,7 @@ from .blocking import run, runner
 from .exceptions import InfluxDBError
 from .queries import PATTERNS, Pattern, PatternMethod
 from .serialization import serialize
+from .writer import BatchWriter
 
 __all__ = ["InfluxDBClient"]
 
@@ -52,6 +53,8 @@ class InfluxDBClient:
     :param token: token of InfluxDB 2.x/3.x, sent as ``Authorization: Token <token>``.
     :param timeout: seconds a whole request may take, or an :class:`aiohttp.ClientTimeout`;
         by default aiohttp's (5 minutes).
+    :param gzip: compress write bodies (``Content-Encoding: gzip``); worth it across real
+        networks, not on loopback. Can be changed through the ``gzip`` attribute.
     :param kwargs: passed on to :class:`aiohttp.ClientSession`.
     """
 
@@ -71,6 +74,7 @@ class InfluxDBClient:
         password: str | None = None,
         token: str | None = None,
         timeout: float | aiohttp.ClientTimeout | None = None,
+        gzip: bool = False,
         **kwargs: Any,
     ):
         if db is not None and database is not None and db != database:
@@ -83,6 +87,8 @@ class InfluxDBClient:
         self.ssl = ssl
         self.unix_socket = unix_socket
         self.username = username
+        #: Compress write bodies with gzip.
+        self.gzip = gzip
         self.mode = mode
         self.output = output
         self.db = db if db is not None else database
@@ -208,6 +214,32 @@ class InfluxDBClient:
         :raises InfluxDBWriteError: if the server does not accept the data.
         """
         body = serialize(data, measurement, tag_columns, precision, **extra_tags)
+        await self._post_write(body, db=db, precision=precision, rp=rp, consistency=consistency)
+        return True
+
+    def batch_writer(self, **options: Any) -> BatchWriter:
+        """A :class:`~aioinflux.writer.BatchWriter` that writes through this client in batches,
+        in the background, retrying what can be retried. Use it with ``async with`` (or
+        ``with`` in blocking mode)::
+
+            async with client.batch_writer(batch_size=5000, flush_interval=1.0) as writer:
+                await writer.write(points)
+
+        :param options: the :class:`~aioinflux.writer.BatchWriter` options.
+        """
+        return BatchWriter(self, **options)
+
+    async def _post_write(
+        self,
+        body: bytes,
+        *,
+        db: str | None = None,
+        precision: str | None = None,
+        rp: str | None = None,
+        consistency: str | None = None,
+        gzip: bool | None = None,
+    ) -> None:
+        """Send an encoded body to ``/write`` (nothing for an empty body); raise unless 204."""
         req = _protocol.write_request(
             self.url,
             self._headers,
@@ -216,10 +248,10 @@ class InfluxDBClient:
             precision=precision,
             rp=rp,
             consistency=consistency,
+            gzip=self.gzip if gzip is None else gzip,
         )
         if body:
             _protocol.check_write(await self._transport.send(req))
-        return True
 
     @runner
     async def query(

@@ -19,6 +19,8 @@ MODULES = [
     "aioinflux.queries",
     "aioinflux.serialization",
     "aioinflux.testing",
+    "aioinflux.writer",
+    "aioinflux._batching",
     "aioinflux._protocol",
     "aioinflux._transport",
     "aioinflux._types",

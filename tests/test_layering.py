@@ -11,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "aioinflux"
 PURE = [
     "_types.py",
     "_protocol.py",
+    "_batching.py",
     "exceptions.py",
     "queries.py",
     "serialization/__init__.py",
