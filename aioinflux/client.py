@@ -312,7 +312,7 @@ class InfluxDBClient:
     # fills the pattern's placeholders (aioinflux.queries, pure) and hands the InfluxQL to the
     # public query(): patterns follow the mode and accept every query() option.
 
-    def set_query_pattern(self, queries: Mapping[str, str] | None = None, /, **kwargs: str) -> None:
+    def set_query_pattern(self, queries: Mapping[str, str] | None = None, **kwargs: str) -> None:
         """Add query patterns to this client (other clients are not changed).
 
         Each pattern becomes a method of this client, like the built-in ones: after
@@ -330,6 +330,10 @@ class InfluxDBClient:
 
         .. versionadded:: 0.10
         """
+        if queries is not None and not isinstance(queries, Mapping):
+            raise TypeError(
+                f"queries must be a mapping of names to templates, got {type(queries).__name__}"
+            )
         given = dict(queries or {})
         for name, template in kwargs.items():
             if given.get(name, template) != template:

@@ -476,6 +476,13 @@ def test_user_pattern_names_that_shadow_are_refused(name):
         client.set_query_pattern(**{name: "SHOW DATABASES"})
 
 
+async def test_queries_may_be_given_by_keyword(client):
+    client.set_query_pattern(queries={"dbs": "SHOW DATABASES"})
+    assert client.db in column(await client.dbs())
+    with pytest.raises(TypeError, match="queries must be a mapping of names to templates, got str"):
+        client.set_query_pattern(queries="SHOW DATABASES")  # type: ignore[arg-type]
+
+
 def test_placeholders_named_like_query_options_are_refused():
     client = InfluxDBClient()
     for option in ["epoch", "chunked", "chunk_size", "params"]:
