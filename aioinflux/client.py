@@ -244,7 +244,7 @@ class InfluxDBClient:
             self.url,
             self._headers,
             body,
-            db=db or self.db,
+            db=self.db if db is None else db,
             precision=precision,
             rp=rp,
             consistency=consistency,
