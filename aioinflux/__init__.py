@@ -5,6 +5,7 @@ The public API, and nothing else: everything is imported from the modules that o
 
 from .client import InfluxDBClient
 from .exceptions import (
+    InfluxDBBatchError,
     InfluxDBConnectionError,
     InfluxDBError,
     InfluxDBQueryError,
@@ -14,10 +15,13 @@ from .exceptions import (
 )
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, iterpoints
 from .serialization import serialize
+from .writer import BatchWriter, WriterStats
 
 __version__ = "0.10.0.dev0"
 
 __all__ = [
+    "BatchWriter",
+    "InfluxDBBatchError",
     "InfluxDBChunkedResult",
     "InfluxDBClient",
     "InfluxDBConnectionError",
@@ -27,6 +31,7 @@ __all__ = [
     "InfluxDBTimeoutError",
     "InfluxDBWriteError",
     "LineProtocolError",
+    "WriterStats",
     "iterpoints",
     "serialize",
 ]

@@ -153,10 +153,10 @@ class Transport:
         for loop in [loop for loop in self._sessions if loop.is_closed()]:
             _close_without_loop(self._sessions.pop(loop).close())
 
-    async def send(self, req: Request) -> Response:
-        """Send ``req`` and read the whole answer."""
+    @contextlib.asynccontextmanager
+    async def _open(self, req: Request) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Send ``req`` on the running loop's session; errors inside are mapped too."""
         session = await self.session()
-        start = time.perf_counter()
         with _map_errors(req, self.timeout):
             async with session.request(
                 req.method,
@@ -166,33 +166,30 @@ class Transport:
                 data=req.body,
                 ssl=self._ssl,
             ) as resp:
-                body = await resp.read()
-                _log(req, resp.status, start)
-                return Response(resp.status, resp.reason or "", dict(resp.headers), body)
+                yield resp
+
+    async def send(self, req: Request) -> Response:
+        """Send ``req`` and read the whole answer."""
+        start = time.perf_counter()
+        async with self._open(req) as resp:
+            body = await resp.read()
+        _log(req, resp.status, start)
+        return Response(resp.status, resp.reason or "", dict(resp.headers), body)
 
     @contextlib.asynccontextmanager
     async def stream(self, req: Request) -> AsyncIterator[tuple[Response, AsyncIterator[bytes]]]:
         """Send ``req``; yield the answer's head (empty body) and an iterator over its body."""
-        session = await self.session()
         start = time.perf_counter()
-        with _map_errors(req, self.timeout):
-            async with session.request(
-                req.method,
-                req.url,
-                params=req.params,
-                headers=req.headers,
-                data=req.body,
-                ssl=self._ssl,
-            ) as resp:
-                _log(req, resp.status, start)
-                head = Response(resp.status, resp.reason or "", dict(resp.headers), b"")
+        async with self._open(req) as resp:
+            _log(req, resp.status, start)
+            head = Response(resp.status, resp.reason or "", dict(resp.headers), b"")
 
-                async def body() -> AsyncIterator[bytes]:
-                    with _map_errors(req, self.timeout):
-                        while piece := await resp.content.read(STREAM_READ_SIZE):
-                            yield piece
+            async def body() -> AsyncIterator[bytes]:
+                with _map_errors(req, self.timeout):
+                    while piece := await resp.content.read(STREAM_READ_SIZE):
+                        yield piece
 
-                yield head, body()
+            yield head, body()
 
     async def close(self) -> None:
         """Close every session, whichever loop it belongs to. Idempotent."""

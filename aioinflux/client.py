@@ -11,9 +11,11 @@ methods (a blocking call from the private loop's thread would wait on itself).
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import ssl as _ssl
 import warnings
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -23,9 +25,11 @@ from ._transport import Transport, make_timeout
 from .blocking import iterate, run, runner
 from .exceptions import InfluxDBError
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
+from .queries import PATTERNS, Pattern, PatternMethod
 from .serialization import serialize
 from .serialization.dataframe import ColumnKinds as _ColumnKinds
 from .serialization.dataframe import join_tables, rows_to_table, to_dataframe, unknown_columns
+from .writer import BatchWriter
 
 __all__ = ["InfluxDBClient"]
 
@@ -56,6 +60,8 @@ class InfluxDBClient:
     :param token: token of InfluxDB 2.x/3.x, sent as ``Authorization: Token <token>``.
     :param timeout: seconds a whole request may take, or an :class:`aiohttp.ClientTimeout`;
         by default aiohttp's (5 minutes).
+    :param gzip: compress write bodies (``Content-Encoding: gzip``); worth it across real
+        networks, not on loopback. Can be changed through the ``gzip`` attribute.
     :param kwargs: passed on to :class:`aiohttp.ClientSession`.
     """
 
@@ -75,6 +81,7 @@ class InfluxDBClient:
         password: str | None = None,
         token: str | None = None,
         timeout: float | aiohttp.ClientTimeout | None = None,
+        gzip: bool = False,
         **kwargs: Any,
     ):
         if db is not None and database is not None and db != database:
@@ -87,6 +94,8 @@ class InfluxDBClient:
         self.ssl = ssl
         self.unix_socket = unix_socket
         self.username = username
+        #: Compress write bodies with gzip.
+        self.gzip = gzip
         self.mode = mode
         self.output = output
         self.db = db if db is not None else database
@@ -226,18 +235,44 @@ class InfluxDBClient:
         :raises InfluxDBWriteError: if the server does not accept the data.
         """
         body = serialize(data, measurement, tag_columns, precision, **extra_tags)
+        await self._post_write(body, db=db, precision=precision, rp=rp, consistency=consistency)
+        return True
+
+    def batch_writer(self, **options: Any) -> BatchWriter:
+        """A :class:`~aioinflux.writer.BatchWriter` that writes through this client in batches,
+        in the background, retrying what can be retried. Use it with ``async with`` (or
+        ``with`` in blocking mode)::
+
+            async with client.batch_writer(batch_size=5000, flush_interval=1.0) as writer:
+                await writer.write(points)
+
+        :param options: the :class:`~aioinflux.writer.BatchWriter` options.
+        """
+        return BatchWriter(self, **options)
+
+    async def _post_write(
+        self,
+        body: bytes,
+        *,
+        db: str | None = None,
+        precision: str | None = None,
+        rp: str | None = None,
+        consistency: str | None = None,
+        gzip: bool | None = None,
+    ) -> None:
+        """Send an encoded body to ``/write`` (nothing for an empty body); raise unless 204."""
         req = _protocol.write_request(
             self.url,
             self._headers,
             body,
-            db=db or self.db,
+            db=self.db if db is None else db,
             precision=precision,
             rp=rp,
             consistency=consistency,
+            gzip=self.gzip if gzip is None else gzip,
         )
         if body:
             _protocol.check_write(await self._transport.send(req))
-        return True
 
     @runner
     async def query(
@@ -295,7 +330,7 @@ class InfluxDBClient:
             chunked=True,
             chunk_size=chunk_size if chunked else _WIRE_CHUNK_SIZE,
             params=params,
-            accept=self._accept(),
+            accept=self._accept(q),
             compress=self._compress(),
         )
         if chunked:
@@ -349,7 +384,7 @@ class InfluxDBClient:
             q,
             db=db,
             chunked=True,
-            accept=self._accept(),
+            accept=self._accept(q),
             compress=self._compress(),
         )
 
@@ -360,10 +395,11 @@ class InfluxDBClient:
         # a session header of the user's own (create_session(headers=...)) wins
         return not local or "accept-encoding" in headers
 
-    def _accept(self) -> str | None:
+    def _accept(self, q: str) -> str | None:
+        """MessagePack for SELECT queries when the msgpack package is installed."""
         if self._msgpack is None:
             self._msgpack = _protocol.msgpack_available()
-        return _protocol.MSGPACK if self._msgpack else None
+        return _protocol.MSGPACK if self._msgpack and _protocol.msgpack_suits(q) else None
 
     async def _kinds(self, db: str | None, resp: dict[str, Any]) -> _ColumnKinds:
         """What is known of ``db``'s columns, asked again when ``resp`` has a new one."""
@@ -409,9 +445,11 @@ class InfluxDBClient:
         After a failing statement the rest of the answer (the server's ``"not executed"``
         for each later statement) is read too, so that the error names them all.
         """
-        msgpack = req.headers.get("Accept") == _protocol.MSGPACK
-        decoder = _protocol.MsgpackChunkDecoder() if msgpack else _protocol.ChunkDecoder()
         async with self._transport.stream(req) as (head, body):
+            # what the server sent, not what was asked for: a server or proxy may ignore
+            # Accept (InfluxDB 2.x's v1 API, error pages)
+            msgpack = head.headers.get("Content-Type", "").startswith(_protocol.MSGPACK)
+            decoder = _protocol.MsgpackChunkDecoder() if msgpack else _protocol.ChunkDecoder()
             checker = _protocol.AnswerChecker(head.status)
             if head.status != 200:
                 content = b"".join([piece async for piece in body])
@@ -434,6 +472,112 @@ class InfluxDBClient:
                 if not checker.errors:
                     yield chunk
             checker.raise_errors()
+
+    # -- query patterns ------------------------------------------------------------------
+    # Each pattern is a partialmethod over _query_pattern(pattern, *args, **kwargs), which
+    # fills the pattern's placeholders (aioinflux.queries, pure) and hands the InfluxQL to the
+    # public query(): patterns follow the mode and accept every query() option.
+
+    def set_query_pattern(self, queries: Mapping[str, str] | None = None, **kwargs: str) -> None:
+        """Add query patterns to this client (other clients are not changed).
+
+        Each pattern becomes a method of this client, like the built-in ones: after
+        ``client.set_query_pattern(load=LOAD)``, ``client.load('cpu', host='a')`` fills
+        ``LOAD``'s placeholders in order, then runs it. Put the quotes in the template:
+        ``"{x}"`` fills an identifier and ``'{x}'`` a string literal, each escaped; a bare
+        ``{x}`` takes only a plain identifier or number. See :doc:`queries`.
+
+        :param queries: a mapping of method names to InfluxQL templates.
+        :param kwargs: more patterns, as ``name=template``.
+        :raises ValueError: for a name that is not a public identifier or that would shadow
+            an attribute of the client (a pattern set earlier on this client may be
+            replaced), a placeholder named like a :meth:`query` option other than ``db``, or
+            a malformed template. Nothing is added then.
+
+        .. versionadded:: 0.10
+        """
+        if queries is not None and not isinstance(queries, Mapping):
+            raise TypeError(
+                f"queries must be a mapping of names to templates, got {type(queries).__name__}"
+            )
+        given = dict(queries or {})
+        for name, template in kwargs.items():
+            if given.get(name, template) != template:
+                raise ValueError(f"query pattern {name!r} is given twice, differently")
+            given[name] = template
+        options = self._query_options() - {"db"}
+        patterns = []
+        for name, template in given.items():
+            pattern = Pattern(name, template)
+            if name.startswith("_"):
+                raise ValueError(f"query pattern {name!r}: a name cannot start with '_'")
+            if name in dir(self) and not hasattr(vars(self).get(name), "pattern"):
+                raise ValueError(
+                    f"query pattern {name!r} would shadow the client's attribute {name!r}: "
+                    f"choose another name"
+                )
+            clash = sorted(options.intersection(pattern.params))
+            if clash:
+                raise ValueError(
+                    f"query pattern {name!r}: placeholder {{{clash[0]}}} is named like an "
+                    f"option of query(); rename it"
+                )
+            patterns.append(pattern)
+        for pattern in patterns:
+            method = PatternMethod(type(self)._query_pattern, pattern)
+            setattr(self, pattern.name, method.bind(self))
+
+    def _query_options(self) -> frozenset[str]:
+        return self._keyword_only_of(type(self).query)
+
+    @staticmethod
+    @functools.cache
+    def _keyword_only_of(function: Callable[..., Any]) -> frozenset[str]:
+        parameters = inspect.signature(function).parameters.values()
+        return frozenset(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
+
+    def _query_pattern(self, pattern: Pattern, /, *args: Any, **kwargs: Any) -> Any:
+        """Fill ``pattern`` with the arguments and run it with :meth:`query`.
+
+        Keywords naming :meth:`query` options (``epoch``, ``chunked``…) go to it; ``db``
+        fills the pattern's ``{db}`` (default :attr:`db`) and is also the query's database.
+        Every argument is checked here, before anything is sent, also in async mode.
+        """
+        names = self._query_options().difference(pattern.params)
+        options = {key: kwargs.pop(key) for key in [*kwargs] if key in names}
+        values = pattern.bind(args, kwargs, db=self.db)
+        if "db" in values:
+            options["db"] = values["db"]
+        return self.query(pattern.render(values), **options)
+
+    create_database = PatternMethod(_query_pattern, PATTERNS["create_database"])
+    drop_database = PatternMethod(_query_pattern, PATTERNS["drop_database"])
+    drop_measurement = PatternMethod(_query_pattern, PATTERNS["drop_measurement"])
+    show_databases = PatternMethod(_query_pattern, PATTERNS["show_databases"])
+    show_measurements = PatternMethod(_query_pattern, PATTERNS["show_measurements"])
+    show_users = PatternMethod(_query_pattern, PATTERNS["show_users"])
+    show_series = PatternMethod(_query_pattern, PATTERNS["show_series"])
+    show_tag_keys = PatternMethod(_query_pattern, PATTERNS["show_tag_keys"])
+    show_tag_keys_from = PatternMethod(_query_pattern, PATTERNS["show_tag_keys_from"])
+    show_field_keys = PatternMethod(_query_pattern, PATTERNS["show_field_keys"])
+    show_field_keys_from = PatternMethod(_query_pattern, PATTERNS["show_field_keys_from"])
+    show_tag_values = PatternMethod(_query_pattern, PATTERNS["show_tag_values"])
+    show_tag_values_from = PatternMethod(_query_pattern, PATTERNS["show_tag_values_from"])
+    show_retention_policies = PatternMethod(_query_pattern, PATTERNS["show_retention_policies"])
+    show_continuous_queries = PatternMethod(_query_pattern, PATTERNS["show_continuous_queries"])
+    select_all = PatternMethod(_query_pattern, PATTERNS["select_all"])
+    create_retention_policy = PatternMethod(_query_pattern, PATTERNS["create_retention_policy"])
+    alter_retention_policy = PatternMethod(_query_pattern, PATTERNS["alter_retention_policy"])
+    drop_retention_policy = PatternMethod(_query_pattern, PATTERNS["drop_retention_policy"])
+    create_user = PatternMethod(_query_pattern, PATTERNS["create_user"])
+    drop_user = PatternMethod(_query_pattern, PATTERNS["drop_user"])
+    grant_privilege = PatternMethod(_query_pattern, PATTERNS["grant_privilege"])
+    revoke_privilege = PatternMethod(_query_pattern, PATTERNS["revoke_privilege"])
+    set_user_password = PatternMethod(_query_pattern, PATTERNS["set_user_password"])
+    show_grants = PatternMethod(_query_pattern, PATTERNS["show_grants"])
+    show_shards = PatternMethod(_query_pattern, PATTERNS["show_shards"])
+    show_stats = PatternMethod(_query_pattern, PATTERNS["show_stats"])
+    show_diagnostics = PatternMethod(_query_pattern, PATTERNS["show_diagnostics"])
 
     # -- life cycle ----------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ The tree, one line per class saying when it is raised::
     │                             one or more statements (all of them are reported)
     ├── InfluxDBWriteError        the server did not answer 204 to a write; carries the status,
     │                             the server's message and, for a partial write, what it dropped
+    ├── InfluxDBBatchError        a batch writer could not write some batches, even after
+    │                             retrying; lists each one with its lines and last error
     ├── InfluxDBConnectionError   the server could not be reached or the connection broke
     │   │                         (refused, DNS failure, TLS failure, reset); names the URL
     │   └── InfluxDBTimeoutError  a request took longer than the client's timeout (also a
@@ -23,8 +25,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 __all__ = [
+    "FailedBatch",
+    "InfluxDBBatchError",
     "InfluxDBConnectionError",
     "InfluxDBError",
     "InfluxDBQueryError",
@@ -99,6 +104,29 @@ class InfluxDBWriteError(InfluxDBError):
         ]
         kind = "Partial write" if self.partial else "Error writing data"
         super().__init__(f"{kind} ({f'{status} {reason}'.strip()}): {message}")
+
+
+@dataclass(frozen=True)
+class FailedBatch:
+    """A batch the server did not take: its lines and the last error."""
+
+    lines: list[bytes]
+    error: InfluxDBError
+
+
+class InfluxDBBatchError(InfluxDBError):
+    """Raised by :meth:`BatchWriter.close` when batches could not be written.
+
+    :ivar failures: every failed batch, with its lines and error (:class:`FailedBatch`).
+    """
+
+    def __init__(self, failures: list[FailedBatch]):
+        self.failures = list(failures)
+        points = sum(len(f.lines) for f in failures)
+        super().__init__(
+            f"{len(failures)} batch(es), {points} point(s), could not be written; "
+            f"first error: {failures[0].error}"
+        )
 
 
 class InfluxDBConnectionError(InfluxDBError):

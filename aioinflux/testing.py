@@ -125,6 +125,8 @@ class InfluxDBServer:
         self._dir: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._admin_created = False
+        self._rpc_port = 0
+        self._key: Path | None = None
 
     @property
     def url(self) -> str:
@@ -151,57 +153,64 @@ class InfluxDBServer:
         return InfluxDBClient(**options)
 
     def start(self) -> InfluxDBServer:
+        """Start the server; after ``stop(keep_data=True)``, on the same data and ports."""
         if self._process is not None:
             raise RuntimeError("the server is already running")
         influxd = find_influxd()
-        self._dir = Path(tempfile.mkdtemp(prefix="aioinflux-influxd-"))
-        if self.https:
-            self.certificate, key = _make_certificate(self._dir)
-        errors = []
-        for _ in range(3):  # another process may take a free port before influxd binds it
-            self.port, rpc_port = _free_ports(2)
-            env = dict(os.environ)
-            env.update(
-                INFLUXDB_META_DIR=str(self._dir / "meta"),
-                INFLUXDB_DATA_DIR=str(self._dir / "data"),
-                INFLUXDB_DATA_WAL_DIR=str(self._dir / "wal"),
-                INFLUXDB_HTTP_BIND_ADDRESS=f"{self.host}:{self.port}",
-                INFLUXDB_BIND_ADDRESS=f"{self.host}:{rpc_port}",
-                INFLUXDB_REPORTING_DISABLED="true",
-                INFLUXDB_HTTP_LOG_ENABLED="false",
-                INFLUXDB_DATA_QUERY_LOG_ENABLED="false",
-                INFLUXDB_HTTP_AUTH_ENABLED="true" if self.auth else "false",
-            )
-            if self._want_socket:
-                self.unix_socket = str(self._dir / "influxdb.sock")
-                env.update(
-                    INFLUXDB_HTTP_UNIX_SOCKET_ENABLED="true",
-                    INFLUXDB_HTTP_BIND_SOCKET=self.unix_socket,
-                )
+        restart = self._dir is not None
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="aioinflux-influxd-"))
             if self.https:
-                env.update(
-                    INFLUXDB_HTTP_HTTPS_ENABLED="true",
-                    INFLUXDB_HTTP_HTTPS_CERTIFICATE=str(self.certificate),
-                    INFLUXDB_HTTP_HTTPS_PRIVATE_KEY=str(key),
-                )
-            env.update(self.settings)
-            log = open(self._dir / "influxd.log", "wb")  # noqa: SIM115 (closed in stop())
-            self._process = subprocess.Popen(
-                [influxd, "-config", "/dev/null"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            log.close()
+                self.certificate, self._key = _make_certificate(self._dir)
+        errors = []
+        # another process may take a free port before influxd binds it: try new ones
+        for _ in range(1 if restart else 3):
+            if not restart:
+                self.port, self._rpc_port = _free_ports(2)
+            self._process = self._spawn(influxd, self._dir)
             if self._wait_ready():
-                if self.auth:
+                if self.auth and not self._admin_created:
                     self._create_admin()
                 return self
             errors.append(self.log_tail())
             self._stop_process()
         self._remove_dir()
         raise RuntimeError("influxd did not start:\n" + "\n---\n".join(errors))
+
+    def _spawn(self, influxd: str, directory: Path) -> subprocess.Popen[bytes]:
+        env = dict(os.environ)
+        env.update(
+            INFLUXDB_META_DIR=str(directory / "meta"),
+            INFLUXDB_DATA_DIR=str(directory / "data"),
+            INFLUXDB_DATA_WAL_DIR=str(directory / "wal"),
+            INFLUXDB_HTTP_BIND_ADDRESS=f"{self.host}:{self.port}",
+            INFLUXDB_BIND_ADDRESS=f"{self.host}:{self._rpc_port}",
+            INFLUXDB_REPORTING_DISABLED="true",
+            INFLUXDB_HTTP_LOG_ENABLED="false",
+            INFLUXDB_DATA_QUERY_LOG_ENABLED="false",
+            INFLUXDB_HTTP_AUTH_ENABLED="true" if self.auth else "false",
+        )
+        if self._want_socket:
+            self.unix_socket = str(directory / "influxdb.sock")
+            env.update(
+                INFLUXDB_HTTP_UNIX_SOCKET_ENABLED="true",
+                INFLUXDB_HTTP_BIND_SOCKET=self.unix_socket,
+            )
+        if self.https:
+            env.update(
+                INFLUXDB_HTTP_HTTPS_ENABLED="true",
+                INFLUXDB_HTTP_HTTPS_CERTIFICATE=str(self.certificate),
+                INFLUXDB_HTTP_HTTPS_PRIVATE_KEY=str(self._key),
+            )
+        env.update(self.settings)
+        with open(directory / "influxd.log", "ab") as log:
+            return subprocess.Popen(
+                [influxd, "-config", "/dev/null"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines the server logged."""
@@ -277,11 +286,15 @@ class InfluxDBServer:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
-    def stop(self) -> None:
-        """Stop the server and remove its data. Calling it again does nothing."""
+    def stop(self, *, keep_data: bool = False) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 15 s) and remove its data, unless
+        ``keep_data``: then :meth:`start` brings it back on the same data, ports and
+        credentials, as a restarted production server would be. Calling it again does
+        nothing."""
         self._stop_process()
-        self._remove_dir()
-        self._admin_created = False
+        if not keep_data:
+            self._remove_dir()
+            self._admin_created = False
 
     def __enter__(self) -> InfluxDBServer:
         return self.start()

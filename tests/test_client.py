@@ -76,6 +76,11 @@ def test_url():
     )
 
 
+async def test_an_empty_database_name_is_not_replaced_by_the_default(client):
+    with pytest.raises(ValueError, match="write needs a database"):
+        await client.write("m v=1", db="")
+
+
 async def test_write_without_a_database_fails_before_any_io():
     # port 9 (discard) is never contacted: the error comes first
     async with InfluxDBClient(port=9) as client:

@@ -17,9 +17,12 @@ MODULES = [
     "aioinflux.exceptions",
     "aioinflux.blocking",
     "aioinflux.iterutils",
+    "aioinflux.queries",
     "aioinflux.serialization",
     "aioinflux.serialization.dataframe",
     "aioinflux.testing",
+    "aioinflux.writer",
+    "aioinflux._batching",
     "aioinflux._protocol",
     "aioinflux._transport",
     "aioinflux._types",
@@ -46,3 +49,15 @@ def test_import_does_not_import_pandas():
     code = "import sys, aioinflux; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_import_works_without_pandas_installed():
+    # sys.modules[name] = None makes any import of pandas fail, as if it were not installed
+    code = (
+        "import sys; sys.modules['pandas'] = None; sys.modules['numpy'] = None\n"
+        "import aioinflux, aioinflux.testing\n"
+        "print(aioinflux.InfluxDBClient(mode='blocking').mode)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "blocking"

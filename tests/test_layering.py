@@ -11,8 +11,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "aioinflux"
 PURE = [
     "_types.py",
     "_protocol.py",
+    "_batching.py",
     "exceptions.py",
     "iterutils.py",
+    "queries.py",
     "serialization/__init__.py",
     "serialization/dataframe.py",
 ]
@@ -48,4 +50,4 @@ def test_only_the_transport_imports_aiohttp_at_run_time():
 
 
 def test_every_pure_module_is_listed():
-    assert {"_protocol.py", "exceptions.py", "_types.py"} <= set(pure_modules())
+    assert {"_protocol.py", "exceptions.py", "_types.py", "queries.py"} <= set(pure_modules())

@@ -270,3 +270,19 @@ def test_gc_pause_restores_the_collector(enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.parametrize(
+    ("q", "suits"),
+    [
+        ("SELECT * FROM m", True),
+        ("  select mean(v) from m; SELECT v FROM n", True),
+        ("SHOW MEASUREMENTS", False),
+        ("SELECT * FROM m; SHOW DIAGNOSTICS", False),  # influxd cannot encode that one
+        ("CREATE DATABASE x", False),
+    ],
+)
+def test_msgpack_is_asked_for_select_queries_only(q, suits):
+    from aioinflux._protocol import msgpack_suits
+
+    assert msgpack_suits(q) is suits

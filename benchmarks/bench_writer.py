@@ -1,0 +1,139 @@
+"""Sustained write throughput: the batch writer against raw aiohttp and influxdb-python.
+
+Run (from the repository root, after ``bash scripts/test.sh`` made .venv)::
+
+    .venv/bin/pip install -r benchmarks/requirements.txt
+    .venv/bin/python benchmarks/bench_writer.py [--points 1000000] [--repeat 3]
+
+Starts a throwaway influxd, writes the same pre-serialized points with every contender
+(a fresh database each run, 5000 lines per request), and prints the best of ``--repeat``
+runs and the ratio to the best raw aiohttp figure. Numbers drift between runs and machines:
+compare the ratios of one run. Not a test: nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import aiohttp
+
+from aioinflux.testing import InfluxDBServer
+
+BATCH = 5000
+Contender = Callable[[InfluxDBServer, str], Coroutine[Any, Any, None] | None]
+
+
+def make_lines(n: int) -> list[str]:
+    base = 1_700_000_000_000_000_000
+    return [
+        f"cpu,host=h{i % 100},region=r{i % 5} usage={i * 0.25},count={i}i,"
+        f"ok={'true' if i % 2 else 'false'} {base + i * 1000}"
+        for i in range(n)
+    ]
+
+
+async def raw_aiohttp(server: InfluxDBServer, db: str, bodies: list[bytes], in_flight: int) -> None:
+    url = f"{server.url}write?db={db}"
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    async with aiohttp.ClientSession() as session:
+
+        async def worker() -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                async with session.post(url, data=body) as resp:
+                    assert resp.status == 204, await resp.text()
+
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+
+
+async def ours_writer(
+    server: InfluxDBServer, db: str, lines: list[str], in_flight: int, gzip: bool = False
+) -> None:
+    client = server.client(db=db, gzip=gzip)
+    async with client, client.batch_writer(batch_size=BATCH, max_in_flight=in_flight) as writer:
+        for start in range(0, len(lines), 10_000):
+            await writer.write(lines[start : start + 10_000])
+
+
+async def ours_write(server: InfluxDBServer, db: str, bodies: list[bytes]) -> None:
+    async with server.client(db=db) as client:
+        for body in bodies:
+            await client.write(body)
+
+
+def influxdb_python(server: InfluxDBServer, db: str, lines: list[str]) -> None:
+    from influxdb import InfluxDBClient as Peer
+
+    peer = Peer(host=server.host, port=server.port, database=db)
+    peer.write_points(lines, protocol="line", batch_size=BATCH)
+    peer.close()
+
+
+def count(server: InfluxDBServer, db: str) -> int:
+    resp = server.request('SELECT count("usage") FROM "cpu"', db=db)
+    return int(resp["results"][0]["series"][0]["values"][0][1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    lines = make_lines(args.points)
+    bodies = ["\n".join(lines[i : i + BATCH]).encode() for i in range(0, len(lines), BATCH)]
+
+    contenders: dict[str, Contender] = {}
+    for n in (1, 2, 4):
+        contenders[f"raw aiohttp, {n} in flight"] = lambda s, d, n=n: raw_aiohttp(s, d, bodies, n)
+    contenders["aioinflux write(), 1 in flight"] = lambda s, d: ours_write(s, d, bodies)
+    for n in (1, 2, 4):
+        contenders[f"aioinflux batch_writer, {n} in flight"] = lambda s, d, n=n: ours_writer(
+            s, d, lines, n
+        )
+    contenders["aioinflux batch_writer, 4 in flight, gzip"] = lambda s, d: ours_writer(
+        s, d, lines, 4, gzip=True
+    )
+    try:
+        import influxdb  # noqa: F401
+
+        contenders["influxdb write_points(batch_size=5000)"] = lambda s, d: influxdb_python(
+            s, d, lines
+        )
+    except ImportError:
+        print("(influxdb not installed: pip install -r benchmarks/requirements.txt)")
+
+    results: dict[str, float] = {}
+    with InfluxDBServer() as server:
+        run = 0
+        for _ in range(args.repeat):
+            for name, contender in contenders.items():
+                run += 1
+                db = f"bench{run}"
+                server.request(f'CREATE DATABASE "{db}"')
+                start = time.perf_counter()
+                outcome = contender(server, db)
+                if outcome is not None:
+                    asyncio.run(outcome)
+                elapsed = time.perf_counter() - start
+                stored = count(server, db)
+                assert stored == args.points, f"{name}: {stored} points stored"
+                server.request(f'DROP DATABASE "{db}"')
+                results[name] = max(results.get(name, 0.0), args.points / elapsed)
+    best_raw = max(v for k, v in results.items() if k.startswith("raw"))
+    print(f"\n{args.points:,} points, {BATCH} lines per request, best of {args.repeat}\n")
+    print(f"| {'contender':<44} | {'points/s':>10} | {'vs best raw':>11} |")
+    print(f"| {'-' * 44} | {'-' * 10} | {'-' * 11} |")
+    for name, rate in results.items():
+        print(f"| {name:<44} | {rate:>10,.0f} | {rate / best_raw:>10.0%} |")
+    print("\ninfluxdb-client (1.50) cannot write to InfluxDB 1.x before 1.8: its WriteApi posts")
+    print("to /api/v2/write, which 1.6 answers 404, and it only logs the errors.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Pure helpers of the batch writer: line splitting as influxd does it, retries, back-off."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from aioinflux import InfluxDBConnectionError, InfluxDBQueryError, InfluxDBWriteError
+from aioinflux._batching import backoff_delay, is_retryable, retry_after, split_lines
+
+#: (body, lines) — shared with the real-server check in test_writer.py
+SPLIT_CASES = [
+    (b"a v=1\nb v=2", [b"a v=1", b"b v=2"]),
+    (b"a v=1\n\n  \nb v=2\n", [b"a v=1", b"b v=2"]),
+    (b'a s="x\ny" 1\nb v=2', [b'a s="x\ny" 1', b"b v=2"]),
+    (b'a s="q\\"\nstill" 1\nb v=2', [b'a s="q\\"\nstill" 1', b"b v=2"]),
+    (b'a,t=x" v=1\nb v=2', [b'a,t=x" v=1', b"b v=2"]),
+    (b'a k"ey=1\nb v=2', [b'a k"ey=1', b"b v=2"]),
+    (b'a s="x",n=1i,s2="y\n\nz" 5\nb v=2', [b'a s="x",n=1i,s2="y\n\nz" 5', b"b v=2"]),
+    (b'a s="back\\\\"\nb v=2', [b'a s="back\\\\"', b"b v=2"]),
+]
+
+
+@pytest.mark.parametrize(("body", "lines"), SPLIT_CASES)
+def test_split_lines(body, lines):
+    assert split_lines(body) == lines
+
+
+def test_split_lines_keeps_an_escaped_newline_in_the_line():
+    assert split_lines(b"a,t=x\\\ny v=1\nb v=2") == [b"a,t=x\\\ny v=1", b"b v=2"]
+    assert split_lines(b"a,t=x\\\\\nb v=2") == [b"a,t=x\\\\", b"b v=2"]
+
+
+def test_split_lines_of_nothing():
+    assert split_lines(b"") == []
+    assert split_lines(b"\n\n") == []
+
+
+@pytest.mark.parametrize(
+    ("exc", "retry"),
+    [
+        (InfluxDBConnectionError("refused", url="u"), True),
+        (InfluxDBWriteError("x", status=500), True),
+        (InfluxDBWriteError("x", status=503), True),
+        (InfluxDBWriteError("x", status=429), True),
+        (InfluxDBWriteError("partial write: x dropped=1", status=400), False),
+        (InfluxDBWriteError("database not found", status=404), False),
+        (InfluxDBWriteError("authorization failed", status=401), False),
+        (InfluxDBQueryError("x", status=500, errors=[]), False),
+    ],
+)
+def test_is_retryable(exc, retry):
+    assert is_retryable(exc) is retry
+
+
+def test_retry_after_seconds_and_dates():
+    now = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
+    later = format_datetime(now + timedelta(seconds=7), usegmt=True)
+    assert retry_after(InfluxDBWriteError("x", status=503, headers={"Retry-After": "3"})) == 3.0
+    assert (
+        retry_after(InfluxDBWriteError("x", status=429, headers={"retry-after": later}), now) == 7.0
+    )
+    assert retry_after(InfluxDBWriteError("x", status=503, headers={"Retry-After": "soon"})) is None
+    assert retry_after(InfluxDBWriteError("x", status=503)) is None
+    assert retry_after(InfluxDBConnectionError("x", url="u")) is None
+
+
+def test_backoff_grows_exponentially_up_to_the_cap_with_full_jitter():
+    rng = random.Random(1)
+    for attempt, limit in [(0, 0.1), (1, 0.2), (3, 0.8), (10, 5.0), (500, 5.0)]:
+        delays = [backoff_delay(attempt, 0.1, 5.0, rng) for _ in range(200)]
+        assert all(0 <= d <= limit for d in delays)
+        assert max(delays) > limit * 0.8  # jitter spans the range

@@ -1,0 +1,330 @@
+"""The batch writer against real servers (and a local one for faults influxd cannot make)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import pytest
+from aiohttp import web
+from test_batching import SPLIT_CASES
+
+from aioinflux import BatchWriter, InfluxDBBatchError, InfluxDBClient, InfluxDBWriteError
+from aioinflux.testing import InfluxDBServer
+
+pytestmark = pytest.mark.server
+
+
+async def eventually(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait until ``predicate()`` holds (a condition the writer reaches on its own)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.01)
+
+
+async def count(client: InfluxDBClient, field: str = "v", measurement: str = "m") -> int:
+    resp = await client.query(f'SELECT count("{field}") FROM "{measurement}"')
+    series = resp["results"][0].get("series")
+    return int(series[0]["values"][0][1]) if series else 0
+
+
+def lines(start: int, stop: int) -> list[str]:
+    return [f"m,s=x v={i}i {i}" for i in range(start, stop)]
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+async def test_everything_written_in_batches(client):
+    async with client.batch_writer(batch_size=1000, flush_interval=10) as writer:
+        for start in range(0, 12_345, 500):
+            await writer.write(lines(start, min(start + 500, 12_345)))
+    assert await count(client) == 12_345
+    stats = writer.stats
+    assert (stats.points_written, stats.batches_written) == (12_345, 13)
+    assert (stats.retries, stats.points_failed, stats.batches_failed) == (0, 0, 0)
+    assert stats.bytes_written == len("\n".join(lines(0, 12_345)).encode()) - 12
+
+
+async def test_lines_are_sent_after_flush_interval(client):
+    async with client.batch_writer(batch_size=1000, flush_interval=0.05) as writer:
+        await writer.write(lines(0, 3))
+        await eventually(lambda: writer.stats.batches_written == 1)
+        assert await count(client) == 3
+
+
+async def test_flush_sends_a_partial_batch_and_waits(client):
+    async with client.batch_writer(batch_size=1000, flush_interval=60) as writer:
+        await writer.write(lines(0, 7))
+        await writer.flush()
+        assert (writer.pending, writer.in_flight, writer.stats.points_written) == (0, 0, 7)
+        assert await count(client) == 7
+
+
+@pytest.mark.parametrize(("body", "expected"), SPLIT_CASES)
+async def test_lines_are_split_as_the_server_splits_them(client, body, expected):
+    async with client.batch_writer(batch_size=1) as writer:
+        await writer.write(body)
+    assert writer.stats.batches_written == len(expected)
+    resp = await client.query("SELECT * FROM /.*/")
+    stored = sum(len(s["values"]) for s in resp["results"][0]["series"])
+    assert stored == len(expected)
+
+
+async def test_bad_input_raises_at_write_and_queues_nothing(client):
+    async with client.batch_writer() as writer:
+        with pytest.raises(TypeError, match="cannot write an object of type float"):
+            await writer.write(["m v=1", 2.5])
+        assert writer.pending == 0
+    assert writer.stats.points_written == 0
+
+
+async def test_write_after_close_is_refused(client):
+    writer = client.batch_writer()
+    await writer.close()
+    await writer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await writer.write("m v=1")
+
+
+async def test_options_are_checked(client):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        client.batch_writer(batch_size=0)
+    with pytest.raises(ValueError, match="flush_interval must be > 0"):
+        client.batch_writer(flush_interval=0)
+    with pytest.raises(ValueError, match="retry_for must be a number of seconds"):
+        client.batch_writer(retry_for=-1)
+    with pytest.raises(ValueError, match="precision must be one of"):
+        client.batch_writer(precision="sec")
+    client.db = None
+    with pytest.raises(ValueError, match="a batch writer needs a database"):
+        client.batch_writer()
+
+
+async def test_sync_with_needs_blocking_mode(client):
+    with pytest.raises(RuntimeError, match="use 'async with'"), client.batch_writer():
+        pass
+
+
+def test_blocking_mode(influxdb_server, influxdb_database):
+    with influxdb_server.client(db=influxdb_database, mode="blocking") as client:
+        with client.batch_writer(batch_size=100) as writer:
+            assert isinstance(writer, BatchWriter)
+            writer.write(lines(0, 250))
+            writer.write(lines(250, 300))
+        assert writer.stats.batches_written == 3
+        resp = client.query("SELECT count(v) FROM m")
+    assert resp["results"][0]["series"][0]["values"][0][1] == 300
+
+
+async def test_gzip_bodies(client, fault_server):
+    # the real server accepts them...
+    client.gzip = True
+    await client.write(lines(0, 10))
+    async with client.batch_writer(batch_size=4) as writer:
+        await writer.write(lines(10, 20))
+    assert await count(client) == 20
+    # ...and this is what was sent (aiohttp's server decodes gzip bodies as it reads them)
+    seen = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((request.headers, await request.read()))
+        return web.Response(status=204)
+
+    port = await fault_server(record)
+    async with InfluxDBClient("127.0.0.1", port, db="d", gzip=True) as other:
+        await other.write(lines(0, 200))
+    headers, body = seen[0]
+    assert headers["Content-Encoding"] == "gzip"
+    assert body == "\n".join(lines(0, 200)).encode()
+    assert int(headers["Content-Length"]) < len(body) // 2
+
+
+# -- back-pressure -------------------------------------------------------------------------
+
+
+async def test_write_waits_while_the_buffer_is_full(fault_server):
+    release = asyncio.Event()
+    bodies: list[bytes] = []
+
+    async def held(request: web.Request) -> web.Response:
+        bodies.append(await request.read())
+        await release.wait()
+        return web.Response(status=204)
+
+    port = await fault_server(held)
+    async with InfluxDBClient("127.0.0.1", port, db="d") as client:
+        writer = client.batch_writer(batch_size=10, max_pending=20, max_in_flight=1)
+        await writer.write(lines(0, 10))
+        await eventually(lambda: writer.in_flight == 1 and len(bodies) == 1)
+        await writer.write(lines(10, 30))  # fills the buffer exactly
+        blocked = asyncio.ensure_future(writer.write(lines(30, 31)))
+        done, _ = await asyncio.wait({blocked}, timeout=0.3)
+        assert not done, "write() should wait while max_pending lines are queued"
+        assert writer.pending == 20
+        release.set()
+        await blocked
+        await writer.close()
+    assert writer.stats.points_written == 31
+    assert b"\n".join(bodies) == "\n".join(lines(0, 31)).encode()
+
+
+# -- retries and failures ------------------------------------------------------------------
+
+
+async def test_retries_every_retryable_failure(fault_server):
+    script = ["500", "503", "429", "slow", "drop", "204"]
+    arrivals: list[tuple[float, bytes]] = []
+
+    async def scripted(request: web.Request) -> web.StreamResponse:
+        arrivals.append((time.monotonic(), await request.read()))
+        step = script[len(arrivals) - 1]
+        if step == "503":
+            return web.json_response(
+                {"error": "overloaded"}, status=503, headers={"Retry-After": "1"}
+            )
+        if step == "slow":
+            await asyncio.Event().wait()
+        if step == "drop":
+            assert request.transport is not None
+            request.transport.abort()
+        return web.Response(status=int(step) if step.isdigit() else 500)
+
+    port = await fault_server(scripted)
+    client = InfluxDBClient("127.0.0.1", port, db="d", timeout=0.5)
+    async with (
+        client,
+        client.batch_writer(batch_size=100, backoff=0.01, max_backoff=0.05) as writer,
+    ):
+        await writer.write(lines(0, 50))
+    assert len(arrivals) == 6
+    assert {body for _, body in arrivals} == {"\n".join(lines(0, 50)).encode()}
+    assert arrivals[2][0] - arrivals[1][0] >= 1.0  # Retry-After: 1 was honoured
+    stats = writer.stats
+    assert (stats.retries, stats.points_retried) == (5, 250)
+    assert (stats.points_written, stats.batches_written, stats.points_failed) == (50, 1, 0)
+
+
+async def test_a_batch_that_keeps_failing_is_reported_with_its_lines(fault_server):
+    async def unavailable(request: web.Request) -> web.Response:
+        return web.json_response({"error": "try later"}, status=503)
+
+    reported = []
+    port = await fault_server(unavailable)
+    async with InfluxDBClient("127.0.0.1", port, db="d") as client:
+        writer = client.batch_writer(
+            batch_size=100,
+            retry_for=0.3,
+            backoff=0.01,
+            max_backoff=0.05,
+            on_error=lambda batch, exc: reported.append((batch, exc)),
+        )
+        await writer.write(lines(0, 5))
+        with pytest.raises(InfluxDBBatchError) as info:
+            await writer.close()
+    (failure,) = info.value.failures
+    assert failure.lines == [line.encode() for line in lines(0, 5)]
+    assert isinstance(failure.error, InfluxDBWriteError)
+    assert (failure.error.status, failure.error.message) == (503, "try later")
+    assert reported == [(failure.lines, failure.error)]
+    assert (writer.stats.points_failed, writer.stats.batches_failed) == (5, 1)
+    assert writer.stats.retries >= 2
+
+
+async def test_a_rejected_batch_is_reported_and_the_rest_flow(client):
+    await client.write("m v=0i 0")  # v is an integer field from now on
+    reported = []
+
+    async def on_error(batch, exc):
+        reported.append(batch)
+
+    writer = client.batch_writer(batch_size=10, on_error=on_error)
+    await writer.write(lines(1, 21))
+    await writer.write([f'm,s=x v="text" {i}' for i in range(21, 31)])  # one bad batch
+    await writer.write(lines(31, 51))
+    with pytest.raises(InfluxDBBatchError) as info:
+        await writer.close()
+    (failure,) = info.value.failures
+    assert failure.error.status == 400
+    assert failure.error.partial
+    assert failure.lines == [f'm,s=x v="text" {i}'.encode() for i in range(21, 31)]
+    assert reported == [failure.lines]
+    assert writer.stats.retries == 0  # a 400 is not retried
+    assert await count(client) == 51 - 10
+
+
+# -- the server goes away ------------------------------------------------------------------
+
+
+async def test_server_restart_mid_stream_loses_nothing():
+    total = 1_000_000
+    with InfluxDBServer() as server:
+        server.request('CREATE DATABASE "restart"')
+        async with server.client(db="restart") as client:
+            writer = client.batch_writer(
+                batch_size=5000, max_in_flight=2, retry_for=120, backoff=0.05, max_backoff=0.5
+            )
+
+            async def restart_when_needed() -> None:
+                await eventually(lambda: writer.stats.points_written >= total // 4, 120)
+                await asyncio.to_thread(server.stop, keep_data=True)
+                # the server stays down until the writer has failed and retried a few times
+                await eventually(lambda: writer.stats.retries >= 5, 120)
+                await asyncio.to_thread(server.start)
+
+            restarter = asyncio.ensure_future(restart_when_needed())
+            for start in range(0, total, 10_000):
+                await writer.write(lines(start, start + 10_000))
+            await restarter
+            await writer.close()
+            assert writer.stats.points_written == total
+            assert writer.stats.retries >= 5
+            resp = await client.query("SELECT count(v), sum(v) FROM m")
+    assert resp["results"][0]["series"][0]["values"][0][1:] == [total, total * (total - 1) // 2]
+
+
+async def test_memory_stays_bounded_while_the_server_is_down():
+    with InfluxDBServer() as server:
+        server.request('CREATE DATABASE "down"')
+        async with server.client(db="down") as client:
+            writer = client.batch_writer(
+                batch_size=1000,
+                max_pending=20_000,
+                max_in_flight=2,
+                retry_for=120,
+                backoff=0.05,
+                max_backoff=0.2,
+            )
+            server.stop(keep_data=True)
+            tracemalloc.start()
+            try:
+                baseline = tracemalloc.get_traced_memory()[0]
+                highest_pending = 0
+                produced = 0
+
+                async def produce() -> None:
+                    nonlocal produced, highest_pending
+                    for start in range(0, 300_000, 1000):
+                        await writer.write(lines(start, start + 1000))
+                        produced = start + 1000
+                        highest_pending = max(highest_pending, writer.pending)
+
+                producer = asyncio.ensure_future(produce())
+                await eventually(lambda: writer.pending >= 19_000 and writer.stats.retries >= 3)
+                done, _ = await asyncio.wait({producer}, timeout=0.3)
+                assert not done, "the producer must wait while the server is down"
+                grown = tracemalloc.get_traced_memory()[0] - baseline
+            finally:
+                tracemalloc.stop()
+            # 20k queued lines of ~30 bytes plus two 1000-line batches: a few MiB at most
+            assert grown < 16 * 2**20, f"memory grew by {grown} bytes"
+            assert produced < 30_000
+            assert highest_pending <= 20_000
+            await asyncio.to_thread(server.start)
+            await producer
+            await writer.close()
+            assert await count(client) == 300_000
