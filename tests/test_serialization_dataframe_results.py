@@ -175,3 +175,16 @@ def test_group_keys_and_tag_columns_are_sorted_by_tag_key():
     frames = to_dataframe(answer([one(["time", "v"], [[1, 1.0]], tags={"z": "1", "a": "2"})]))
     assert list(frames) == ["m,a=2,z=1"]
     assert list(frames["m,a=2,z=1"].columns) == ["v", "a", "z"]
+
+
+def test_rows_to_table():
+    from aioinflux.serialization.dataframe import join_tables, rows_to_table
+
+    table = rows_to_table([[1, "a"], [2, None]])
+    assert table.shape == (2, 2)
+    assert table.dtype == object
+    assert table[:, 1].tolist() == ["a", None]
+    assert rows_to_table([]).shape == (0, 0)
+    assert join_tables([table, rows_to_table([[3, "b"]])])[:, 0].tolist() == [1, 2, 3]
+    with pytest.raises(ValueError, match="different lengths"):
+        rows_to_table([[1, "a"], [2]])
