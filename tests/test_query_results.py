@@ -465,3 +465,26 @@ async def test_show_diagnostics_whatever_the_wire(qclient):
     # influxd 1.6.7's MessagePack answer to it is cut short (measured): JSON is asked for
     names = [s["name"] for s in (await qclient.query("SHOW DIAGNOSTICS"))["results"][0]["series"]]
     assert "build" in names
+
+
+async def test_the_schema_is_asked_once_for_columns_it_cannot_know(
+    influxdb_server, influxdb_database
+):
+    requests = []
+    trace = aiohttp.TraceConfig()
+
+    async def on_start(session, ctx, params):
+        requests.append(params.url.path)
+
+    trace.on_request_start.append(on_start)
+    async with influxdb_server.client(
+        db=influxdb_database, output="dataframe", trace_configs=[trace]
+    ) as client:
+        await client.write("m,t=a f=1.5 1")
+        assert isinstance((await client.query("SELECT * FROM m"))["t"].dtype, pd.CategoricalDtype)
+        assert len(requests) == 3  # write, query, SHOW TAG KEYS; SHOW FIELD KEYS
+        await client.query("SELECT * FROM m")
+        assert len(requests) == 4  # everything known: no new asking
+        await client.query("SELECT mean(f) FROM m")
+        await client.query("SELECT mean(f) FROM m")
+        assert len(requests) == 7  # 'mean' is asked about once, then remembered
