@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import uuid
+from pathlib import Path
 
 import aiohttp
 import aiohttp.web
@@ -488,3 +489,41 @@ async def test_the_schema_is_asked_once_for_columns_it_cannot_know(
         await client.query("SELECT mean(f) FROM m")
         await client.query("SELECT mean(f) FROM m")
         assert len(requests) == 7  # 'mean' is asked about once, then remembered
+
+
+# -- the examples of docs/querying.rst, run ---------------------------------------------
+
+
+def doc_examples():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "querying.rst").read_text()
+    examples = []
+    for block in text.split(".. code-block:: python\n\n")[1:]:
+        lines = []
+        for line in block.splitlines():
+            if line and not line.startswith("    "):
+                break
+            lines.append(line)
+        examples.append("\n".join(lines).rstrip())
+    return examples
+
+
+async def test_docs_examples_run(client, capsys):
+    await client.write(
+        [
+            "cpu,host=server01 load=0.64 1257894000000000000",
+            "cpu,host=server02 load=0.5 1257894000000000001",
+            "mem v=1i 1257894000000000000",
+        ]
+    )
+    examples = doc_examples()
+    assert len(examples) == 6
+    for code in examples:
+        client.output = "json"
+        source = "async def example(client):\n" + code + "\n"
+        namespace: dict = {}
+        exec(compile(source, "docs/querying.rst", "exec"), namespace)
+        await namespace["example"](client)
+    out = capsys.readouterr().out
+    assert "1257894000000000000 server01 0.64" in out
+    assert "Point(time=1257894000000000000, host='server01', load=0.64)" in out
+    assert "{'cpu': {'host': ['server01', 'server02']}, 'mem': {}}" in out
