@@ -527,3 +527,16 @@ async def test_docs_examples_run(client, capsys):
     assert "1257894000000000000 server01 0.64" in out
     assert "Point(time=1257894000000000000, host='server01', load=0.64)" in out
     assert "{'cpu': {'host': ['server01', 'server02']}, 'mem': {}}" in out
+
+
+async def test_whole_floats_stay_floats_in_every_wire_format(qclient, wire):
+    # JSON writes them as 1 and 2: the field's type from SHOW FIELD KEYS says float
+    await qclient.write(["w f=1.0 1", "w f=2 2"])
+    raw = await qclient.query("SELECT f FROM w")
+    assert [type(v) for _, v in raw["results"][0]["series"][0]["values"]] == (
+        [float, float] if wire == "msgpack" else [int, int]
+    )
+    qclient.output = "dataframe"
+    df = await qclient.query("SELECT f FROM w")
+    assert df["f"].dtype == np.float64
+    assert df["f"].tolist() == [1.0, 2.0]
