@@ -321,6 +321,10 @@ class InfluxDBClient:
         if parser is not None and output != "iterable":
             raise ValueError(f"parser only applies to output='iterable' (output is {output!r})")
         db = db or self.db
+        if output == "dataframe" and epoch is None:
+            # the index is the same from RFC3339 strings and from integer nanoseconds, which
+            # are much faster to read
+            epoch = "ns"
         req = _protocol.query_request(
             self.url,
             self._headers,
