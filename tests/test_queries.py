@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from docs_examples import python_examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -559,16 +560,7 @@ def test_any_user_name_is_created_exactly(influxdb_server, name):
 
 
 def doc_examples():
-    text = (Path(__file__).resolve().parent.parent / "docs" / "queries.rst").read_text()
-    examples = []
-    for block in text.split(".. code-block:: python\n\n")[1:]:
-        lines = []
-        for line in block.splitlines():
-            if line and not line.startswith("    "):
-                break
-            lines.append(line)
-        examples.append("\n".join(lines).rstrip())
-    return examples
+    return python_examples("queries.rst")
 
 
 def test_the_docs_have_examples():

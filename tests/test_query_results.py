@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sys
 import uuid
-from pathlib import Path
 
 import aiohttp
 import aiohttp.web
 import numpy as np
 import pandas as pd
 import pytest
+from docs_examples import python_examples
 
 from aioinflux import (
     InfluxDBChunkedResult,
@@ -495,16 +495,7 @@ async def test_the_schema_is_asked_once_for_columns_it_cannot_know(
 
 
 def doc_examples():
-    text = (Path(__file__).resolve().parent.parent / "docs" / "querying.rst").read_text()
-    examples = []
-    for block in text.split(".. code-block:: python\n\n")[1:]:
-        lines = []
-        for line in block.splitlines():
-            if line and not line.startswith("    "):
-                break
-            lines.append(line)
-        examples.append("\n".join(lines).rstrip())
-    return examples
+    return python_examples("querying.rst")
 
 
 async def test_docs_examples_run(client, capsys):
