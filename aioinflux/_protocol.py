@@ -255,9 +255,10 @@ def gc_paused() -> Iterator[None]:
     Decoding creates one list per row and keeps them all, and the collector walks the
     growing heap again and again: with it paused, 1M rows decode about three times as fast
     (msgpack: 2.1-2.6 s -> 0.7-0.8 s, measured). Decoding creates no reference cycles;
-    collection resumes on the way out (if it was on when entered). Each decoder ``feed()``
-    pauses it; the client also pauses it while it reads a whole answer to reassemble it,
-    never while user code consumes a stream.
+    collection resumes on the way out (if it was on when entered; a pause inside another
+    does nothing). Each decoder ``feed()`` pauses it; the client also pauses it while it
+    reads a whole answer to reassemble it (other tasks and threads run meanwhile, without
+    the collector), never while user code consumes a stream.
     """
     if not gc.isenabled():
         yield

@@ -438,7 +438,10 @@ class InfluxDBClient:
     ) -> dict[str, Any]:
         """The whole answer of a query read in chunks, reassembled."""
         assembler = assembler or _protocol.ResultAssembler()
-        with _protocol.gc_paused():  # no user code runs here: see gc_paused
+        # The pause spans the awaits of the read: other tasks and threads run without the
+        # cyclic collector meanwhile (for seconds only with answers of millions of points).
+        # Measured on 1M rows, output='json': 2.0 s with it, 3.3 s pausing only in feed().
+        with _protocol.gc_paused():
             async for chunk in self._chunks(req):
                 assembler.add(chunk)
         return assembler.result()
