@@ -13,6 +13,7 @@ from .exceptions import (
     InfluxDBWriteError,
     LineProtocolError,
 )
+from .iterutils import InfluxDBChunkedResult, InfluxDBResult, iterpoints
 from .serialization import serialize
 from .writer import BatchWriter, WriterStats
 
@@ -21,13 +22,16 @@ __version__ = "0.10.0.dev0"
 __all__ = [
     "BatchWriter",
     "InfluxDBBatchError",
+    "InfluxDBChunkedResult",
     "InfluxDBClient",
     "InfluxDBConnectionError",
     "InfluxDBError",
     "InfluxDBQueryError",
+    "InfluxDBResult",
     "InfluxDBTimeoutError",
     "InfluxDBWriteError",
     "LineProtocolError",
     "WriterStats",
+    "iterpoints",
     "serialize",
 ]

@@ -15,7 +15,7 @@ __all__ = ["Consistency", "Epoch", "Mode", "Output", "PointLike", "Precision"]
 Mode: TypeAlias = Literal["async", "blocking"]
 
 #: What ``query()`` returns. ``'raw'`` is an alias of ``'json'``.
-Output: TypeAlias = Literal["json", "raw"]
+Output: TypeAlias = Literal["json", "raw", "iterable", "dataframe"]
 
 #: Timestamp precision of a write (``n`` is the server's own alias of ``ns``).
 Precision: TypeAlias = Literal["ns", "n", "u", "ms", "s", "m", "h"]

@@ -39,7 +39,9 @@ def test_mode_can_be_switched_and_is_checked():
 def test_output_is_checked_and_raw_is_json():
     client = InfluxDBClient(output="raw")
     assert client.output == "json"
-    with pytest.raises(ValueError, match="output must be 'json' or 'raw', got 'xml'"):
+    with pytest.raises(
+        ValueError, match="output must be 'json', 'raw', 'iterable' or 'dataframe', got 'xml'"
+    ):
         client.output = "xml"
 
 
@@ -72,6 +74,11 @@ def test_url():
     assert InfluxDBClient("db.example", 8087, "/influx", ssl=True).url == (
         "https://db.example:8087/influx/"
     )
+
+
+async def test_an_empty_database_name_is_not_replaced_by_the_default(client):
+    with pytest.raises(ValueError, match="write needs a database"):
+        await client.write("m v=1", db="")
 
 
 async def test_write_without_a_database_fails_before_any_io():

@@ -16,6 +16,8 @@ MODULES = [
     "aioinflux.client",
     "aioinflux.exceptions",
     "aioinflux.blocking",
+    "aioinflux.iterutils",
+    "aioinflux.queries",
     "aioinflux.serialization",
     "aioinflux.serialization.common",
     "aioinflux.serialization.mapping",

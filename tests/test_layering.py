@@ -13,6 +13,8 @@ PURE = [
     "_protocol.py",
     "_batching.py",
     "exceptions.py",
+    "iterutils.py",
+    "queries.py",
     "serialization/__init__.py",
     "serialization/common.py",
     "serialization/mapping.py",
@@ -51,4 +53,4 @@ def test_only_the_transport_imports_aiohttp_at_run_time():
 
 
 def test_every_pure_module_is_listed():
-    assert {"_protocol.py", "exceptions.py", "_types.py"} <= set(pure_modules())
+    assert {"_protocol.py", "exceptions.py", "_types.py", "queries.py"} <= set(pure_modules())

@@ -1,0 +1,218 @@
+"""Query results point by point: ``iterpoints``, ``InfluxDBResult``, ``InfluxDBChunkedResult``.
+
+Rule 1: every point of every series of every statement is yielded, in the answer's order
+(aioinflux up to 0.9 stopped after the first series).
+Rule 2: no I/O here. ``InfluxDBChunkedResult`` wraps an async iterator of chunk answers that
+the client hands it; in blocking mode the client also hands it the function that turns an
+async iterator into a plain one, so the same object works with ``for`` and ``async for``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+__all__ = ["InfluxDBChunkedResult", "InfluxDBResult", "iterpoints"]
+
+#: ``parser(values)`` or ``parser(values, meta)`` (also ``parser(values, meta=meta)``).
+Parser = Callable[..., Any]
+
+
+def _wants_meta(parser: Parser) -> bool | str:
+    """How to call ``parser``: False (values only), True (``meta`` positional) or ``'meta'``
+    (``meta`` by keyword, for a parser whose ``meta`` is keyword-only)."""
+    try:
+        signature = inspect.signature(parser)
+    except (TypeError, ValueError):  # builtins and C types: called with the values only
+        return False
+    params = list(signature.parameters.values())
+    meta = signature.parameters.get("meta")
+    if meta is not None and meta.kind is inspect.Parameter.KEYWORD_ONLY:
+        return "meta"
+    positional = [
+        p
+        for p in params
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return True
+    if len(positional) >= 2:
+        # a second positional parameter with a default (``lambda x, y=1: ...``) is only
+        # meta when it is named so
+        second = positional[1]
+        return second.default is inspect.Parameter.empty or second.name == "meta"
+    return False
+
+
+def iterpoints(resp: dict[str, Any], parser: Parser | None = None) -> Iterator[Any]:
+    """Iterate over every point of a query answer: every series of every statement.
+
+    :param resp: a query answer as returned with ``output='json'`` (one chunk of a chunked
+        query works too).
+    :param parser: called on each point. A parser that takes a second argument (or a
+        keyword-only ``meta``) gets the series' metadata too: a dict with ``columns``,
+        ``name``, ``tags`` (grouped series only) and ``statement_id``. A callable that
+        takes one argument gets the values only. Without a parser, each point is yielded as
+        the server's list of values.
+    :return: an iterator of points.
+
+    Dicts of column name to value::
+
+        iterpoints(resp, lambda x, meta: dict(zip(meta['columns'], x)))
+
+    Named tuples (one type per series layout; ``rename=True`` copes with column names that
+    are not identifiers)::
+
+        from collections import namedtuple
+        from functools import lru_cache
+
+        @lru_cache
+        def point_type(columns):
+            return namedtuple('Point', columns, rename=True)
+
+        def parser(values, meta):
+            return point_type(tuple(meta['columns']))(*values)
+
+    .. versionchanged:: 0.10
+       Yields the points of every series, not only the first one's.
+    """
+    how = _wants_meta(parser) if parser is not None else False
+    for statement in resp.get("results", ()):
+        for series in statement.get("series", ()):
+            values = series.get("values", ())
+            if parser is None:
+                yield from values
+                continue
+            if not how:
+                yield from map(parser, values)
+                continue
+            meta = {k: v for k, v in series.items() if k not in ("values", "partial")}
+            meta["statement_id"] = statement.get("statement_id")
+            if how == "meta":
+                for point in values:
+                    yield parser(point, meta=meta)
+            else:
+                for point in values:
+                    yield parser(point, meta)
+
+
+def _short(query: str | None) -> str:
+    query = query or ""
+    return query[:80] + "..." if len(query) > 80 else query
+
+
+class InfluxDBResult:
+    """A query answer (``output='iterable'``): iterate over it to get its points.
+
+    :param data: the answer, as ``output='json'`` gives it.
+    :param parser: applied to each point, as in :func:`iterpoints`.
+    :param query: the query that gave this answer (shown by ``repr``).
+
+    ``len()`` is the number of points of all series; iteration is
+    ``iterpoints(data, parser)``.
+    """
+
+    __slots__ = ("_data", "parser", "query")
+
+    def __init__(
+        self, data: dict[str, Any], parser: Parser | None = None, query: str | None = None
+    ):
+        self._data = data
+        self.parser = parser
+        self.query = query
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The answer as the server gave it (``output='json'``)."""
+        return self._data
+
+    def _counts(self) -> list[int]:
+        return [
+            len(series.get("values", ()))
+            for statement in self._data.get("results", ())
+            for series in statement.get("series", ())
+        ]
+
+    @property
+    def series_count(self) -> int:
+        """Number of series, over all statements."""
+        return len(self._counts())
+
+    def __len__(self) -> int:
+        return sum(self._counts())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iterpoints(self._data, self.parser)
+
+    def show(self) -> list[Any]:
+        """Every point, in a list."""
+        return list(self)
+
+    def __repr__(self) -> str:
+        return f'<{type(self).__name__} [q="{_short(self.query)}"]>'
+
+
+class InfluxDBChunkedResult:
+    """A chunked query's answer (``output='iterable'``, ``chunked=True``).
+
+    ``async for point in result`` iterates over the points of every chunk as they arrive;
+    :meth:`iterchunks` iterates over the chunks themselves. In blocking mode use ``for``
+    instead of ``async for``, and :meth:`iterchunks` returns a plain iterator. Either can
+    be consumed only once: the chunks are streamed, never all held.
+
+    :param gen: the async iterator of chunk answers (what ``output='json'`` yields).
+    :param parser: applied to each point, as in :func:`iterpoints`.
+    :param query: the query (shown by ``repr``).
+    :param to_sync: turns ``gen`` into a plain iterator; given by the client in blocking mode.
+    """
+
+    __slots__ = ("_gen", "_to_sync", "parser", "query")
+
+    def __init__(
+        self,
+        gen: AsyncIterator[dict[str, Any]],
+        parser: Parser | None = None,
+        query: str | None = None,
+        *,
+        to_sync: Callable[[AsyncIterator[Any]], Iterator[Any]] | None = None,
+    ):
+        self._gen = gen
+        self._to_sync = to_sync
+        self.parser = parser
+        self.query = query
+
+    @property
+    def gen(self) -> AsyncIterator[dict[str, Any]]:
+        """The async iterator of chunk answers."""
+        return self._gen
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self.iterpoints()
+
+    async def iterpoints(self) -> AsyncIterator[Any]:
+        """Every point of every chunk, as the chunks arrive."""
+        async for chunk in self._gen:
+            for point in iterpoints(chunk, self.parser):
+                yield point
+
+    async def _chunks(self, wrap: bool) -> AsyncIterator[Any]:
+        async for chunk in self._gen:
+            yield InfluxDBResult(chunk, self.parser, self.query) if wrap else chunk
+
+    def iterchunks(self, wrap: bool = False) -> Any:
+        """The chunks: answers as ``output='json'`` gives them, or :class:`InfluxDBResult`
+        objects with ``wrap=True``. An async iterator (a plain one in blocking mode)."""
+        chunks = self._chunks(wrap)
+        return chunks if self._to_sync is None else self._to_sync(chunks)
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._to_sync is None:
+            raise TypeError(
+                "a chunked result of an async client is iterated with 'async for'; "
+                "'for' works in blocking mode"
+            )
+        return self._to_sync(self.iterpoints())
+
+    def __repr__(self) -> str:
+        return f'<{type(self).__name__} [q="{_short(self.query)}"]>'

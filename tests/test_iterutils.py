@@ -1,0 +1,167 @@
+"""Pure tests of iterpoints, InfluxDBResult and InfluxDBChunkedResult (no server)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import namedtuple
+from functools import lru_cache
+
+import pytest
+
+from aioinflux import InfluxDBChunkedResult, InfluxDBResult, iterpoints
+
+ANSWER = {
+    "results": [
+        {
+            "statement_id": 0,
+            "series": [
+                {
+                    "name": "m",
+                    "tags": {"t": "a"},
+                    "columns": ["time", "v"],
+                    "values": [[1, 1.5], [3, 2.5]],
+                },
+                {"name": "m", "tags": {"t": "b"}, "columns": ["time", "v"], "values": [[2, 3.5]]},
+            ],
+        },
+        {"statement_id": 1},
+        {
+            "statement_id": 2,
+            "series": [{"name": "n", "columns": ["time", "s"], "values": [[4, "x"]]}],
+        },
+    ]
+}
+ALL_VALUES = [[1, 1.5], [3, 2.5], [2, 3.5], [4, "x"]]
+
+
+def test_iterpoints_yields_every_series_of_every_statement():
+    assert list(iterpoints(ANSWER)) == ALL_VALUES
+
+
+def test_parser_with_meta_gets_columns_name_tags_and_statement_id():
+    seen = list(iterpoints(ANSWER, lambda x, meta: (x[0], meta)))
+    assert [t for t, _ in seen] == [1, 3, 2, 4]
+    assert seen[0][1] == {
+        "name": "m",
+        "tags": {"t": "a"},
+        "columns": ["time", "v"],
+        "statement_id": 0,
+    }
+    assert seen[3][1] == {"name": "n", "columns": ["time", "s"], "statement_id": 2}
+
+
+def test_dict_parser():
+    points = list(iterpoints(ANSWER, lambda x, meta: dict(zip(meta["columns"], x, strict=True))))
+    assert points == [
+        {"time": 1, "v": 1.5},
+        {"time": 3, "v": 2.5},
+        {"time": 2, "v": 3.5},
+        {"time": 4, "s": "x"},
+    ]
+
+
+def test_keyword_only_meta():
+    def parser(values, *, meta):
+        return meta["statement_id"], values[0]
+
+    assert list(iterpoints(ANSWER, parser)) == [(0, 1), (0, 3), (0, 2), (2, 4)]
+
+
+def test_single_argument_callables_get_the_values_only():
+    assert list(iterpoints(ANSWER, tuple)) == [tuple(v) for v in ALL_VALUES]
+    assert list(iterpoints(ANSWER, lambda x: x[0])) == [1, 3, 2, 4]
+    # a second parameter with a default that is not called meta is not meta
+    assert list(iterpoints(ANSWER, lambda x, scale=10: x[0] * scale)) == [10, 30, 20, 40]
+    assert list(iterpoints(ANSWER, lambda *args: len(args))) == [2, 2, 2, 2]
+
+
+def test_namedtuple_parser_as_documented():
+    @lru_cache
+    def point_type(columns):
+        return namedtuple("Point", columns, rename=True)
+
+    def parser(values, meta):
+        return point_type(tuple(meta["columns"]))(*values)
+
+    points = list(iterpoints(ANSWER, parser))
+    assert points[0].time == 1
+    assert points[0].v == 1.5
+    assert points[3].s == "x"
+    Point = namedtuple("Point", ["time", "v"])
+    assert next(iter(iterpoints({"results": ANSWER["results"][:1]}, Point._make))) == Point(1, 1.5)
+
+
+def test_empty_answers():
+    assert list(iterpoints({"results": [{"statement_id": 0}]})) == []
+    assert list(iterpoints({"results": []}, lambda x, meta: x)) == []
+
+
+def test_influxdb_result():
+    result = InfluxDBResult(ANSWER, query="SELECT * FROM m GROUP BY t; SHOW x; SELECT s FROM n")
+    assert len(result) == 4
+    assert result.series_count == 3
+    assert result.data is ANSWER
+    assert list(result) == ALL_VALUES
+    assert result.show() == ALL_VALUES
+    assert (
+        repr(result) == '<InfluxDBResult [q="SELECT * FROM m GROUP BY t; SHOW x; SELECT s FROM n"]>'
+    )
+    result.parser = lambda x, meta: meta["statement_id"]
+    assert result.show() == [0, 0, 0, 2]
+
+
+def test_long_queries_are_shortened_in_repr():
+    result = InfluxDBResult({"results": []}, query="SELECT " + "x" * 100)
+    assert repr(result) == f'<InfluxDBResult [q="SELECT {"x" * 73}..."]>'
+    assert len(result) == 0
+    assert result.series_count == 0
+
+
+async def _agen(items):
+    for item in items:
+        yield item
+
+
+async def test_chunked_result_async_iteration():
+    chunks = [
+        ANSWER,
+        {
+            "results": [
+                {"statement_id": 0, "series": [{"name": "m", "columns": ["time"], "values": [[9]]}]}
+            ]
+        },
+    ]
+    result = InfluxDBChunkedResult(_agen(chunks), query="q")
+    assert [p async for p in result] == [*ALL_VALUES, [9]]
+    assert repr(result) == '<InfluxDBChunkedResult [q="q"]>'
+    wrapped = [c async for c in InfluxDBChunkedResult(_agen(chunks)).iterchunks(wrap=True)]
+    assert [len(c) for c in wrapped] == [4, 1]
+    assert all(isinstance(c, InfluxDBResult) for c in wrapped)
+    plain = [c async for c in InfluxDBChunkedResult(_agen(chunks)).iterchunks()]
+    assert plain == chunks
+
+
+def _to_sync(agen):
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(agen.__anext__())
+            except StopAsyncIteration:
+                return
+    finally:
+        loop.close()
+
+
+def test_chunked_result_plain_iteration_when_given_a_converter():
+    result = InfluxDBChunkedResult(_agen([ANSWER]), lambda x: x[0], to_sync=_to_sync)
+    assert list(result) == [1, 3, 2, 4]
+    chunks = InfluxDBChunkedResult(_agen([ANSWER]), to_sync=_to_sync).iterchunks()
+    assert list(chunks) == [ANSWER]
+
+
+def test_chunked_result_of_an_async_client_refuses_plain_iteration():
+    gen = _agen([ANSWER])
+    with pytest.raises(TypeError, match="iterated with 'async for'"):
+        iter(InfluxDBChunkedResult(gen))
+    asyncio.run(gen.aclose())

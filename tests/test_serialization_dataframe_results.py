@@ -1,0 +1,190 @@
+"""Pure tests of query answers to DataFrames (aioinflux.serialization.dataframe.to_dataframe)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aioinflux.serialization.dataframe import to_dataframe, unknown_columns
+
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def answer(*series_lists):
+    return {
+        "results": [
+            {"statement_id": i, **({"series": s} if s else {})} for i, s in enumerate(series_lists)
+        ]
+    }
+
+
+def one(columns, values, **extra):
+    return {"name": "m", "columns": columns, "values": values, **extra}
+
+
+def test_dtypes_follow_the_values():
+    resp = answer(
+        [
+            one(
+                ["time", "f", "i", "b", "s", "gap_i", "gap_b", "gap_f", "none", "mixed"],
+                [
+                    [1, 1.5, INT_MIN, True, 'q"ü', 1, True, None, None, 1],
+                    [2, 2.0, INT_MAX, False, None, None, None, 2.5, None, "x"],
+                ],
+            )
+        ]
+    )
+    df = to_dataframe(resp)
+    assert dict(df.dtypes.astype(str)) == {
+        "f": "float64",
+        "i": "int64",
+        "b": "bool",
+        "s": "object",
+        "gap_i": "Int64",
+        "gap_b": "boolean",
+        "gap_f": "float64",
+        "none": "object",
+        "mixed": "object",
+    }
+    assert df["i"].tolist() == [INT_MIN, INT_MAX]
+    assert df["s"].tolist() == ['q"ü', None]
+    assert df["gap_i"].tolist() == [1, pd.NA]
+    assert np.isnan(df["gap_f"].iloc[0])
+    assert df["mixed"].tolist() == [1, "x"]
+    assert df.index.equals(pd.DatetimeIndex([1, 2], tz="UTC"))
+
+
+def test_declared_kinds_win_over_json_ints():
+    # JSON writes the float 1.0 as 1: the field's declared type makes it float64 again
+    resp = answer([one(["time", "f", "t"], [[1, 1, "a"], [2, 3, None]])])
+    df = to_dataframe(resp, kinds={"m": {"f": "float", "t": "tag"}})
+    assert df["f"].dtype == np.float64
+    assert df["f"].tolist() == [1.0, 3.0]
+    assert isinstance(df["t"].dtype, pd.CategoricalDtype)
+    assert df["t"].tolist()[0] == "a"
+    assert pd.isna(df["t"].tolist()[1])
+    without = to_dataframe(resp)
+    assert without["f"].dtype == np.int64  # what JSON alone can tell
+
+
+@pytest.mark.parametrize(
+    ("epoch", "times"),
+    [
+        ("ns", [1_500_000_000_123_456_789]),
+        ("u", [1_500_000_000_123_456]),
+        ("ms", [1_500_000_000_123]),
+        ("s", [1_500_000_000]),
+        ("m", [25_000_000]),
+        ("h", [416_666]),
+        (None, ["2017-07-14T02:40:00.123456789Z"]),
+    ],
+)
+def test_index_for_every_epoch(epoch, times):
+    df = to_dataframe(answer([one(["time", "v"], [[times[0], 1.0]])]), epoch=epoch)
+    expected = {
+        "ns": "2017-07-14 02:40:00.123456789",
+        "u": "2017-07-14 02:40:00.123456",
+        "ms": "2017-07-14 02:40:00.123",
+        "s": "2017-07-14 02:40:00",
+        "m": "2017-07-14 02:40:00",
+        "h": "2017-07-14 02:00:00",
+        None: "2017-07-14 02:40:00.123456789",
+    }[epoch]
+    assert df.index[0] == pd.Timestamp(expected, tz="UTC")
+    assert str(df.index.tz) == "UTC"
+
+
+def test_rfc3339_times_of_varying_precision():
+    resp = answer(
+        [one(["time", "v"], [["2017-07-14T02:40:00Z", 1.0], ["2017-07-14T02:40:00.5Z", 2.0]])]
+    )
+    df = to_dataframe(resp, epoch=None)
+    assert list(df.index) == [
+        pd.Timestamp("2017-07-14 02:40:00", tz="UTC"),
+        pd.Timestamp("2017-07-14 02:40:00.5", tz="UTC"),
+    ]
+
+
+@pytest.mark.parametrize(("epoch", "zero"), [("ns", 0), (None, "1970-01-01T00:00:00Z")])
+def test_aggregates_without_time_get_a_range_index(epoch, zero):
+    df = to_dataframe(answer([one(["time", "mean", "sum"], [[zero, 2.5, 7]])]), epoch=epoch)
+    assert isinstance(df.index, pd.RangeIndex)
+    assert df.to_dict("list") == {"mean": [2.5], "sum": [7]}
+
+
+def test_series_without_time_column():
+    resp = answer([{"name": "measurements", "columns": ["name"], "values": [["a"], ["b"]]}])
+    df = to_dataframe(resp)
+    assert isinstance(df.index, pd.RangeIndex)
+    assert df["name"].tolist() == ["a", "b"]
+
+
+def test_grouped_series_give_a_dict_with_the_tags_as_columns():
+    resp = answer(
+        [
+            one(["time", "v"], [[1, 1.0], [3, 3.0]], tags={"t": "a", "u": "x"}),
+            one(["time", "v"], [[2, 2.0]], tags={"t": "b", "u": ""}),
+        ]
+    )
+    frames = to_dataframe(resp)
+    assert list(frames) == ["m,t=a,u=x", "m,t=b,u="]
+    a = frames["m,t=a,u=x"]
+    assert a["v"].tolist() == [1.0, 3.0]
+    assert a["t"].tolist() == ["a", "a"]
+    assert isinstance(a["t"].dtype, pd.CategoricalDtype)
+    assert frames["m,t=b,u="]["u"].tolist() == [""]
+
+
+def test_one_group_is_still_a_dict():
+    frames = to_dataframe(answer([one(["time", "v"], [[1, 1.0]], tags={"t": "a"})]))
+    assert list(frames) == ["m,t=a"]
+
+
+def test_several_statements_give_a_list():
+    resp = answer(
+        [one(["time", "v"], [[1, 1.0]])],
+        None,
+        [one(["time", "v"], [[1, 1.0]], tags={"t": "a"})],
+    )
+    first, empty, grouped = to_dataframe(resp)
+    assert first["v"].tolist() == [1.0]
+    assert empty.empty
+    assert isinstance(empty, pd.DataFrame)
+    assert list(grouped) == ["m,t=a"]
+
+
+def test_empty_answers_give_empty_frames():
+    assert to_dataframe(answer(None)).empty
+    assert to_dataframe({"results": []}).empty
+    df = to_dataframe(answer([one(["time", "v"], [])]))
+    assert df.empty
+    assert list(df.columns) == ["v"]
+
+
+def test_unknown_columns():
+    resp = answer([one(["time", "v", "t"], [[1, 1.0, "a"]])])
+    assert unknown_columns(resp, {})
+    assert unknown_columns(resp, {"m": {"v": "float"}})
+    assert not unknown_columns(resp, {"m": {"v": "float", "t": "tag"}})
+    show = answer([{"name": "measurements", "columns": ["name"], "values": [["a"]]}])
+    assert not unknown_columns(show, {})
+
+
+def test_group_keys_and_tag_columns_are_sorted_by_tag_key():
+    frames = to_dataframe(answer([one(["time", "v"], [[1, 1.0]], tags={"z": "1", "a": "2"})]))
+    assert list(frames) == ["m,a=2,z=1"]
+    assert list(frames["m,a=2,z=1"].columns) == ["v", "a", "z"]
+
+
+def test_rows_to_table():
+    from aioinflux.serialization.dataframe import join_tables, rows_to_table
+
+    table = rows_to_table([[1, "a"], [2, None]])
+    assert table.shape == (2, 2)
+    assert table.dtype == object
+    assert table[:, 1].tolist() == ["a", None]
+    assert rows_to_table([]).shape == (0, 0)
+    assert join_tables([table, rows_to_table([[3, "b"]])])[:, 0].tolist() == [1, 2, 3]
+    with pytest.raises(ValueError, match="different lengths"):
+        rows_to_table([[1, "a"], [2]])
