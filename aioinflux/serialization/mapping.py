@@ -103,29 +103,28 @@ def serialize_mapping(
                 "the point has no measurement: give it one or pass measurement=..."
             )
     try:
-        line = _MEASUREMENTS[name]
+        head = _MEASUREMENTS[name]
     except (KeyError, TypeError):
-        line = escape_measurement(name)
+        head = escape_measurement(name)
 
     tags = point.get("tags")
     if tags:
         if type(tags) is not dict and not isinstance(tags, Mapping):
             raise TypeError(f"tags must be a mapping, got {type(tags).__name__}")
         if extra_tags and not extra_tags.keys().isdisjoint(tags.keys()):
-            line += encode_tags({**tags, **extra_tags})
+            tag_text = encode_tags({**tags, **extra_tags})
         else:
             items = tuple(tags.items())
             try:
                 # only sets of exact-str values are cached: a hit means equal strs (a str
                 # subclass at most), which have the same text (1 == 1.0 == True never hit)
-                line += _TAG_SETS[items]
+                tag_text = _TAG_SETS[items] + encoded_extra_tags
             except KeyError:
-                line += _tag_set(items)
+                tag_text = _tag_set(items) + encoded_extra_tags
             except TypeError:  # an unhashable value: raises, naming it
-                line += encode_tags(tags)
-            line += encoded_extra_tags
+                tag_text = encode_tags(tags)
     else:
-        line += encoded_extra_tags
+        tag_text = encoded_extra_tags
 
     fields = point.get("fields")
     if type(fields) is not dict and not isinstance(fields, Mapping):
@@ -165,11 +164,10 @@ def serialize_mapping(
         raise LineProtocolError("a point needs at least one field; all its fields are None")
     if parts[0][0] in LEADING_STRIPPED:
         parts = first_field_kept(parts)
-    line += " " + ",".join(parts)
 
     time = point.get("time")
     if time is None:
-        return line
-    if type(time) is int and factor == 1 and MIN_NS <= time <= MAX_NS:
-        return f"{line} {time}"
-    return f"{line} {time_to_int(time, factor)}"
+        return f"{head}{tag_text} {','.join(parts)}"
+    if type(time) is not int or factor != 1 or not MIN_NS <= time <= MAX_NS:
+        time = time_to_int(time, factor)
+    return f"{head}{tag_text} {','.join(parts)} {time}"
