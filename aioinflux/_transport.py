@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import io
 import logging
 import ssl as _ssl
 import time
@@ -34,6 +35,9 @@ logger = logging.getLogger("aioinflux")
 
 #: Pieces read at a time from a streamed body (chunked queries); lines have no size limit.
 STREAM_READ_SIZE = 1 << 16
+#: Bodies larger than this go to aiohttp as a BytesIO, which it sends in pieces, yielding
+#: to the loop between them (bytes are sent at once, and aiohttp warns above 1 MiB).
+LARGE_BODY = 1 << 20
 
 
 def make_timeout(timeout: float | aiohttp.ClientTimeout | None) -> aiohttp.ClientTimeout | None:
@@ -163,7 +167,7 @@ class Transport:
                 req.url,
                 params=req.params,
                 headers=req.headers,
-                data=req.body,
+                data=io.BytesIO(req.body) if len(req.body or b"") > LARGE_BODY else req.body,
                 ssl=self._ssl,
             ) as resp:
                 yield resp

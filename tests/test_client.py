@@ -109,6 +109,14 @@ async def test_write_then_read_back(client):
     ]
 
 
+async def test_a_body_over_a_mebibyte_is_sent_without_warnings(client):
+    # aiohttp warns (an error here) when given more than 1 MiB of bytes at once
+    lines = [f"m v={i}i {i}" for i in range(100_000)]
+    assert len("\n".join(lines)) > 1 << 20
+    await client.write(lines)
+    assert values(await client.query("SELECT count(v) FROM m")) == [[0, 100_000]]
+
+
 async def test_precision_is_sent(client):
     await client.write("m v=1 1500", precision="s")
     await client.write("m v=2 1", precision="h")
