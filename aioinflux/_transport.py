@@ -161,13 +161,16 @@ class Transport:
     async def _open(self, req: Request) -> AsyncIterator[aiohttp.ClientResponse]:
         """Send ``req`` on the running loop's session; errors inside are mapped too."""
         session = await self.session()
+        body: bytes | io.BytesIO | None = req.body
+        if req.body is not None and len(req.body) > LARGE_BODY:
+            body = io.BytesIO(req.body)
         with _map_errors(req, self.timeout):
             async with session.request(
                 req.method,
                 req.url,
                 params=req.params,
                 headers=req.headers,
-                data=io.BytesIO(req.body) if len(req.body or b"") > LARGE_BODY else req.body,
+                data=body,
                 ssl=self._ssl,
             ) as resp:
                 yield resp
