@@ -16,12 +16,13 @@ import inspect
 import ssl as _ssl
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 
 from . import _protocol
 from ._transport import Transport, make_timeout
+from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
 from .exceptions import InfluxDBError
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
@@ -70,8 +71,8 @@ class InfluxDBClient:
         host: str = "localhost",
         port: int = 8086,
         path: str = "/",
-        mode: str = "async",
-        output: str = "json",
+        mode: Mode = "async",
+        output: Output = "json",
         db: str | None = None,
         database: str | None = None,
         ssl: bool | _ssl.SSLContext = False,
@@ -121,24 +122,24 @@ class InfluxDBClient:
         return self._url
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Mode:
         """``'async'`` or ``'blocking'``; may be changed between calls."""
         return self._mode
 
     @mode.setter
-    def mode(self, mode: str) -> None:
+    def mode(self, mode: Mode) -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be 'async' or 'blocking', got {mode!r}")
         self._mode = mode
 
     @property
-    def output(self) -> str:
+    def output(self) -> Output:
         """What :meth:`query` returns: ``'json'`` (``'raw'`` is accepted as an alias),
         ``'iterable'`` or ``'dataframe'``; may be changed between calls."""
         return self._output
 
     @output.setter
-    def output(self, output: str) -> None:
+    def output(self, output: Output) -> None:
         if output not in _OUTPUTS:
             raise ValueError(
                 f"output must be 'json', 'raw', 'iterable' or 'dataframe', got {output!r}"
@@ -150,7 +151,7 @@ class InfluxDBClient:
                 raise ValueError(
                     "output='dataframe' needs pandas: pip install 'aioinflux[pandas]'"
                 ) from None
-        self._output = _OUTPUTS[output]
+        self._output = cast(Output, _OUTPUTS[output])
 
     @property
     def db(self) -> str | None:
@@ -211,10 +212,10 @@ class InfluxDBClient:
         data: Any,
         measurement: str | None = None,
         db: str | None = None,
-        precision: str | None = None,
+        precision: Precision | None = None,
         rp: str | None = None,
         tag_columns: list[str] | None = None,
-        consistency: str | None = None,
+        consistency: Consistency | None = None,
         **extra_tags: Any,
     ) -> bool:
         """Write data.
@@ -276,9 +277,9 @@ class InfluxDBClient:
         body: bytes,
         *,
         db: str | None = None,
-        precision: str | None = None,
+        precision: Precision | None = None,
         rp: str | None = None,
-        consistency: str | None = None,
+        consistency: Consistency | None = None,
         gzip: bool | None = None,
     ) -> None:
         """Send an encoded body to ``/write`` (nothing for an empty body); raise unless 204."""
@@ -300,7 +301,7 @@ class InfluxDBClient:
         self,
         q: str | bytes,
         *,
-        epoch: str | None = "ns",
+        epoch: Epoch | None = "ns",
         chunked: bool = False,
         chunk_size: int | None = None,
         db: str | None = None,

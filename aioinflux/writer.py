@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import _batching, _protocol
+from ._types import Consistency, Precision
 from .blocking import runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
 from .serialization import serialize
@@ -101,8 +102,8 @@ class BatchWriter:
         on_error: OnError | None = None,
         db: str | None = None,
         rp: str | None = None,
-        precision: str | None = None,
-        consistency: str | None = None,
+        precision: Precision | None = None,
+        consistency: Consistency | None = None,
         gzip: bool | None = None,
     ):
         for name, value in (("batch_size", batch_size), ("max_in_flight", max_in_flight)):
