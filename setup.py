@@ -38,6 +38,11 @@ TEST = [
     "ruff==0.17.6",
     "mypy==2.4.1",
     "sphinx>=7.4",
+    # README.rst must render as the package description
+    "readme_renderer>=43",
+    # tests/test_docs.py runs the Jupyter example in a real IPython kernel
+    "ipykernel>=6.29",
+    "jupyter_client>=8.6",
 ]
 
 setup(

@@ -9,5 +9,6 @@ echo "==> ruff check";         ruff check .
 echo "==> ruff format --check"; ruff format --check .
 echo "==> mypy (strict)";       mypy
 echo "==> docs (sphinx -W)";    sphinx-build -W -q -b html docs docs/_build/html
-echo "==> tests"
-python -m pytest --cov=aioinflux --cov-report=term-missing:skip-covered "$@"
+echo "==> README renders";      python -W ignore::UserWarning -m readme_renderer README.rst -o /dev/null
+echo "==> tests (coverage of aioinflux/ at least 90%)"
+python -m pytest --cov=aioinflux --cov-report=term-missing:skip-covered --cov-fail-under=90 "$@"

@@ -1,17 +1,262 @@
-"""The examples in the documentation run and show what they say (doctest)."""
+"""Every code example of the docs and the README runs, against a real server.
+
+- ``>>>`` examples run as doctests;
+- each ``.. code-block:: python`` runs in page order, sharing one namespace per page: a block
+  that compiles as a module (a script, blocking-mode code, ``asyncio.run(...)``) runs as it
+  is; a block with top-level ``await`` runs as the body of a coroutine given ``client``, an
+  async client on the database ``mydb``. ``InfluxDBClient()`` with the default host and port
+  (also ``from aioinflux import InfluxDBClient``) is a client of the test server; ``mydb``
+  holds a few ``cpu`` and ``mem`` points first. A block defining ``test_*`` coroutine
+  functions (docs/testing.rst) has them called with the real fixtures.
+- querying.rst and queries.rst are run, with assertions on what they print, by
+  tests/test_query_results.py and tests/test_queries.py.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import doctest
+import inspect
+import re
+import sys
+import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
+from docs_examples import DOCS, ROOT, Example, examples, pages
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+import aioinflux
+from aioinflux.testing import InfluxDBServer
+
+pytestmark = pytest.mark.server
+
+#: blocks marked ``.. not executed: <reason>``: keep this set tiny
+NOT_EXECUTED = {
+    ("testing.rst", 'pytest_plugins = ["aioinflux.testing"]'),
+}
+#: pages whose blocks are run (with their own assertions) by another test
+RUN_ELSEWHERE = {
+    "querying.rst": "tests/test_query_results.py",
+    "queries.rst": "tests/test_queries.py",
+}
+SEED = [
+    "cpu,host=server01 load=0.64 1257894000000000000",
+    "cpu,host=server02 load=0.55 1257894000000000001",
+    "mem v=1i 1257894000000000000",
+]
+#: what the examples of a page print (at least)
+PRINTS = {
+    "../README.rst": [
+        "[[1257894000000000000, 0.64]",
+        "'values': [[1257894000000000000, 0.64], [1257894000000000001, 0.55]]",
+        "2009-11-10 23:00:01+00:00  server02  0.55",
+        "('server01', 1257894000000000000, 0.64)",
+        "('server02', 1257894000000000001, 0.55)",
+    ],
+    "client.rst": ["http://", "'async'", "'values': [[0, 3]]", "0.75"],
+    "writer.rst": ["points_written=1000", "points_written=3"],
+    "migrating.rst": [
+        "Point(time=1257894000000000000, host='server01', load=0.64)",
+        "{'time': 1257894000000000000, 'host': 'server01', 'load': 0.64}",
+        "2009-11-10 23:00:01+00:00  server02  0.55",
+    ],
+    "quickstart.rst": ["2009-11-10T23:00:00Z"],
+}
 
 
-@pytest.mark.parametrize("page", ["writing.rst"])
-def test_doc_examples_run(page):
+def page_ids() -> list[str]:
+    return [p for p in pages() if p not in RUN_ELSEWHERE and examples(p)]
+
+
+def test_every_page_with_code_is_run():
+    assert set(RUN_ELSEWHERE) <= set(pages())
+    for page, test_file in RUN_ELSEWHERE.items():
+        assert f'python_examples("{page}")' in (ROOT / test_file).read_text()
+    assert {"../README.rst", "client.rst", "migrating.rst", "writer.rst"} <= set(page_ids())
+
+
+def test_the_blocks_not_executed_are_the_known_few():
+    marked = {(e.page, e.code) for p in pages() for e in examples(p) if e.not_executed}
+    assert marked == NOT_EXECUTED
+
+
+def test_python_code_is_in_python_blocks():
+    # a ``::`` literal block holding code would not be run: code goes in code-block python
+    for page in pages():
+        text = (DOCS / page).read_text()
+        for block in re.findall(r"::\n\n((?: {4,}.*\n|\n)+)", text):
+            code = textwrap.dedent(block)
+            assert not re.search(r"^(import |from \w+ import|await |\w+ = \w+\()", code, re.M), (
+                page,
+                code,
+            )
+
+
+@pytest.mark.parametrize("page", [p for p in pages() if ">>>" in (DOCS / p).read_text()])
+def test_doctests_run(page):
     result = doctest.testfile(str(DOCS / page), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+@pytest.fixture
+def docs_server(influxdb_server: InfluxDBServer, monkeypatch):
+    """The test server as ``InfluxDBClient()``'s default, with ``mydb`` seeded."""
+    base = aioinflux.InfluxDBClient
+
+    class DocsClient(base):  # type: ignore[misc,valid-type]
+        def __init__(self, host="localhost", port=8086, *args, **kwargs):
+            if (host, port) == ("localhost", 8086):
+                host, port = influxdb_server.host, influxdb_server.port
+            super().__init__(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(aioinflux, "InfluxDBClient", DocsClient)
+    with influxdb_server.client(mode="blocking") as admin:
+        before = databases(admin)
+        admin.query('DROP DATABASE "mydb"')
+        admin.query('CREATE DATABASE "mydb"')
+        admin.write(SEED, db="mydb")
+        try:
+            yield influxdb_server
+        finally:
+            for db in databases(admin) - before | {"mydb"}:
+                admin.drop_database(db)
+
+
+def databases(client) -> set[str]:
+    series = client.show_databases()["results"][0]["series"][0]
+    return {v[0] for v in series.get("values", [])}
+
+
+def run_example(example: Example, namespace: dict, server: InfluxDBServer) -> None:
+    filename = str(DOCS / example.page)
+    try:
+        code = compile("\n" * (example.line - 1) + example.code, filename, "exec")
+    except SyntaxError:  # top-level await: the body of a coroutine
+        source = "\n" * (example.line - 2) + "async def __example(client):\n"
+        exec(compile(source + textwrap.indent(example.code, "    "), filename, "exec"), namespace)
+
+        async def main() -> None:
+            async with namespace["InfluxDBClient"](db="mydb") as client:
+                await namespace["__example"](client)
+
+        asyncio.run(main())
+        return
+    exec(code, namespace)
+    for name, function in list(namespace.items()):
+        if name.startswith("test_") and inspect.iscoroutinefunction(function):
+            database = f"docs_{uuid.uuid4().hex[:8]}"
+            with server.client(mode="blocking") as admin:
+                admin.create_database(database)
+                try:
+                    asyncio.run(function(server, database))
+                finally:
+                    admin.drop_database(database)
+            del namespace[name]
+
+
+@pytest.mark.parametrize("page", page_ids())
+def test_examples_run(page, docs_server, capsys):
+    namespace: dict = {"__name__": "__docs__", "InfluxDBClient": aioinflux.InfluxDBClient}
+    ran = 0
+    for example in examples(page):
+        if example.not_executed:
+            continue
+        try:
+            run_example(example, namespace, docs_server)
+        except Exception as exc:
+            raise AssertionError(f"the example at {example} failed") from exc
+        ran += 1
+    assert ran > 0
+    out = capsys.readouterr().out
+    sys.stdout.write(out)
+    for text in PRINTS.get(page, []):
+        assert text in out, (page, text)
+
+
+def test_readme_renders_as_a_package_description():
+    from readme_renderer.rst import render
+
+    warnings = []
+
+    class Stream:
+        def write(self, text):
+            warnings.append(text)
+
+    html = render((ROOT / "README.rst").read_text(), stream=Stream())
+    assert html is not None, "".join(warnings)
+    assert "Quick start" in html
+    assert not warnings
+
+
+def test_every_public_name_is_in_the_api_reference():
+    text = "".join(p.read_text() for p in Path(DOCS).glob("*.rst"))
+    documented = {
+        eval_path(path) for path in re.findall(r"^\s*\.\. auto\w+:: (aioinflux[\w.]*)", text, re.M)
+    }
+    missing = [name for name in aioinflux.__all__ if getattr(aioinflux, name) not in documented]
+    assert missing == []
+
+
+def eval_path(path: str) -> object:
+    module, _, rest = path.partition(".")
+    obj: object = sys.modules[module]
+    for part in rest.split("."):
+        if not part:
+            continue
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            __import__(f"{obj.__name__}.{part}")  # type: ignore[attr-defined]
+            obj = getattr(obj, part)
+    return obj
+
+
+# -- the Jupyter examples of docs/client.rst, in a real IPython kernel --------------------
+
+KERNEL_SETUP = """
+import aioinflux
+
+class InfluxDBClient(aioinflux.InfluxDBClient):  # the examples' default server: the test's
+    def __init__(self, host='localhost', port=8086, *args, **kwargs):
+        if (host, port) == ('localhost', 8086):
+            host, port = {host!r}, {port}
+        super().__init__(host, port, *args, **kwargs)
+"""
+
+
+def test_jupyter_examples_run_in_an_ipython_kernel(docs_server, tmp_path):
+    from jupyter_client.manager import KernelManager
+
+    cells = [e.code for e in examples("client.rst") if e.code.startswith("# a notebook cell")]
+    assert len(cells) == 2
+    # IPC sockets in a temporary directory: no TCP port, nothing left behind
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path / "kernel"))
+    kernel.start_kernel()
+    kernel_client = kernel.client()
+    kernel_client.start_channels()
+    try:
+        kernel_client.wait_for_ready(timeout=60)
+
+        def run(code: str) -> str:
+            out: list[str] = []
+
+            def hook(msg):
+                if msg["msg_type"] == "stream":
+                    out.append(msg["content"]["text"])
+                elif msg["msg_type"] == "error":
+                    out.append("\n".join(msg["content"]["traceback"]))
+
+            reply = kernel_client.execute_interactive(code, output_hook=hook, timeout=60)
+            assert reply["content"]["status"] == "ok", "".join(out)
+            return "".join(out)
+
+        run(KERNEL_SETUP.format(host=docs_server.host, port=docs_server.port))
+        # what makes asyncio.run() fail in a notebook: the cell runs inside a running loop
+        assert "running=True" in run("import asyncio; print(asyncio.get_running_loop())")
+        assert run(cells[0]) == "0.75\n"  # blocking mode
+        assert run(cells[1]) == "0.75\n"  # async mode, top-level await
+    finally:
+        kernel_client.stop_channels()
+        kernel.shutdown_kernel(now=True)
