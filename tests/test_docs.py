@@ -55,6 +55,12 @@ PRINTS = {
         "('server02', 1257894000000000001, 0.55)",
     ],
     "client.rst": ["http://", "'async'", "'values': [[0, 3]]", "0.75"],
+    "errors.rst": [
+        "400 True ['cpu,host=a load= 3'] 0",
+        "[(0, 'invalid operation: time and *influxql.StringLiteral are not compatible'), "
+        "(1, 'not executed')]",
+        "http://127.0.0.1:1/",
+    ],
     "writer.rst": ["points_written=1000", "points_written=3"],
     "migrating.rst": [
         "Point(time=1257894000000000000, host='server01', load=0.64)",
