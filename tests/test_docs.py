@@ -20,6 +20,7 @@ import inspect
 import re
 import sys
 import textwrap
+import traceback
 import uuid
 from pathlib import Path
 
@@ -68,6 +69,7 @@ PRINTS = {
         "2009-11-10 23:00:01+00:00  server02  0.55",
     ],
     "quickstart.rst": ["2009-11-10T23:00:00Z"],
+    "testing.rst": ["'name': 'm', 'columns': ['time', 'v']", "passed test_store_reading"],
 }
 
 
@@ -79,7 +81,16 @@ def test_every_page_with_code_is_run():
     assert set(RUN_ELSEWHERE) <= set(pages())
     for page, test_file in RUN_ELSEWHERE.items():
         assert f'python_examples("{page}")' in (ROOT / test_file).read_text()
-    assert {"../README.rst", "client.rst", "migrating.rst", "writer.rst"} <= set(page_ids())
+    assert set(page_ids()) == {
+        "../README.rst",
+        "client.rst",
+        "errors.rst",
+        "migrating.rst",
+        "quickstart.rst",
+        "testing.rst",
+        "writer.rst",
+        "writing.rst",
+    }
 
 
 def test_the_blocks_not_executed_are_the_known_few():
@@ -159,6 +170,7 @@ def run_example(example: Example, namespace: dict, server: InfluxDBServer) -> No
                     asyncio.run(function(server, database))
                 finally:
                     admin.drop_database(database)
+            print(f"passed {name}")
             del namespace[name]
 
 
@@ -179,6 +191,25 @@ def test_examples_run(page, docs_server, capsys):
     sys.stdout.write(out)
     for text in PRINTS.get(page, []):
         assert text in out, (page, text)
+
+
+def test_a_failing_example_fails_its_test(docs_server):
+    # both ways of running a block report its error, with the page's line number
+    for code, error in [
+        ("await client.query('SELEC')", aioinflux.InfluxDBQueryError),
+        (
+            "client = InfluxDBClient(db='mydb', mode='blocking')\nclient.write('m')",
+            aioinflux.InfluxDBWriteError,
+        ),
+    ]:
+        example = Example("client.rst", 40, textwrap.indent(code, "    "), None)
+        namespace = {"InfluxDBClient": aioinflux.InfluxDBClient}
+        with pytest.raises(error) as info:
+            run_example(example, namespace, docs_server)
+        if "client" in namespace:  # the blocking client the failed block did not close
+            namespace["client"].close()
+        frames = [(f.filename, f.lineno) for f in traceback.extract_tb(info.value.__traceback__)]
+        assert (str(DOCS / "client.rst"), 40 + code.count("\n")) in frames
 
 
 def test_readme_renders_as_a_package_description():
