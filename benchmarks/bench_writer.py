@@ -67,6 +67,51 @@ async def ours_write(server: InfluxDBServer, db: str, bodies: list[bytes]) -> No
             await client.write(body)
 
 
+def make_mappings(n: int) -> list[dict[str, Any]]:
+    base = 1_700_000_000_000_000_000
+    return [
+        {
+            "measurement": "cpu",
+            "time": base + i * 1000,
+            "tags": {"host": f"h{i % 100}", "region": f"r{i % 5}"},
+            "fields": {"usage": i * 0.25, "count": i, "ok": bool(i % 2)},
+        }
+        for i in range(n)
+    ]
+
+
+def make_frame(n: int) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    i = np.arange(n)
+    index = pd.to_datetime(1_700_000_000_000_000_000 + i * 1000, utc=True)
+    return pd.DataFrame(
+        {
+            "host": pd.Categorical([f"h{k}" for k in i % 100]),
+            "region": pd.Categorical([f"r{k}" for k in i % 5]),
+            "usage": i * 0.25,
+            "count": i,
+            "ok": i % 2 == 1,
+        },
+        index=index,
+    )
+
+
+async def ours_writer_items(
+    server: InfluxDBServer, db: str, items: Any, step: int, in_flight: int = 4
+) -> None:
+    client = server.client(db=db)
+    async with client, client.batch_writer(batch_size=BATCH, max_in_flight=in_flight) as writer:
+        for start in range(0, len(items), step):
+            await writer.write(items[start : start + step], measurement="cpu")
+
+
+async def ours_write_frame(server: InfluxDBServer, db: str, frame: Any) -> None:
+    async with server.client(db=db) as client:
+        await client.write(frame, measurement="cpu")
+
+
 def influxdb_python(server: InfluxDBServer, db: str, lines: list[str]) -> None:
     from influxdb import InfluxDBClient as Peer
 
@@ -99,6 +144,21 @@ def main() -> None:
     contenders["aioinflux batch_writer, 4 in flight, gzip"] = lambda s, d: ours_writer(
         s, d, lines, 4, gzip=True
     )
+    mappings = make_mappings(args.points)
+    contenders["aioinflux batch_writer, 4 in flight, mappings"] = lambda s, d: ours_writer_items(
+        s, d, mappings, 10_000
+    )
+    try:
+        frame = make_frame(args.points)
+        contenders["aioinflux batch_writer, 4 in flight, DataFrame"] = lambda s, d: (
+            ours_writer_items(s, d, frame, 100_000)
+        )
+        contenders["aioinflux write(DataFrame), 1 request at a time"] = lambda s, d: (
+            ours_write_frame(s, d, frame)
+        )
+    except ImportError:
+        frame = None
+        print("(pandas not installed: no DataFrame input)")
     try:
         import influxdb  # noqa: F401
 
@@ -131,6 +191,20 @@ def main() -> None:
     print(f"| {'-' * 44} | {'-' * 10} | {'-' * 11} |")
     for name, rate in results.items():
         print(f"| {name:<44} | {rate:>10,.0f} | {rate / best_raw:>10.0%} |")
+    # where the time goes for mapping and DataFrame input: encoding alone, same data
+    from aioinflux import serialize
+
+    start = time.perf_counter()
+    for i in range(0, len(mappings), 10_000):
+        serialize(mappings[i : i + 10_000])
+    rate = args.points / (time.perf_counter() - start)
+    print(f"\nencoding alone: mappings {rate:,.0f}/s", end="")
+    if frame is not None:
+        start = time.perf_counter()
+        for i in range(0, len(frame), 100_000):
+            serialize(frame.iloc[i : i + 100_000], measurement="cpu")
+        print(f", DataFrame {args.points / (time.perf_counter() - start):,.0f} rows/s", end="")
+    print(" (best raw sends", f"{best_raw:,.0f}/s)")
     print("\ninfluxdb-client (1.50) cannot write to InfluxDB 1.x before 1.8: its WriteApi posts")
     print("to /api/v2/write, which 1.6 answers 404, and it only logs the errors.")
 
