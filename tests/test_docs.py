@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import doctest
 import inspect
+import logging
 import re
 import sys
 import textwrap
@@ -174,8 +175,22 @@ def run_example(example: Example, namespace: dict, server: InfluxDBServer) -> No
             del namespace[name]
 
 
+@pytest.fixture
+def logging_restored():
+    """The logging set-up as it was (client.rst's example configures logging)."""
+    root, ours = logging.getLogger(), logging.getLogger("aioinflux")
+    handlers, root_level, our_level = root.handlers[:], root.level, ours.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(root_level)
+    ours.setLevel(our_level)
+
+
 @pytest.mark.parametrize("page", page_ids())
-def test_examples_run(page, docs_server, capsys):
+def test_examples_run(page, docs_server, capsys, logging_restored):
     namespace: dict = {"__name__": "__docs__", "InfluxDBClient": aioinflux.InfluxDBClient}
     ran = 0
     for example in examples(page):
