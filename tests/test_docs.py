@@ -9,7 +9,8 @@
   holds a few ``cpu`` and ``mem`` points first. A block defining ``test_*`` coroutine
   functions (docs/testing.rst) has them called with the real fixtures.
 - querying.rst and queries.rst are run, with assertions on what they print, by
-  tests/test_query_results.py and tests/test_queries.py.
+  tests/test_query_results.py and tests/test_queries.py;
+- the code examples of docstrings (shown by the API reference) run too.
 """
 
 from __future__ import annotations
@@ -327,3 +328,66 @@ def test_every_mypy_exception_is_documented():
         if count:
             found[path.relative_to(ROOT / "aioinflux").as_posix()] = count
     assert found == documented
+
+
+# -- the examples in docstrings (shown by the API reference) ------------------------------
+
+
+def literal_blocks(obj: object) -> list[str]:
+    doc = inspect.getdoc(obj) or ""
+    return [textwrap.dedent(b) for b in re.findall(r"::\n\n((?: {4,}.*\n|\n)+)", doc + "\n")]
+
+
+def test_the_only_docstring_blocks_that_are_not_code_is_the_exception_tree():
+    import aioinflux.exceptions
+
+    def documented(module):
+        yield module.__name__, module
+        for name, obj in vars(module).items():
+            if getattr(obj, "__module__", None) == module.__name__:
+                yield name, obj
+                if inspect.isclass(obj):
+                    yield from ((f"{name}.{n}", o) for n, o in vars(obj).items())
+
+    blocks = {
+        name: literal_blocks(obj)
+        for module in [aioinflux.client, aioinflux.iterutils, aioinflux.exceptions]
+        for name, obj in documented(module)
+        if literal_blocks(obj)
+    }
+    assert set(blocks) == {"aioinflux.exceptions", "InfluxDBClient.batch_writer", "iterpoints"}
+    assert blocks["aioinflux.exceptions"][0].startswith("InfluxDBError ")
+
+
+def test_docstring_examples_run(docs_server, capsys):
+    blocks = [
+        *literal_blocks(aioinflux.InfluxDBClient.batch_writer),
+        *literal_blocks(aioinflux.iterpoints),
+    ]
+    assert len(blocks) == 3
+    with docs_server.client(db="mydb", mode="blocking") as client:
+        resp = client.query("SELECT * FROM cpu")
+        namespace = {
+            "InfluxDBClient": aioinflux.InfluxDBClient,
+            "iterpoints": aioinflux.iterpoints,
+            "points": ["batched v=1i 1", "batched v=2i 2"],
+            "resp": resp,
+        }
+        for code in blocks:
+            try:  # an expression: show what it gives
+                expression = compile(code, "<docstring>", "eval")
+            except SyntaxError:
+                run_example(Example("<docstring>", 1, code, None), namespace, docs_server)
+            else:
+                print(list(eval(expression, namespace)))
+        # the batch writer wrote the points, the parsers work
+        written = client.query("SELECT v FROM batched")["results"][0]["series"][0]["values"]
+        assert written == [[1, 1], [2, 2]]
+    assert "{'time': 1257894000000000000, 'host': 'server01', 'load': 0.64}" in (
+        capsys.readouterr().out
+    )
+    assert next(aioinflux.iterpoints(resp, namespace["parser"])) == (
+        1257894000000000000,
+        "server01",
+        0.64,
+    )
