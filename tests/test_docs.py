@@ -71,7 +71,11 @@ PRINTS = {
         "2009-11-10 23:00:01+00:00  server02  0.55",
     ],
     "quickstart.rst": ["2009-11-10T23:00:00Z"],
-    "testing.rst": ["'name': 'm', 'columns': ['time', 'v']", "passed test_store_reading"],
+    "testing.rst": [
+        "'name': 'm', 'columns': ['time', 'v'], 'values': [[",
+        "'name': 'm', 'columns': ['time', 'v'], 'values': [[1, 1]]",
+        "passed test_store_reading",
+    ],
 }
 
 
