@@ -160,7 +160,10 @@ async def test_ctrl_c_interrupts_a_blocking_call(fault_server):
 
     port = await fault_server(never_answers)
     code = textwrap.dedent(f"""
-        import sys
+        import signal, sys
+        # as in an interactive terminal: a process started in the background (CI, nohup)
+        # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from aioinflux import InfluxDBClient
         client = InfluxDBClient(port={port}, mode="blocking")
         try:
@@ -174,15 +177,20 @@ async def test_ctrl_c_interrupts_a_blocking_call(fault_server):
     )
     assert proc.stdin is not None
     assert proc.stdout is not None
-    await asyncio.wait_for(arrived.wait(), 30)
-    os.kill(proc.pid, signal.SIGINT)
-    assert await asyncio.wait_for(proc.stdout.readline(), 30) == b"interrupted\n"
-    # The request was cancelled, not left running in the background: the server sees the
-    # connection go while the process is still alive.
-    await asyncio.wait_for(disconnected.wait(), 30)
-    assert proc.returncode is None
-    proc.stdin.write(b"\n")
-    assert await asyncio.wait_for(proc.wait(), 30) == 0
+    try:
+        await asyncio.wait_for(arrived.wait(), 30)
+        os.kill(proc.pid, signal.SIGINT)
+        assert await asyncio.wait_for(proc.stdout.readline(), 30) == b"interrupted\n"
+        # The request was cancelled, not left running in the background: the server sees
+        # the connection go while the process is still alive.
+        await asyncio.wait_for(disconnected.wait(), 30)
+        assert proc.returncode is None
+        proc.stdin.write(b"\n")
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
 
 
 def test_same_client_after_fork_in_child(influxdb_server):
