@@ -20,6 +20,7 @@ import doctest
 import inspect
 import logging
 import re
+import subprocess
 import sys
 import textwrap
 import traceback
@@ -395,3 +396,19 @@ def test_docstring_examples_run(docs_server, capsys):
         "server01",
         0.64,
     )
+
+
+def test_the_quick_start_page_shows_what_the_example_prints():
+    text = (DOCS / "quickstart.rst").read_text()
+    shown = textwrap.dedent(text.split("prints something like::\n\n")[1].split("\n\n")[0])
+    out = subprocess.run(
+        [sys.executable, "-W", "error", str(ROOT / "examples" / "quickstart.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    printed, expected = out.stdout.splitlines(), shown.splitlines()
+    assert printed[0].startswith("started a throwaway InfluxDB at http://127.0.0.1:")
+    assert printed[1].startswith("server version: 1.")
+    assert printed[2:] == expected[2:]
