@@ -15,11 +15,39 @@ from .exceptions import (
 )
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, iterpoints
 from .serialization import serialize
+from .serialization.usertype import (
+    BOOL,
+    DECIMAL,
+    ENUM,
+    FLOAT,
+    INT,
+    MEASUREMENT,
+    STR,
+    TAG,
+    TAGENUM,
+    TIMEDT,
+    TIMEINT,
+    TIMESTR,
+    SchemaError,
+    lineprotocol,
+)
 from .writer import BatchWriter, WriterStats
 
 __version__ = "0.10.0.dev0"
 
 __all__ = [
+    "BOOL",
+    "DECIMAL",
+    "ENUM",
+    "FLOAT",
+    "INT",
+    "MEASUREMENT",
+    "STR",
+    "TAG",
+    "TAGENUM",
+    "TIMEDT",
+    "TIMEINT",
+    "TIMESTR",
     "BatchWriter",
     "InfluxDBBatchError",
     "InfluxDBChunkedResult",
@@ -31,7 +59,9 @@ __all__ = [
     "InfluxDBTimeoutError",
     "InfluxDBWriteError",
     "LineProtocolError",
+    "SchemaError",
     "WriterStats",
     "iterpoints",
+    "lineprotocol",
     "serialize",
 ]

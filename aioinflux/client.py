@@ -35,6 +35,13 @@ from .writer import BatchWriter
 __all__ = ["InfluxDBClient"]
 
 _MODES = ("async", "blocking")
+#: Options of aioinflux 0.x that no longer exist: refused by name instead of being passed on
+#: to aiohttp, where they failed only at the first request.
+_REMOVED_OPTIONS = {
+    "loop": "a client works in whichever event loop uses it (one session per loop)",
+    "redis_opts": "the redis cache is gone",
+    "cache_expiry": "the redis cache is gone",
+}
 _OUTPUTS = {"json": "json", "raw": "json", "iterable": "iterable", "dataframe": "dataframe"}
 #: Points per chunk on the wire when a non-chunked query is read in chunks and reassembled.
 _WIRE_CHUNK_SIZE = 10_000
@@ -85,6 +92,12 @@ class InfluxDBClient:
         gzip: bool = False,
         **kwargs: Any,
     ):
+        removed = sorted(_REMOVED_OPTIONS.keys() & kwargs.keys())
+        if removed:
+            raise TypeError(
+                f"InfluxDBClient() got {', '.join(removed)}, removed in aioinflux 0.10: "
+                + "; ".join(_REMOVED_OPTIONS[name] for name in removed)
+            )
         if db is not None and database is not None and db != database:
             raise ValueError(f"db and database name different databases: {db!r}, {database!r}")
         if not isinstance(ssl, (bool, _ssl.SSLContext)):

@@ -19,30 +19,36 @@ __all__ = ["InfluxDBChunkedResult", "InfluxDBResult", "iterpoints"]
 Parser = Callable[..., Any]
 
 
-def _wants_meta(parser: Parser) -> bool | str:
-    """How to call ``parser``: False (values only), True (``meta`` positional) or ``'meta'``
-    (``meta`` by keyword, for a parser whose ``meta`` is keyword-only)."""
+def _call_style(parser: Parser) -> str:
+    """How to call ``parser`` with a point's ``values`` (a list) and the series' ``meta``.
+
+    - ``'values'``: ``parser(values)``: one positional parameter, or no signature (builtins
+      and C types such as ``tuple``);
+    - ``'meta'`` / ``'meta_kw'``: ``parser(values, meta)`` / ``parser(values, meta=meta)``: a
+      parameter named ``meta`` (positional or keyword-only);
+    - ``'star'`` / ``'star_meta'``: ``parser(*values)`` / ``parser(*values, meta=meta)``: how
+      aioinflux 0.x called every parser, kept for parsers written for it, recognised by
+      ``*args`` (``lambda *x, meta: ...``) or by several positional parameters none of which is
+      ``meta`` (``lambda time, value: ...``, a namedtuple class), so they are never handed
+      the values in a shape they do not expect.
+    """
     try:
         signature = inspect.signature(parser)
-    except (TypeError, ValueError):  # builtins and C types: called with the values only
-        return False
-    params = list(signature.parameters.values())
-    meta = signature.parameters.get("meta")
-    if meta is not None and meta.kind is inspect.Parameter.KEYWORD_ONLY:
-        return "meta"
-    positional = [
+    except (TypeError, ValueError):
+        return "values"
+    params = signature.parameters
+    meta = params.get("meta")
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params.values()):
+        return "star_meta" if meta is not None else "star"
+    if meta is not None:
+        return "meta_kw" if meta.kind is inspect.Parameter.KEYWORD_ONLY else "meta"
+    required = [
         p
-        for p in params
+        for p in params.values()
         if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        and p.default is inspect.Parameter.empty
     ]
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
-        return True
-    if len(positional) >= 2:
-        # a second positional parameter with a default (``lambda x, y=1: ...``) is only
-        # meta when it is named so
-        second = positional[1]
-        return second.default is inspect.Parameter.empty or second.name == "meta"
-    return False
+    return "star" if len(required) >= 2 else "values"
 
 
 def iterpoints(resp: dict[str, Any], parser: Parser | None = None) -> Iterator[Any]:
@@ -77,24 +83,31 @@ def iterpoints(resp: dict[str, Any], parser: Parser | None = None) -> Iterator[A
     .. versionchanged:: 0.10
        Yields the points of every series, not only the first one's.
     """
-    how = _wants_meta(parser) if parser is not None else False
+    style = _call_style(parser) if parser is not None else "values"
     for statement in resp.get("results", ()):
         for series in statement.get("series", ()):
             values = series.get("values", ())
             if parser is None:
                 yield from values
                 continue
-            if not how:
+            if style == "values":
                 yield from map(parser, values)
+                continue
+            if style == "star":
+                for point in values:
+                    yield parser(*point)
                 continue
             meta = {k: v for k, v in series.items() if k not in ("values", "partial")}
             meta["statement_id"] = statement.get("statement_id")
-            if how == "meta":
-                for point in values:
-                    yield parser(point, meta=meta)
-            else:
+            if style == "meta":
                 for point in values:
                     yield parser(point, meta)
+            elif style == "meta_kw":
+                for point in values:
+                    yield parser(point, meta=meta)
+            else:  # star_meta
+                for point in values:
+                    yield parser(*point, meta=meta)
 
 
 def _short(query: str | None) -> str:

@@ -50,6 +50,26 @@ def test_db_must_be_text():
         InfluxDBClient(db=3)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("option", "reason"),
+    [("loop", "one session per loop"), ("redis_opts", "redis"), ("cache_expiry", "redis")],
+)
+def test_options_removed_since_aioinflux_0x_are_refused_by_name(option, reason):
+    with pytest.raises(TypeError, match=f"got {option}, removed in aioinflux 0.10: .*{reason}"):
+        InfluxDBClient(**{option: None})
+
+
+def test_schema_types_are_exported_as_in_0x():
+    from aioinflux import MEASUREMENT, TAG, lineprotocol
+    from aioinflux.serialization import usertype
+
+    assert (lineprotocol, MEASUREMENT, TAG) == (
+        usertype.lineprotocol,
+        usertype.MEASUREMENT,
+        usertype.TAG,
+    )
+
+
 def test_database_is_an_alias_of_db():
     assert InfluxDBClient(database="x").db == "x"
     with pytest.raises(ValueError, match="different databases"):

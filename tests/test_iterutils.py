@@ -72,7 +72,25 @@ def test_single_argument_callables_get_the_values_only():
     assert list(iterpoints(ANSWER, lambda x: x[0])) == [1, 3, 2, 4]
     # a second parameter with a default that is not called meta is not meta
     assert list(iterpoints(ANSWER, lambda x, scale=10: x[0] * scale)) == [10, 30, 20, 40]
-    assert list(iterpoints(ANSWER, lambda *args: len(args))) == [2, 2, 2, 2]
+
+
+def test_parsers_written_for_aioinflux_0x_are_called_as_0x_called_them():
+    # 0.x called parser(*values) and parser(*values, meta=meta): such parsers (recognised by
+    # *args, or by several positional parameters none called meta) still get that call
+    assert list(iterpoints(ANSWER, lambda *x: x)) == [tuple(v) for v in ALL_VALUES]
+    assert list(
+        iterpoints(ANSWER, lambda *x, meta: dict(zip(meta["columns"], x, strict=False)))
+    ) == [
+        {"time": 1, "v": 1.5},
+        {"time": 3, "v": 2.5},
+        {"time": 2, "v": 3.5},
+        {"time": 4, "s": "x"},
+    ]
+    assert list(iterpoints(ANSWER, lambda time, value: (value, time))) == [
+        (v, t) for t, v in ALL_VALUES
+    ]
+    Point = namedtuple("Point", ["time", "value"])
+    assert next(iter(iterpoints(ANSWER, Point))) == Point(1, 1.5)
 
 
 def test_namedtuple_parser_as_documented():
