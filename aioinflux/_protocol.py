@@ -39,6 +39,7 @@ __all__ = [
     "base_url",
     "check_results",
     "check_write",
+    "check_write_options",
     "gc_paused",
     "msgpack_available",
     "msgpack_suits",
@@ -85,6 +86,12 @@ def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} must be one of {options} or None, got {value!r}")
 
 
+def check_write_options(precision: str | None, consistency: str | None) -> None:
+    """Raise ValueError for a precision or consistency the server does not know."""
+    _choice("precision", precision, PRECISIONS)
+    _choice("consistency", consistency, CONSISTENCIES)
+
+
 def base_url(host: str, port: int, path: str, ssl: bool) -> str:
     """``scheme://host:port/path/``, with IPv6 literals bracketed and ``path`` made ``/…/``."""
     if ":" in host and not host.startswith("["):
@@ -129,8 +136,7 @@ def write_request(
     """
     if not db:
         raise ValueError("write needs a database: pass db=... or set client.db")
-    _choice("precision", precision, PRECISIONS)
-    _choice("consistency", consistency, CONSISTENCIES)
+    check_write_options(precision, consistency)
     params = {"db": db}
     if rp:
         params["rp"] = rp

@@ -126,7 +126,7 @@ class BatchWriter:
         if not (db or client.db):
             raise ValueError("a batch writer needs a database: pass db=... or set client.db")
         # checked now, not when the first batch is sent
-        _protocol.write_request("", {}, b"", db="-", precision=precision, consistency=consistency)
+        _protocol.check_write_options(precision, consistency)
         self.client = client
         self.batch_size = batch_size
         self.flush_interval = float(flush_interval)
