@@ -290,10 +290,11 @@ class BatchWriter:
                 changed.notify_all()
 
     def _batch_ready(self) -> bool:
+        # a full batch; or closing (send the rest, or stop); or a flush with lines queued
         return (
             len(self._lines) >= self.batch_size
-            or (bool(self._lines) and (self._closing or self._flush_now))
-            or (self._closing and not self._lines)
+            or self._closing
+            or (self._flush_now and bool(self._lines))
         )
 
     async def _run_batch(self, batch: list[bytes]) -> None:
