@@ -51,9 +51,9 @@ __all__ = [
 #: ``SHOW FIELD KEYS`` says) or None (a column seen before whose kind is unknown).
 ColumnKinds = Mapping[str, Mapping[str, str | None]]
 
-#: What :func:`to_dataframe` returns: a frame, a dict of frames (grouped series), or a list
-#: of either (one entry per statement).
-QueryFrames = Union["pd.DataFrame", dict[str, "pd.DataFrame"], list[Any]]
+#: What :func:`to_dataframe` returns: a frame (one statement, one series), a dict of frames
+#: (one statement, any other number of series), or a list of such dicts (several statements).
+QueryFrames = Union["pd.DataFrame", dict[str | None, "pd.DataFrame"], list[Any]]
 
 # ``epoch`` of a query -> unit of pandas.to_datetime
 _UNITS = {"ns": "ns", "n": "ns", "u": "us", "ms": "ms", "s": "s", "m": "m", "h": "h"}
@@ -99,9 +99,10 @@ def join_tables(tables: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
     return tables[0] if len(tables) == 1 else np.concatenate(tables)
 
 
-def _series_key(series: Mapping[str, Any]) -> str:
+def _series_key(series: Mapping[str, Any]) -> str | None:
+    """``'name,tag=value,...'`` as aioinflux 0.9 named a series (None: no name, no tags)."""
     tags = [f"{k}={v}" for k, v in sorted((series.get("tags") or {}).items())]
-    return ",".join([series.get("name", ""), *tags])
+    return ",".join(filter(None, [series.get("name"), *tags])) or None
 
 
 def _index(column: np.ndarray[Any, Any], epoch: str | None) -> pd.Index:
@@ -171,26 +172,22 @@ def _frame(series: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None) -> 
     return pd.DataFrame(data, index=index, copy=False)
 
 
-def _statement(result: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None) -> Any:
-    import pandas as pd
-
-    series_list = result.get("series") or []
-    if not series_list:
-        return pd.DataFrame()
-    if len(series_list) == 1 and not series_list[0].get("tags"):
-        return _frame(series_list[0], kinds, epoch)
-    return {_series_key(s): _frame(s, kinds, epoch) for s in series_list}
+def _statement(
+    result: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None
+) -> dict[str | None, pd.DataFrame]:
+    return {_series_key(s): _frame(s, kinds, epoch) for s in result.get("series") or ()}
 
 
 def to_dataframe(
     resp: Mapping[str, Any], *, kinds: ColumnKinds | None = None, epoch: str | None = "ns"
 ) -> QueryFrames:
-    """Turn a query answer (``output='json'``) into DataFrames.
+    """Turn a query answer (``output='json'``) into DataFrames, in aioinflux 0.9's shapes.
 
-    Each statement gives a DataFrame (one series, or an empty DataFrame when nothing
-    matched) or a dict of DataFrames keyed ``'measurement,tag=value,...'`` (a ``GROUP BY``
-    answer, or several measurements; the group's tags become categorical columns). One
-    statement gives its entry; several statements give a list, one entry per statement.
+    Each statement gives a dict of DataFrames, one per series, keyed
+    ``'measurement,tag=value,...'`` (the series' name and its group's tags; None for a
+    series without either). One statement gives its only DataFrame when it has exactly one
+    series, else its dict (``{}`` when nothing matched); several statements give a list of
+    their dicts, one per statement. A group's tags also become categorical columns.
 
     Times become a tz-aware UTC ``DatetimeIndex``; when every time is 0 (aggregates over
     all time) the index is a plain ``RangeIndex``. Dtypes: float → ``float64`` (missing:
@@ -204,14 +201,16 @@ def to_dataframe(
         column named there as a tag becomes categorical, and a field's declared type
         decides its dtype (JSON cannot tell the float 1.0 from the integer 1).
     :param epoch: the ``epoch`` the query was made with (None: RFC3339 strings).
+
+    .. versionchanged:: 0.10
+       A single group of a ``GROUP BY`` gives its DataFrame, as in aioinflux 0.9.
     """
     kinds = kinds or {}
-    frames = [_statement(result, kinds, epoch) for result in resp.get("results", ())]
-    if not frames:
-        import pandas as pd
-
-        return pd.DataFrame()
-    return frames[0] if len(frames) == 1 else frames
+    statements = [_statement(result, kinds, epoch) for result in resp.get("results", ())]
+    if len(statements) != 1:
+        return statements
+    frames = statements[0]
+    return next(iter(frames.values())) if len(frames) == 1 else frames
 
 
 # -- DataFrames -> line protocol -----------------------------------------------------------
