@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
-from ..exceptions import LineProtocolError
+from ..exceptions import LineProtocolError, LineProtocolTypeError
 from .common import (
     LEADING_STRIPPED,
     MAX_NS,
@@ -432,7 +432,7 @@ class _Times:
         import pandas as pd
 
         if not isinstance(index, pd.DatetimeIndex):
-            raise TypeError(
+            raise LineProtocolTypeError(
                 f"a DataFrame needs a DatetimeIndex to be written, got {type(index).__name__}"
             )
         if index.hasnans:
