@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from aioinflux import LineProtocolError, LineProtocolTypeError
+from aioinflux import LineProtocolError, LineProtocolTypeError, serialize
 
 pytestmark = pytest.mark.server
 
@@ -43,3 +44,81 @@ async def test_what_09_refused_with_value_error_is_caught_by_except_value_error(
     assert isinstance(info.value, TypeError) == ("no measurement" not in message)
     assert isinstance(info.value, TypeError) == isinstance(info.value, LineProtocolTypeError)
     assert await stored(client) == []  # nothing was sent
+
+
+# -- names and tag values that are not str -----------------------------------------------
+
+WARNING = "Non-string-like data passed. Attempting to convert to 'str'"  # 0.9's words first
+
+# (point, line as written, what each warning names)
+NON_STR = [
+    (
+        {"measurement": "m", "tags": {1: 2}, "fields": {3: 4}},
+        "m,1=2 3=4i",
+        ["tag key 1 (int)", "tag 1: value 2 (int)", "field key 3 (int)"],
+    ),
+    (
+        {"measurement": "m", "tags": {"up": True}, "fields": {"v": 1.5}},
+        "m,up=True v=1.5",
+        ["tag 'up': value True (bool)"],
+    ),
+    ({"measurement": 7, "fields": {"v": 1}}, "7 v=1i", ["measurement 7 (int)"]),
+    (
+        {"measurement": "m", "tags": {2.5: np.int64(5)}, "fields": {np.int32(9): "s"}},
+        'm,2.5=5 9="s"',
+        ["tag key 2.5 (float)", "tag 2.5: value np.int64(5) (int64)", "field key np.int32(9)"],
+    ),
+]
+
+
+def assert_warned(record, names):
+    messages = [str(w.message) for w in record]
+    assert all(m.startswith(WARNING) for m in messages), messages
+    for name in names:
+        assert any(name in m for m in messages), (name, messages)
+    assert len(messages) == len(names)
+
+
+@pytest.mark.parametrize(("point", "line", "names"), NON_STR)
+def test_non_str_names_and_tag_values_are_written_as_09_wrote_them(point, line, names):
+    with pytest.warns(UserWarning, match=WARNING) as record:
+        assert serialize(point) == line.encode()
+    assert_warned(record, names)
+
+
+async def test_non_str_names_and_tag_values_read_back_as_their_str(client):
+    with pytest.warns(UserWarning, match=WARNING) as record:
+        await client.write({"measurement": "m", "tags": {1: 2}, "fields": {3: 4}, "time": 1})
+    assert_warned(record, NON_STR[0][2])
+    resp = await client.query('SELECT * FROM "m"')
+    assert resp["results"][0]["series"][0]["columns"] == ["time", "1", "3"]
+    assert resp["results"][0]["series"][0]["values"] == [[1, "2", 4]]
+    assert column(await client.show_tag_values("1", "m"), "value") == ["2"]
+
+
+async def test_number_extra_tags_warn_as_in_09(client):
+    frame = pd.DataFrame({"v": [1.5]}, index=pd.to_datetime([1], utc=True))
+    with pytest.warns(UserWarning, match=WARNING) as record:
+        await client.write(frame, measurement="m", rack=7)
+    assert_warned(record, ["tag 'rack': value 7 (int)"])
+    assert column(await client.show_tag_values("rack"), "value") == ["7"]
+
+
+@pytest.mark.parametrize(
+    ("point", "message"),
+    [
+        ({"measurement": "m", "tags": {(1,): "v"}, "fields": {"f": 1}}, "tag key must be a str"),
+        ({"measurement": "m", "tags": {"k": [1]}, "fields": {"f": 1}}, "tag 'k': cannot write"),
+        ({"measurement": b"m", "fields": {"f": 1}}, "measurement must be a str, got bytes"),
+        ({"measurement": "m", "fields": {None: 1}}, "field key must be a str, got NoneType"),
+    ],
+)
+async def test_what_is_neither_str_nor_number_still_raises(client, point, message):
+    with pytest.raises(TypeError, match=message):
+        await client.write(["m f=1 1", point])
+    assert await stored(client) == []
+
+
+def column(resp, name):
+    series = resp["results"][0].get("series", [])
+    return [row[s["columns"].index(name)] for s in series for row in s["values"]]

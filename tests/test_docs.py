@@ -66,6 +66,13 @@ PRINTS = {
         "http://127.0.0.1:1/",
     ],
     "writer.rst": ["points_written=1000", "points_written=3"],
+    "writing.rst": [
+        "b'm,1=2 3=4i'",
+        "Non-string-like data passed. Attempting to convert to 'str': tag 1: value 2 (int) is "
+        "written as '2'\nNon-string-like data passed. Attempting to convert to 'str': tag key 1 "
+        "(int) is written as '1'\nNon-string-like data passed. Attempting to convert to 'str': "
+        "field key 3 (int) is written as '3'",
+    ],
     "migrating.rst": [
         "Point(time=1257894000000000000, host='server01', load=0.64)",
         "{'time': 1257894000000000000, 'host': 'server01', 'load': 0.64}",

@@ -468,7 +468,8 @@ class _FramePlan:
     ):
         if measurement is None:
             raise LineProtocolError("writing a DataFrame needs measurement=...")
-        self.head = escape_measurement(measurement) + encode_tags(extra_tags)
+        # the write's extra tags were encoded, and warned about, once for the batch already
+        self.head = escape_measurement(measurement) + encode_tags(extra_tags, warn=False)
         names = [_column_name(c) for c in frame.columns]
         if len(set(names)) != len(names):
             raise _frame_error(f"has duplicate column names: {sorted(names)}")

@@ -35,12 +35,16 @@ from .common import (
 __all__ = ["encode_tags", "first_field_kept", "serialize_mapping"]
 
 
-def encode_tags(tags: Mapping[str, Any]) -> str:
-    """``,key=value`` for each tag to write (None and empty values are omitted), escaped."""
+def encode_tags(tags: Mapping[str, Any], *, warn: bool = True) -> str:
+    """``,key=value`` for each tag to write (None and empty values are omitted), escaped.
+
+    :param warn: warn, as aioinflux 0.9 did, about a value that is a number, not a str
+        (False where the same tags were encoded, and warned about, before).
+    """
     out = ""
     for key, value in tags.items():
         if type(value) is not str:
-            value = tag_value_text(value, key)
+            value = tag_value_text(value, key, warn=warn)
             if value is None:
                 continue
         elif not value:
@@ -74,7 +78,8 @@ _TAG_SETS: dict[tuple[tuple[Any, Any], ...], str] = {}
 
 def _tag_set(items: tuple[tuple[Any, Any], ...]) -> str:
     text = encode_tags(dict(items))
-    if all(type(value) is str for _, value in items):
+    # only exact strs: 1 == 1.0 == True, and a name that is not a str warns at each write
+    if all(type(key) is str and type(value) is str for key, value in items):
         if len(_TAG_SETS) >= 100_000:
             _TAG_SETS.clear()
         _TAG_SETS[items] = text
@@ -116,8 +121,9 @@ def serialize_mapping(
         else:
             items = tuple(tags.items())
             try:
-                # only sets of exact-str values are cached: a hit means equal strs (a str
-                # subclass at most), which have the same text (1 == 1.0 == True never hit)
+                # only sets of exact-str keys and values are cached: a hit means equal strs
+                # (a str subclass at most), which have the same text (1 == 1.0 == True never
+                # hit)
                 tag_text = _TAG_SETS[items] + encoded_extra_tags
             except KeyError:
                 tag_text = _tag_set(items) + encoded_extra_tags
