@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aioinflux import LineProtocolError, LineProtocolTypeError, serialize
+from aioinflux import LineProtocolError, LineProtocolTypeError, iterpoints, serialize
 
 pytestmark = pytest.mark.server
 
@@ -122,3 +122,17 @@ async def test_what_is_neither_str_nor_number_still_raises(client, point, messag
 def column(resp, name):
     series = resp["results"][0].get("series", [])
     return [row[s["columns"].index(name)] for s in series for row in s["values"]]
+
+
+# -- parsers -----------------------------------------------------------------------------
+
+
+async def test_one_argument_parser_of_a_one_column_answer_gets_the_value(client):
+    await client.write(["cpu v=1 1", "mem v=2 2"])
+    resp = await client.show_measurements()
+    assert list(iterpoints(resp, lambda name: name)) == ["cpu", "mem"]  # 0.9: not ['cpu']
+    assert client.db in list(iterpoints(await client.show_databases(), lambda name: name))
+    client.output = "iterable"
+    assert list(await client.query("SHOW MEASUREMENTS", parser=str.upper)) == ["CPU", "MEM"]
+    points = await client.query("SELECT v FROM cpu", parser=lambda time, v, meta: (v, meta["name"]))
+    assert list(points) == [(1, "cpu")]
