@@ -173,7 +173,7 @@ async def test_patterns_read_the_named_database_not_the_clients(client, influxdb
 async def test_09_helpers_take_the_measurement_where_09_did(client):
     # a database named like the measurement: 0.9's positional arguments still name the
     # measurement (in client.db), never a database
-    twin = unique("cpu")
+    twin = "cpu"
     await client.create_database(twin)
     try:
         await client.write([f"{twin},host=mine,k=v f=1 1", "other,host=not_this g=2i 2"])

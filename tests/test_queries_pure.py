@@ -296,6 +296,15 @@ def test_the_docs_page_lists_every_pattern_with_its_influxql():
     for name, pattern in PATTERNS.items():
         assert f"``{name}(" in page
         assert f"``{pattern.template}``" in page
+    for name, (plain, measured) in HELPERS.items():
+        assert f"``{name}(" in page
+        assert f"``{plain.template}``" in page
+        if measured is not None:
+            assert (
+                measured.template
+                == plain.template.replace(" WITH KEY", ' FROM "{measurement}" WITH KEY')
+                or measured.template == plain.template + ' FROM "{measurement}"'
+            )
 
 
 def test_a_pattern_method_must_be_named_after_its_pattern():
