@@ -497,10 +497,12 @@ def helper_pattern(name: str, measurement: object = None) -> Pattern:
 
     :raises ValueError: for a measurement written as InfluxQL (``/regex/`` or ``"name"``)
         where aioinflux 0.9 inserted it unquoted: it would now name no measurement.
+
+    .. versionadded:: 0.10
     """
     plain, measured = HELPERS[name]
-    if measurement is None or measured is None:
-        return plain
+    if measurement is None or measurement == "" or measured is None:
+        return plain  # 0.9 tested ``if measurement:``: an empty name means all of them
     if (
         name in _UNQUOTED_IN_09
         and isinstance(measurement, str)

@@ -367,6 +367,7 @@ def test_the_measurement_of_a_helper_picks_the_statement():
     assert (
         helper_pattern("show_tag_values").template == 'SHOW TAG VALUES ON "{db}" WITH KEY = "{key}"'
     )
+    assert helper_pattern("show_series", "").template == 'SHOW SERIES ON "{db}"'  # as 0.9
     assert helper_pattern("show_tag_values", "cpu").template == (
         'SHOW TAG VALUES ON "{db}" FROM "{measurement}" WITH KEY = "{key}"'
     )
