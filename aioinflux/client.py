@@ -25,6 +25,7 @@ from ._transport import Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
 from .exceptions import InfluxDBError
+from .exceptions import InfluxDBWriteError as InfluxDBWriteError  # 0.9 imported it from here
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
 from .queries import PATTERNS, Pattern, PatternMethod, helper_pattern
 from .serialization import write_bodies

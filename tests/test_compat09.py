@@ -136,3 +136,30 @@ async def test_one_argument_parser_of_a_one_column_answer_gets_the_value(client)
     assert list(await client.query("SHOW MEASUREMENTS", parser=str.upper)) == ["CPU", "MEM"]
     points = await client.query("SELECT v FROM cpu", parser=lambda time, v, meta: (v, meta["name"]))
     assert list(points) == [(1, "cpu")]
+
+
+# -- 0.9's documented module-level names -------------------------------------------------
+
+
+def test_09s_import_paths_and_module_functions():
+    from aioinflux import InfluxDBWriteError as Write
+    from aioinflux.client import InfluxDBError, InfluxDBWriteError
+    from aioinflux.serialization import dataframe, mapping
+
+    assert InfluxDBWriteError is Write
+    assert issubclass(InfluxDBWriteError, InfluxDBError)
+    assert mapping.serialize({"fields": {"v": 1}}, "m", host="a") == b"m,host=a v=1i"
+    frame = pd.DataFrame({"v": [1.5], "t": ["x"]}, index=pd.to_datetime([1], utc=True))
+    assert dataframe.serialize(frame, "m", ["t"], rack="r") == b"m,rack=r,t=x v=1.5 1"
+    with pytest.raises(ValueError, match="needs a DatetimeIndex"):
+        dataframe.serialize(frame.reset_index(drop=True), "m")
+
+
+async def test_09s_parse_turns_an_answer_into_dataframes(client):
+    from aioinflux.serialization.dataframe import parse
+
+    await client.write(["m,host=a v=1.5 1", "m,host=b v=2.5 2", "n w=1i 3"])
+    one = parse(await client.query("SELECT v FROM m"))
+    assert one["v"].tolist() == [1.5, 2.5]
+    both = parse(await client.query("SELECT v FROM m GROUP BY host; SELECT w FROM n"))
+    assert [list(frames) for frames in both] == [["m,host=a", "m,host=b"], ["n"]]

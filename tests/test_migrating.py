@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -149,6 +150,39 @@ async def test_an_unclosed_client_warns(influxdb_server):
     client.__del__()  # closed: no warning (warnings are errors here)
 
 
+def test_url_is_the_base_url():
+    assert (
+        InfluxDBClient().url == "http://localhost:8086/"
+    )  # 0.9: 'http://localhost:8086/{endpoint}'
+
+
+def test_db_and_database_must_agree():
+    with pytest.raises(ValueError, match="db and database name different databases"):
+        InfluxDBClient(db="a", database="b")
+    assert InfluxDBClient(database="b").db == "b"
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("aioinflux.compat", None),
+        ("aioinflux.client", "logger"),
+        ("aioinflux.serialization.common", "escape"),
+        ("aioinflux.serialization.common", "tag_escape"),
+        ("aioinflux.serialization.usertype", "str_to_dt"),
+        ("aioinflux.serialization.usertype", "dt_to_int"),
+        ("aioinflux.serialization.usertype", "is_optional"),
+        ("aioinflux.serialization.usertype", "field_types"),
+    ],
+)
+def test_09s_internals_are_gone(module, name):
+    if name is None:
+        with pytest.raises(ImportError):
+            importlib.import_module(module)
+    else:
+        assert not hasattr(importlib.import_module(module), name)
+
+
 @pytest.mark.parametrize("option", ["redis_opts", "cache_expiry", "loop"])
 def test_removed_client_options_raise(option):
     with pytest.raises(TypeError, match=f"got {option}, removed in aioinflux 0.10"):
@@ -180,6 +214,9 @@ DIFFERENCES = {
     ),
     "Error messages": test_error_messages,
     "An unclosed client warns": test_an_unclosed_client_warns,
+    "url is the base URL": test_url_is_the_base_url,
+    "db and database must agree": test_db_and_database_must_agree,
+    "0.9's internals are gone": test_09s_internals_are_gone,
     "The redis cache is gone": test_removed_client_options_raise,
     "No": test_removed_client_options_raise,
 }

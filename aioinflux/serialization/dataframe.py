@@ -37,7 +37,9 @@ __all__ = [
     "ColumnKinds",
     "dataframe_to_bytes",
     "join_tables",
+    "parse",
     "rows_to_table",
+    "serialize",
     "serialize_dataframe",
     "to_dataframe",
     "unknown_columns",
@@ -742,3 +744,30 @@ def dataframe_to_bytes(frame: pd.DataFrame, **options: Any) -> bytes:
     if out.tell():
         out.truncate(out.tell() - 1)  # the last newline
     return out.getvalue()  # the buffer itself, shrunk in place: not a copy
+
+
+# -- aioinflux 0.9's names ------------------------------------------------------------------
+
+
+def parse(resp: Mapping[str, Any]) -> QueryFrames:
+    """A query answer as DataFrames, as aioinflux 0.9's
+    ``aioinflux.serialization.dataframe.parse``: :func:`to_dataframe` without what the client
+    knows of the database (so tags are categorical in grouped series only, and a float field
+    whose values are all whole numbers in JSON reads as integers, as in 0.9).
+    """
+    return to_dataframe(resp)
+
+
+def serialize(
+    df: pd.DataFrame,
+    measurement: str | None,
+    tag_columns: Iterable[str] | None = None,
+    **extra_tags: Any,
+) -> bytes:
+    """A DataFrame as line protocol, as aioinflux 0.9's
+    ``aioinflux.serialization.dataframe.serialize``: :func:`aioinflux.serialize` of one
+    DataFrame (``category`` columns are tags too).
+    """
+    from . import serialize as serialize_data
+
+    return serialize_data(df, measurement, tag_columns, **extra_tags)

@@ -32,7 +32,7 @@ from .common import (
     time_to_int,
 )
 
-__all__ = ["encode_tags", "first_field_kept", "serialize_mapping"]
+__all__ = ["encode_tags", "first_field_kept", "serialize", "serialize_mapping"]
 
 
 def encode_tags(tags: Mapping[str, Any], *, warn: bool = True) -> str:
@@ -177,3 +177,15 @@ def serialize_mapping(
     if type(time) is not int or factor != 1 or not MIN_NS <= time <= MAX_NS:
         time = time_to_int(time, factor)
     return f"{head}{tag_text} {','.join(parts)} {time}"
+
+
+def serialize(point: Mapping[str, Any], measurement: str | None = None, **extra_tags: Any) -> bytes:
+    """One mapping as one line of line protocol, as aioinflux 0.9's
+    ``aioinflux.serialization.mapping.serialize`` (:func:`aioinflux.serialize` takes any
+    data).
+
+    :param point: the mapping (``measurement``, ``time``, ``tags``, ``fields``).
+    :param measurement: the measurement if the point has none.
+    :param extra_tags: tags added to the point.
+    """
+    return serialize_mapping(point, measurement, extra_tags, encode_tags(extra_tags), 1).encode()
