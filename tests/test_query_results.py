@@ -312,6 +312,10 @@ async def test_dataframe_shapes_of_09(qclient):
     assert df_list[0]["m"]["f"].tolist() == [1.0, 2.5, 3.0]
     grouped = await qclient.query("SELECT f FROM m GROUP BY host; SELECT v FROM n")
     assert [list(frames) for frames in grouped] == [["m,host=a", "m,host=b"], ["n"]]
+    # each frame's name attribute is its measurement, as 0.9 set it
+    assert [f.name for frames in grouped for f in frames.values()] == ["m", "m", "n"]
+    assert one_group.name == "m"
+    assert "name" in (await qclient.query("SHOW MEASUREMENTS")).columns  # a column wins
 
 
 @pytest.mark.parametrize("epoch", ["ns", "u", "ms", "s", None])

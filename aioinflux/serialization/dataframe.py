@@ -177,7 +177,14 @@ def _frame(series: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None) -> 
 def _statement(
     result: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None
 ) -> dict[str | None, pd.DataFrame]:
-    return {_series_key(s): _frame(s, kinds, epoch) for s in result.get("series") or ()}
+    frames = {}
+    for series in result.get("series") or ():
+        frame = _frame(series, kinds, epoch)
+        if "name" in series and "name" not in frame.columns:
+            # aioinflux 0.9 set the series' name as an attribute: ``df.name == 'cpu'``
+            object.__setattr__(frame, "name", series["name"])
+        frames[_series_key(series)] = frame
+    return frames
 
 
 def to_dataframe(
@@ -190,6 +197,9 @@ def to_dataframe(
     series without either). One statement gives its only DataFrame when it has exactly one
     series, else its dict (``{}`` when nothing matched); several statements give a list of
     their dicts, one per statement. A group's tags also become categorical columns.
+
+    Each DataFrame's ``name`` attribute is its series' name (``df.name == 'cpu'``), as in
+    aioinflux 0.9, unless it has a column ``name``.
 
     Times become a tz-aware UTC ``DatetimeIndex``; when every time is 0 (aggregates over
     all time) the index is a plain ``RangeIndex``. Dtypes: float → ``float64`` (missing:
