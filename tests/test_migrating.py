@@ -150,6 +150,11 @@ async def test_an_unclosed_client_warns(influxdb_server):
     client.__del__()  # closed: no warning (warnings are errors here)
 
 
+async def test_chunk_size_needs_chunked(client):
+    with pytest.raises(ValueError, match="chunk_size only applies to chunked queries"):
+        await client.query("SHOW DATABASES", chunk_size=10)  # 0.9 ignored it
+
+
 def test_url_is_the_base_url():
     assert (
         InfluxDBClient().url == "http://localhost:8086/"
@@ -214,6 +219,7 @@ DIFFERENCES = {
     ),
     "Error messages": test_error_messages,
     "An unclosed client warns": test_an_unclosed_client_warns,
+    "chunk_size needs chunked=True": test_chunk_size_needs_chunked,
     "url is the base URL": test_url_is_the_base_url,
     "db and database must agree": test_db_and_database_must_agree,
     "0.9's internals are gone": test_09s_internals_are_gone,
