@@ -4,11 +4,21 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from aioinflux import LineProtocolError, LineProtocolTypeError, iterpoints, serialize
+from aioinflux import (
+    FLOAT,
+    TIMEINT,
+    LineProtocolError,
+    LineProtocolTypeError,
+    iterpoints,
+    lineprotocol,
+    serialize,
+)
 
 pytestmark = pytest.mark.server
 
@@ -102,6 +112,19 @@ async def test_number_extra_tags_warn_as_in_09(client):
         await client.write(frame, measurement="m", rack=7)
     assert_warned(record, ["tag 'rack': value 7 (int)"])
     assert column(await client.show_tag_values("rack"), "value") == ["7"]
+
+
+def test_where_09_did_not_warn_nothing_warns():
+    # 0.9 wrote DataFrame tag columns and a @lineprotocol class's extra tags with str(),
+    # silently (warnings are errors in this suite)
+    @lineprotocol(extra_tags={"rack": 7})
+    class Reading(NamedTuple):
+        time: TIMEINT
+        value: FLOAT
+
+    assert Reading(1, 1.5).to_lineprotocol() == b"Reading,rack=7 value=1.5 1"
+    frame = pd.DataFrame({"n": [1, 2], "v": [1.5, 2.5]}, index=pd.to_datetime([1, 2], utc=True))
+    assert serialize(frame, "m", ["n"]) == b"m,n=1 v=1.5 1\nm,n=2 v=2.5 2"
 
 
 @pytest.mark.parametrize(
