@@ -50,8 +50,9 @@ _WIRE_CHUNK_SIZE = 10_000
 class InfluxDBClient:
     """Client for InfluxDB 1.x's HTTP API (and the v1-compatible API of 2.x/3.x).
 
-    :param host: server host name or IP address.
-    :param port: server port.
+    :param host: server host name or IP address (no scheme, port or path: those are
+        ``ssl``, ``port`` and ``path``).
+    :param port: server port: an int in 1-65535, or a str of one.
     :param path: path prefix of the API, for a server behind a reverse proxy.
     :param mode: ``'async'`` (methods return coroutines) or ``'blocking'`` (methods return
         results); can be changed at any time through :attr:`mode`.
@@ -102,8 +103,9 @@ class InfluxDBClient:
             raise ValueError(f"db and database name different databases: {db!r}, {database!r}")
         if not isinstance(ssl, (bool, _ssl.SSLContext)):
             raise TypeError(f"ssl must be True, False or an ssl.SSLContext, got {ssl!r}")
-        self.host = host
-        self.port = port
+        # checked here: a bad host or port would otherwise fail only at the first request
+        self.host = _protocol.check_host(host)
+        self.port = _protocol.check_port(port)
         self.path = path
         self.ssl = ssl
         self.unix_socket = unix_socket
@@ -120,7 +122,7 @@ class InfluxDBClient:
         #: Options of every :class:`aiohttp.ClientSession` this client creates.
         self.opts: dict[str, Any] = kwargs
         self._headers = _protocol.auth_headers(username, password, token)
-        self._url = _protocol.base_url(host, port, path, ssl is not False)
+        self._url = _protocol.base_url(self.host, self.port, path, ssl is not False)
         self._transport = Transport(
             self.create_session,
             ssl=ssl if isinstance(ssl, _ssl.SSLContext) else True,
@@ -336,7 +338,8 @@ class InfluxDBClient:
             :class:`~aioinflux.iterutils.InfluxDBChunkedResult`.
         :param chunk_size: points per chunk (the server's default is 10,000).
         :param db: database; default :attr:`db`.
-        :param params: bound parameters, referred to as ``$name`` in ``q``.
+        :param params: bound parameters, referred to as ``$name`` in ``q``: values JSON
+            can carry (str, int, float, bool, None); another raises TypeError naming it.
         :param parser: with ``output='iterable'``, applied to each point (see
             :func:`~aioinflux.iterutils.iterpoints`).
         :return: the answer in the :attr:`output` format: the parsed JSON (a dict), an
