@@ -44,6 +44,7 @@ __all__ = [
     "check_results",
     "check_write",
     "check_write_options",
+    "credentials_note",
     "gc_paused",
     "msgpack_available",
     "msgpack_suits",
@@ -159,6 +160,21 @@ def auth_headers(username: str | None, password: str | None, token: str | None) 
         raise ValueError("a password was given without a username")
     credentials = f"{username}:{password or ''}".encode()
     return {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
+
+
+def credentials_note(username: str | None, token: str | None) -> str:
+    """What an error for a 401/403 answer adds about the credentials that were sent: the
+    user name, or that a token or nothing was sent. Never the password or the token."""
+    if token is not None:
+        return ": a token was sent (InfluxDB 1.x reads username= and password=, not token=)"
+    if username is not None:
+        return f", as user {username!r}"
+    return ": no credentials were sent; pass username= and password="
+
+
+def _auth_note(status: int, credentials: str) -> str:
+    # 401: no, unreadable or wrong credentials; 403: the user lacks a privilege
+    return credentials if status in (401, 403) else ""
 
 
 def ping_request(base: str, headers: dict[str, str]) -> Request:
@@ -282,12 +298,19 @@ def server_message(resp: Response) -> str:
     return text or resp.reason or f"HTTP {resp.status}"
 
 
-def check_write(resp: Response) -> None:
-    """Raise InfluxDBWriteError unless the server answered 204 No Content."""
+def check_write(resp: Response, credentials: str = "") -> None:
+    """Raise InfluxDBWriteError unless the server answered 204 No Content.
+
+    ``credentials`` (from :func:`credentials_note`) is added to the error of a 401/403.
+    """
     if resp.status == 204:
         return
     raise InfluxDBWriteError(
-        server_message(resp), status=resp.status, reason=resp.reason, headers=resp.headers
+        server_message(resp),
+        status=resp.status,
+        reason=resp.reason,
+        headers=resp.headers,
+        note=_auth_note(resp.status, credentials),
     )
 
 
@@ -309,11 +332,17 @@ def check_results(data: Any, status: int = 200) -> dict[str, Any]:
     return data
 
 
-def parse_query(resp: Response) -> dict[str, Any]:
+def parse_query(resp: Response, credentials: str = "") -> dict[str, Any]:
     """Decode a whole (non-chunked) query answer and check it."""
     if resp.status != 200:
         message = server_message(resp)
-        raise InfluxDBQueryError(message, status=resp.status, errors=[(None, message)])
+        raise InfluxDBQueryError(
+            message,
+            status=resp.status,
+            errors=[(None, message)],
+            reason=resp.reason,
+            note=_auth_note(resp.status, credentials),
+        )
     try:
         data = json.loads(resp.body)
     except ValueError as exc:
@@ -498,8 +527,10 @@ class AnswerChecker:
     shape: no ``series`` key when empty, tags sorted by key.
     """
 
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int = 200, reason: str = "", credentials: str = "") -> None:
         self.status = status
+        self.reason = reason
+        self._note = _auth_note(status, credentials)
         self.errors: list[tuple[int | None, str]] = []
         self._last_id = -1
 
@@ -538,7 +569,9 @@ class AnswerChecker:
             message = "; ".join(
                 f"statement {sid}: {msg}" if sid is not None else msg for sid, msg in self.errors
             )
-        raise InfluxDBQueryError(message, status=self.status, errors=self.errors)
+        raise InfluxDBQueryError(
+            message, status=self.status, errors=self.errors, reason=self.reason, note=self._note
+        )
 
 
 class ResultAssembler:

@@ -64,7 +64,8 @@ class InfluxDBClient:
     :param ssl: ``True`` for HTTPS with the system's trusted certificates, or an
         :class:`ssl.SSLContext` for custom trust or client certificates.
     :param unix_socket: path of the server's unix socket, used instead of TCP.
-    :param username: user name for HTTP basic auth (sent in a header, never in the URL).
+    :param username: user name for HTTP basic auth (sent in a header, never in the URL;
+        shown by ``repr`` and named by the error of a refused request).
     :param password: password for HTTP basic auth.
     :param token: token of InfluxDB 2.x/3.x, sent as ``Authorization: Token <token>``.
     :param timeout: seconds a whole request may take, or an :class:`aiohttp.ClientTimeout`;
@@ -122,6 +123,8 @@ class InfluxDBClient:
         #: Options of every :class:`aiohttp.ClientSession` this client creates.
         self.opts: dict[str, Any] = kwargs
         self._headers = _protocol.auth_headers(username, password, token)
+        # what a 401/403 error says was sent: the user name at most, never a secret
+        self._credentials = _protocol.credentials_note(username, token)
         self._url = _protocol.base_url(self.host, self.port, path, ssl is not False)
         self._transport = Transport(
             self.create_session,
@@ -210,6 +213,10 @@ class InfluxDBClient:
     @runner
     async def ping(self) -> dict[str, str]:
         """Ping the server.
+
+        InfluxDB 1.x answers ``/ping`` without checking credentials (unless its
+        ``ping-auth-enabled`` setting is on): a successful ping shows the server is up, not
+        that the client's credentials are good.
 
         :return: the response headers, e.g. ``X-Influxdb-Version``.
         :raises InfluxDBError: if the server does not answer 204.
@@ -309,7 +316,7 @@ class InfluxDBClient:
             gzip=self.gzip if gzip is None else gzip,
         )
         if body:
-            _protocol.check_write(await self._transport.send(req))
+            _protocol.check_write(await self._transport.send(req), self._credentials)
 
     @runner
     async def query(
@@ -495,7 +502,7 @@ class InfluxDBClient:
             # Accept (InfluxDB 2.x's v1 API, error pages)
             msgpack = head.headers.get("Content-Type", "").startswith(_protocol.MSGPACK)
             decoder = _protocol.MsgpackChunkDecoder() if msgpack else _protocol.ChunkDecoder()
-            checker = _protocol.AnswerChecker(head.status)
+            checker = _protocol.AnswerChecker(head.status, head.reason, self._credentials)
             if head.status != 200:
                 content = b"".join([piece async for piece in body])
                 try:
@@ -505,7 +512,8 @@ class InfluxDBClient:
                     pass  # not the server's JSON/MessagePack: say what it said instead
                 checker.raise_errors()
                 _protocol.parse_query(
-                    _protocol.Response(head.status, head.reason, head.headers, content)
+                    _protocol.Response(head.status, head.reason, head.headers, content),
+                    self._credentials,
                 )
             async for piece in body:
                 for chunk in decoder.feed(piece):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 import warnings
 
 import aiohttp
@@ -107,9 +108,8 @@ def test_invalid_ssl_and_timeout_are_refused():
     ],
 )
 def test_a_bad_host_or_port_is_refused_at_construction(options, message):
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match=re.escape(message)):
         InfluxDBClient(**options)
-    assert message in str(info.value)
 
 
 def test_host_must_be_text():
@@ -246,9 +246,8 @@ async def test_bound_parameters(client):
 )
 async def test_bound_parameters_json_cannot_carry_are_refused_before_any_io(params, error, message):
     async with InfluxDBClient(port=9, db="d") as unreachable:
-        with pytest.raises(error) as info:
+        with pytest.raises(error, match=re.escape(message)):
             await unreachable.query("SELECT v FROM m WHERE host = $h", params=params)
-        assert message in str(info.value)
         assert unreachable.closed
 
 
