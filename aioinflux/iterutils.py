@@ -220,8 +220,9 @@ class InfluxDBChunkedResult:
         *,
         to_sync: Callable[[AsyncIterator[Any]], Iterator[Any]] | None = None,
     ):
-        if inspect.iscoroutine(gen):
-            gen.close()
+        given: object = gen  # typed as an async iterator; a query not awaited is not one
+        if inspect.iscoroutine(given):
+            given.close()
             raise TypeError(
                 "InfluxDBChunkedResult() got a coroutine: await the query first "
                 "(await client.query(q, chunked=True))"
