@@ -142,6 +142,8 @@ def check_port(port: object) -> int:
 
 def base_url(host: str, port: int, path: str, ssl: bool) -> str:
     """``scheme://host:port/path/``, with IPv6 literals bracketed and ``path`` made ``/…/``."""
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str (a URL path prefix), got {path!r}")
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     path = "/" + path.strip("/") + "/" if path.strip("/") else "/"
@@ -150,6 +152,9 @@ def base_url(host: str, port: int, path: str, ssl: bool) -> str:
 
 def auth_headers(username: str | None, password: str | None, token: str | None) -> dict[str, str]:
     """The Authorization header for basic auth (1.x) or a token (2.x/3.x v1 endpoints)."""
+    for name, value in (("username", username), ("password", password), ("token", token)):
+        if value is not None and not isinstance(value, str):  # the value is never shown
+            raise TypeError(f"{name} must be a str or None, got {type(value).__name__}")
     if token is not None and (username is not None or password is not None):
         raise ValueError("give either token or username/password, not both")
     if token is not None:
@@ -355,8 +360,9 @@ def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while an answer's objects are created.
 
     Decoding creates one list per row and keeps them all, and the collector walks the
-    growing heap again and again: with it paused, 1M rows decode about three times as fast
-    (msgpack: 2.1-2.6 s -> 0.7-0.8 s, measured). Decoding creates no reference cycles;
+    growing heap again and again: with it paused, 1M rows of MessagePack decoded in
+    0.7-0.8 s instead of 2.1-2.6 s (measured 2026-11-25; benchmarks/query.py's last lines
+    re-measure it). Decoding creates no reference cycles;
     collection resumes on the way out (if it was on when entered; a pause inside another
     does nothing). Each decoder ``feed()`` pauses it; the client also pauses it while it
     reads a whole answer to reassemble it (other tasks and threads run meanwhile, without

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import os
 import ssl as _ssl
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -104,6 +105,10 @@ class InfluxDBClient:
             raise ValueError(f"db and database name different databases: {db!r}, {database!r}")
         if not isinstance(ssl, (bool, _ssl.SSLContext)):
             raise TypeError(f"ssl must be True, False or an ssl.SSLContext, got {ssl!r}")
+        if unix_socket is not None and not isinstance(unix_socket, (str, os.PathLike)):
+            raise TypeError(f"unix_socket must be a path (a str) or None, got {unix_socket!r}")
+        if not isinstance(gzip, bool):
+            raise TypeError(f"gzip must be True or False, got {gzip!r}")
         # checked here: a bad host or port would otherwise fail only at the first request
         self.host = _protocol.check_host(host)
         self.port = _protocol.check_port(port)
@@ -485,7 +490,9 @@ class InfluxDBClient:
         assembler = assembler or _protocol.ResultAssembler()
         # The pause spans the awaits of the read: other tasks and threads run without the
         # cyclic collector meanwhile (for seconds only with answers of millions of points).
-        # Measured on 1M rows, output='json': 2.0 s with it, 3.3 s pausing only in feed().
+        # Measured 2026-11-25 on 1M rows, output='json': 2.0 s pausing across the whole read,
+        # 3.3 s pausing only inside each feed() (1.65x; the decoding alone gains more, see
+        # _protocol.gc_paused).
         with _protocol.gc_paused():
             async for chunk in self._chunks(req):
                 assembler.add(chunk)

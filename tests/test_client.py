@@ -112,6 +112,24 @@ def test_a_bad_host_or_port_is_refused_at_construction(options, message):
         InfluxDBClient(**options)
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"path": 3}, "path must be a str (a URL path prefix), got 3"),
+        ({"unix_socket": 3}, "unix_socket must be a path (a str) or None, got 3"),
+        ({"gzip": "yes"}, "gzip must be True or False, got 'yes'"),
+        ({"username": 3, "password": "x"}, "username must be a str or None, got int"),
+        ({"username": "u", "password": 12345}, "password must be a str or None, got int"),
+        ({"token": b"secret"}, "token must be a str or None, got bytes"),
+    ],
+)
+def test_options_of_the_wrong_type_are_refused_at_construction(options, message):
+    with pytest.raises(TypeError, match=re.escape(message)) as info:
+        InfluxDBClient(**options)
+    assert "12345" not in str(info.value)
+    assert "secret" not in str(info.value)
+
+
 def test_host_must_be_text():
     with pytest.raises(TypeError, match="host must be a str"):
         InfluxDBClient(host=None)  # type: ignore[arg-type]
