@@ -63,6 +63,11 @@ def _check_answer(resp: object, where: str) -> None:
             f"{where} got a coroutine: await the query first, "
             f"e.g. {where.rstrip('()')}(await client.query(q))"
         )
+    if hasattr(resp, "__aiter__") or hasattr(resp, "__next__"):
+        raise TypeError(
+            f"{where} got the chunks of a chunked query: call it on each chunk, in the loop "
+            f"over them"
+        )
     if isinstance(resp, InfluxDBResult):
         raise TypeError(f"{where} got an InfluxDBResult: iterate over it, or pass its .data")
     raise TypeError(

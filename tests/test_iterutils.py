@@ -242,3 +242,13 @@ def test_iterpoints_checks_its_argument_when_called_not_when_iterated():
         iterpoints(InfluxDBResult(ANSWER))
     with pytest.raises(TypeError, match=r"needs a query answer as output='json' gives it .*list"):
         iterpoints([ANSWER])
+
+
+def test_iterpoints_given_the_chunks_of_a_chunked_query_says_to_call_it_on_each():
+    async def chunks():
+        yield ANSWER
+
+    stream = chunks()
+    with pytest.raises(TypeError, match=r"got the chunks of a chunked query: call it on each"):
+        iterpoints(stream)
+    asyncio.run(stream.aclose())
