@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -340,4 +341,23 @@ def test_a_server_that_died_is_started_again_by_the_fixture_guard(tmpdir_of_serv
         assert server.port == port
         databases = server.request("SHOW DATABASES")["results"][0]["series"][0]["values"]
         assert ["kept"] in databases  # a crash keeps the data: the same directory
+    assert_nothing_left(server, tmpdir_of_servers)
+
+
+def test_start_after_stop_reuses_the_ports_or_takes_new_ones_when_taken(tmpdir_of_servers):
+    server = InfluxDBServer()
+    with server:
+        port = server.port
+    with server:  # a plain stop() and start(): fresh data, the same port while it is free
+        assert server.port == port
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", port))  # another process takes it meanwhile
+    taken.listen()
+    try:
+        with server:
+            assert server.port != port
+            assert server.request("SHOW DATABASES")["results"][0]["statement_id"] == 0
+            assert "address already in use" in server.log_tail(100)  # the first attempt's
+    finally:
+        taken.close()
     assert_nothing_left(server, tmpdir_of_servers)
