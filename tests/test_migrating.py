@@ -141,6 +141,35 @@ async def test_error_messages(client):
     assert str(partial.value).startswith("Partial write (400 Bad Request): ")
 
 
+async def test_refused_query_errors_say_the_status_and_the_user(influxdb_auth_server):
+    async with influxdb_auth_server.client(username="nobody", password="x") as client:
+        with pytest.raises(InfluxDBQueryError) as info:
+            await client.query("SHOW DATABASES")
+    assert str(info.value) == "authorization failed (401 Unauthorized), as user 'nobody'"
+    assert info.value.message == "authorization failed"  # 0.9's whole text
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"port": "8086x"}, "port must be an int in 1-65535"),
+        ({"host": "http://db"}, "without a scheme"),
+        ({"host": "db:8086"}, "pass the port as port="),
+    ],
+)
+def test_the_client_checks_its_arguments_when_it_is_built(options, message):
+    with pytest.raises(ValueError, match=message):
+        InfluxDBClient(**options)
+    assert InfluxDBClient(port="8087").port == 8087
+
+
+@pytest.mark.parametrize("time", ["01/02/2020 10:00", "now", "10:00"])
+def test_time_strings_are_never_guessed(time):
+    with pytest.raises(ValueError, match="time"):
+        serialize(point(time=time))
+    assert serialize(point(time="2020-01-02T10:00:00Z")) == b"m v=1.5 1577959200000000000"
+
+
 async def test_an_unclosed_client_warns(influxdb_server):
     client = influxdb_server.client()
     await client.ping()
@@ -218,6 +247,10 @@ DIFFERENCES = {
         test_09_helpers_quote_the_measurement_and_take_db_by_keyword
     ),
     "Error messages": test_error_messages,
+    "The client checks its arguments when it is built": (
+        test_the_client_checks_its_arguments_when_it_is_built
+    ),
+    "Time strings are never guessed": test_time_strings_are_never_guessed,
     "An unclosed client warns": test_an_unclosed_client_warns,
     "chunk_size needs chunked=True": test_chunk_size_needs_chunked,
     "url is the base URL": test_url_is_the_base_url,
