@@ -616,7 +616,7 @@ def test_the_docs_have_examples():
     assert len(doc_examples()) == 4
 
 
-async def test_docs_examples_run(influxdb_server):
+async def test_docs_examples_run(influxdb_server, capsys):
     # each block runs in order as the body of a coroutine, on the test server's 'mydb'
     def make_client(**kwargs):
         return influxdb_server.client(**kwargs)
@@ -630,6 +630,9 @@ async def test_docs_examples_run(influxdb_server):
                 await namespace["example"](client, make_client)
             assert column(await client.show_measurements()) == []  # the example dropped cpu
             assert "host_load" in dir(client)
+            # show_tag_values('host') and show_tag_values('host', 'cpu'): both list cpu's
+            printed = "'name': 'cpu', 'columns': ['key', 'value'], 'values': [['host', 'a']]"
+            assert capsys.readouterr().out.count(printed) == 2
         finally:
             await client.drop_database()
 
