@@ -65,7 +65,7 @@ PRINTS = {
         "(1, 'not executed')]",
         "http://127.0.0.1:1/",
     ],
-    "writer.rst": ["points_written=1000", "points_written=3"],
+    "writer.rst": ["points_written=1000", "points_written=3", "0 0 1"],
     "migrating.rst": [
         "Point(time=1257894000000000000, host='server01', load=0.64)",
         "{'time': 1257894000000000000, 'host': 'server01', 'load': 0.64}",
