@@ -7,6 +7,7 @@ JSON (the default install), as the ``wire`` fixture says.
 from __future__ import annotations
 
 import sys
+import threading
 import uuid
 
 import aiohttp
@@ -238,6 +239,27 @@ def test_blocking_mode_chunked_results(influxdb_server, influxdb_database, wire)
         client.output = "dataframe"
         frames = list(client.query("SELECT i FROM m", chunked=True, chunk_size=2))
         assert [df["i"].tolist() for df in frames] == [[INT_MIN, INT_MAX], [0]]
+
+
+def test_blocking_chunked_points_take_one_round_trip_per_chunk(influxdb_server, influxdb_database):
+    # The points of a chunk are produced in the caller's thread, once the chunk has come
+    # from the loop thread: one round trip per chunk, not per point. So a parser runs in the
+    # caller's thread, and may itself make blocking calls.
+    with influxdb_server.client(db=influxdb_database, mode="blocking", output="iterable") as c:
+        c.write([f"m v={i}i {i}" for i in range(50)])
+        threads = set()
+
+        def parser(values):
+            threads.add(threading.current_thread())
+            return values[1]
+
+        result = c.query("SELECT v FROM m", chunked=True, chunk_size=10, parser=parser)
+        assert list(result) == list(range(50))
+        assert threads == {threading.current_thread()}
+        pinging = c.query(
+            "SELECT v FROM m", chunked=True, chunk_size=10, parser=lambda v: bool(c.ping())
+        )
+        assert all(pinging)
 
 
 # -- DataFrames --------------------------------------------------------------------------
