@@ -355,7 +355,7 @@ class InfluxDBClient:
         output = self.output
         if parser is not None and output != "iterable":
             raise ValueError(f"parser only applies to output='iterable' (output is {output!r})")
-        db = db or self.db
+        db = self._database(db)
         if output == "dataframe" and epoch is None:
             # the index is the same from RFC3339 strings and from integer nanoseconds, which
             # are much faster to read
@@ -384,7 +384,8 @@ class InfluxDBClient:
             # rows become tables chunk by chunk, while the server sends the rest
             assembler = _protocol.ResultAssembler(rows_to_table, join_tables)
             resp = await self._answer(req, assembler)
-            return to_dataframe(resp, kinds=await self._kinds(db, resp), epoch=epoch)
+            frames = to_dataframe(resp, kinds=await self._kinds(db, resp), epoch=epoch)
+            return _label_statements(frames, resp)
         resp = await self._answer(req)
         if output == "iterable":
             return InfluxDBResult(resp, parser, q)
@@ -400,7 +401,7 @@ class InfluxDBClient:
 
         .. versionadded:: 0.10
         """
-        db = db or self.db
+        db = self._database(db)
         resp = await self._answer(
             self._internal_query("SHOW MEASUREMENTS; SHOW TAG VALUES WITH KEY =~ /.*/", db)
         )
@@ -413,6 +414,14 @@ class InfluxDBClient:
             for key, value in series["values"]:
                 tags.setdefault(key, []).append(value)
         return info
+
+    def _database(self, db: str | None) -> str | None:
+        """``db``, or :attr:`db` when None; an empty name is refused, as by :meth:`write`."""
+        if db is None:
+            db = self.db
+        if db == "":
+            raise ValueError("db='' names no database: pass a database name, or None for client.db")
+        return db
 
     def _internal_query(self, q: str, db: str | None) -> _protocol.Request:
         if not db:
@@ -466,7 +475,8 @@ class InfluxDBClient:
         self, chunks: AsyncIterator[dict[str, Any]], db: str | None, epoch: str | None
     ) -> AsyncIterator[Any]:
         async for chunk in chunks:
-            yield to_dataframe(chunk, kinds=await self._kinds(db, chunk), epoch=epoch)
+            frames = to_dataframe(chunk, kinds=await self._kinds(db, chunk), epoch=epoch)
+            yield _label_statements(frames, chunk)
 
     async def _answer(
         self, req: _protocol.Request, assembler: _protocol.ResultAssembler | None = None
@@ -588,7 +598,8 @@ class InfluxDBClient:
         names = self._query_options().difference(pattern.params)
         options = {key: kwargs.pop(key) for key in [*kwargs] if key in names}
         values = pattern.bind(args, kwargs, db=self.db)
-        if "db" in values:
+        if values.get("db"):
+            # (an empty name is left to the server, which refuses it with its own message)
             options["db"] = values["db"]
         return self.query(pattern.render(values), **options)
 
@@ -649,3 +660,14 @@ class InfluxDBClient:
                 source=self,
                 stacklevel=2,
             )
+
+
+def _label_statements(frames: Any, resp: dict[str, Any]) -> Any:
+    """Put each statement's id in ``DataFrame.attrs['statement_id']`` of its frames (a chunk
+    of a chunked query says no other way which statement it belongs to)."""
+    ids = [result.get("statement_id") for result in resp.get("results", ())]
+    parts = frames if isinstance(frames, list) and len(ids) > 1 else [frames]
+    for part, statement_id in zip(parts, ids, strict=False):
+        for frame in part.values() if isinstance(part, dict) else [part]:
+            frame.attrs["statement_id"] = statement_id
+    return frames

@@ -187,6 +187,20 @@ async def test_chunked_dataframes(qclient):
     pd.testing.assert_frame_equal(pd.concat(frames).astype(whole.dtypes), whole)
 
 
+async def test_chunked_dataframes_say_which_statement_they_belong_to(qclient):
+    qclient.output = "dataframe"
+    q = "SELECT f FROM m; SELECT v FROM n; SELECT f FROM m WHERE time > 1000000000"
+    frames = [df async for df in await qclient.query(q, chunked=True, chunk_size=2)]
+    assert [(df.attrs["statement_id"], len(df)) for df in frames] == [
+        (0, 2),
+        (0, 1),
+        (1, 1),
+        (2, 2),
+    ]
+    whole = await qclient.query(q)
+    assert [df.attrs["statement_id"] for df in whole] == [0, 1, 2]
+
+
 async def test_error_inside_the_chunks(qclient):
     chunks = await qclient.query(
         f"SELECT v FROM n; SELECT i FROM m; {BAD}; SELECT v FROM n", chunked=True, chunk_size=1
