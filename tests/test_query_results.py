@@ -297,6 +297,57 @@ async def test_dataframe_values_and_dtypes_equal_what_was_written(qclient):
     assert df["host"].tolist() == ["a", "b", "a"]
 
 
+BIG = 9007199254740993  # 2**53 + 1: a float64 cannot hold it
+
+
+async def test_dataframe_types_follow_a_dropped_and_rewritten_measurement(qclient):
+    qclient.output = "dataframe"
+    await qclient.write(["x,t=a v=1.5 1"])
+    first = await qclient.query("SELECT * FROM x")
+    assert first["v"].dtype == np.float64
+    assert isinstance(first["t"].dtype, pd.CategoricalDtype)
+    await qclient.query('DROP MEASUREMENT "x"')
+    await qclient.write([f'x v={BIG}i,t="now a field" 2'])
+    df = await qclient.query("SELECT * FROM x")
+    assert df["v"].dtype == np.int64
+    assert df["v"].tolist() == [BIG]
+    assert df["t"].dtype == object  # a field now, not a tag
+    qclient.output = "json"
+    values = (await qclient.query("SELECT * FROM x"))["results"][0]["series"][0]["values"]
+    assert values == [[2, "now a field", BIG]]
+
+
+async def test_dataframe_types_come_from_the_database_read(qclient, influxdb_server):
+    qclient.output = "dataframe"
+    await qclient.write(["n,t=x y=1.5 1"])  # in the client's database: y is a float, t a tag
+    assert (await qclient.query("SELECT * FROM n"))["y"].dtype == np.float64
+    other = f"other_{uuid.uuid4().hex[:8]}"
+    influxdb_server.request(f'CREATE DATABASE "{other}"')
+    try:
+        await qclient.write([f"n,u=z y={BIG}i,t=4i 1"], db=other)
+        df = await qclient.query(f'SELECT * FROM "{other}"."autogen"."n"')
+        assert df["y"].tolist() == [BIG]
+        assert df["y"].dtype == np.int64
+        assert df["t"].dtype == np.int64  # a field there
+        assert isinstance(df["u"].dtype, pd.CategoricalDtype)
+        inner = await qclient.query(f'SELECT max(y) AS y FROM (SELECT y FROM "{other}".."n")')
+        assert inner["y"].tolist() == [BIG]
+    finally:
+        influxdb_server.request(f'DROP DATABASE "{other}"')
+
+
+async def test_chunked_dataframe_types_come_from_the_database_read(qclient):
+    qclient.output = "dataframe"
+    await qclient.write(["w,t=x y=1.5 1"])
+    [df] = [f async for f in await qclient.query("SELECT * FROM w", chunked=True)]
+    assert isinstance(df["t"].dtype, pd.CategoricalDtype)
+    await qclient.query('DROP MEASUREMENT "w"')
+    await qclient.write([f'w y={BIG}i,t="x" 1'])
+    [df] = [f async for f in await qclient.query("SELECT * FROM w", chunked=True)]
+    assert df["y"].tolist() == [BIG]
+    assert df["t"].dtype == object
+
+
 async def test_dataframe_gaps(qclient):
     await qclient.write(["g a=1.5,k=1i,t=true 1", 'g z="x" 2'])
     qclient.output = "dataframe"
@@ -504,14 +555,12 @@ async def test_show_diagnostics_whatever_the_wire(qclient):
     assert "build" in names
 
 
-async def test_the_schema_is_asked_once_for_columns_it_cannot_know(
-    influxdb_server, influxdb_database
-):
+async def test_the_schema_is_asked_at_each_query_in_one_request(influxdb_server, influxdb_database):
     requests = []
     trace = aiohttp.TraceConfig()
 
     async def on_start(session, ctx, params):
-        requests.append(params.url.path)
+        requests.append((params.url.path, ctx.trace_request_ctx))
 
     trace.on_request_start.append(on_start)
     async with influxdb_server.client(
@@ -519,12 +568,11 @@ async def test_the_schema_is_asked_once_for_columns_it_cannot_know(
     ) as client:
         await client.write("m,t=a f=1.5 1")
         assert isinstance((await client.query("SELECT * FROM m"))["t"].dtype, pd.CategoricalDtype)
-        assert len(requests) == 3  # write, query, SHOW TAG KEYS; SHOW FIELD KEYS
-        await client.query("SELECT * FROM m")
-        assert len(requests) == 4  # everything known: no new asking
-        await client.query("SELECT mean(f) FROM m")
-        await client.query("SELECT mean(f) FROM m")
-        assert len(requests) == 7  # 'mean' is asked about once, then remembered
+        assert len(requests) == 3  # write, query, SHOW TAG KEYS; SHOW FIELD KEYS (together)
+        await client.query("SELECT * FROM m; SELECT mean(f) FROM m")
+        assert len(requests) == 5  # asked again: the measurement may have changed
+        await client.query("SHOW MEASUREMENTS")
+        assert len(requests) == 6  # nothing read from a measurement: nothing asked
 
 
 # -- the examples of docs/querying.rst, run ---------------------------------------------
