@@ -91,7 +91,8 @@ class _Call:
         if self.reason is not None:
             return
         self.reason = reason
-        if self.task is not None:
+        # (the task of a loop that is closed already will never run again: leave it)
+        if self.task is not None and not self.task.get_loop().is_closed():
             self.task.cancel()
 
     async def wait(self, awaitable: Awaitable[T]) -> T:
