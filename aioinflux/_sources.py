@@ -13,6 +13,7 @@ caller then knows nothing of its columns (``None`` for the whole query).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -67,73 +68,54 @@ class _Unreadable(Exception):
     pass
 
 
-def _quoted(q: str, i: int, quote: str) -> tuple[str, int]:
-    """The text of a quoted token starting at ``q[i] == quote``, and the index after it."""
-    out = []
-    i += 1
-    while i < len(q):
-        c = q[i]
-        if c == "\\" and i + 1 < len(q):
-            out.append(_ESCAPES.get(q[i + 1], "\\" + q[i + 1]))
-            i += 2
-            continue
-        if c == quote:
-            return "".join(out), i + 1
-        out.append(c)
-        i += 1
-    raise _Unreadable(f"unterminated {quote}")
+_SPACE = re.compile(r"(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)+", re.S)
+_QUOTED = {
+    '"': re.compile(r'"((?:[^"\\]|\\.)*)"', re.S),
+    "'": re.compile(r"'((?:[^'\\]|\\.)*)'", re.S),
+}
+_REGEX_LITERAL = re.compile(r"/(?:[^/\\]|\\.)*/", re.S)
+_WORD = re.compile(r"[^\W\d]\w*")
+_NUMBER_TOKEN = re.compile(r"\d[\w.]*")
+_OPERATOR = re.compile(r"=~|!~|<>|!=|<=|>=|::|.", re.S)
+_ESCAPE = re.compile(r"\\(.)", re.S)
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m[1], "\\" + m[1]), text)
 
 
 def _tokens(q: str) -> list[tuple[int, str]]:
+    """The tokens of ``q``, one regex match each (a query may be long: no loop per char)."""
     tokens: list[tuple[int, str]] = []
     i, n = 0, len(q)
     while i < n:
+        space = _SPACE.match(q, i)
+        if space is not None:
+            i = space.end()
+            continue
         c = q[i]
-        if c.isspace():
-            i += 1
-        elif q.startswith("--", i):
-            end = q.find("\n", i)
-            i = n if end < 0 else end + 1
+        if c in _QUOTED:
+            match = _QUOTED[c].match(q, i)
+            if match is None:
+                raise _Unreadable(f"unterminated {c}")
+            tokens.append((_QIDENT if c == '"' else _STRING, _unescape(match[1])))
         elif q.startswith("/*", i):
-            end = q.find("*/", i + 2)
-            if end < 0:
-                raise _Unreadable("unterminated comment")
-            i = end + 2
-        elif c == '"':
-            text, i = _quoted(q, i, '"')
-            tokens.append((_QIDENT, text))
-        elif c == "'":
-            text, i = _quoted(q, i, "'")
-            tokens.append((_STRING, text))
+            raise _Unreadable("unterminated comment")
         elif c == "/" and _operand_expected(tokens):
-            j = i + 1
-            while j < n and q[j] != "/":
-                j += 2 if q[j] == "\\" else 1
-            if j >= n:
+            match = _REGEX_LITERAL.match(q, i)
+            if match is None:
                 raise _Unreadable("unterminated regex")
-            tokens.append((_REGEX, q[i : j + 1]))
-            i = j + 1
-        elif c.isalpha() or c == "_":
-            j = i + 1
-            while j < n and (q[j].isalnum() or q[j] == "_"):
-                j += 1
-            tokens.append((_IDENT, q[i:j]))
-            i = j
-        elif c.isdigit():
-            j = i + 1
-            while j < n and (q[j].isalnum() or q[j] in "._"):
-                j += 1
-            tokens.append((_NUMBER, q[i:j]))
-            i = j
-        elif c in "(),.;":
-            tokens.append((_PUNCT, c))
-            i += 1
+            tokens.append((_REGEX, match[0]))
+        elif (match := _WORD.match(q, i)) is not None:
+            tokens.append((_IDENT, match[0]))
+        elif (match := _NUMBER_TOKEN.match(q, i)) is not None:
+            tokens.append((_NUMBER, match[0]))
         else:
-            j = i + 1
-            if q[i : i + 2] in ("=~", "!~", "<>", "!=", "<=", ">=", "::"):
-                j = i + 2
-            tokens.append((_OP, q[i:j]))
-            i = j
+            match = _OPERATOR.match(q, i)
+            assert match is not None  # '.' matches any character
+            kind = _PUNCT if match[0] in ("(", ")", ",", ".", ";") else _OP
+            tokens.append((kind, match[0]))
+        i = match.end()
     return tokens
 
 

@@ -176,10 +176,6 @@ class InfluxDBChunkedResult:
     caller's thread. Either can be consumed only once: the chunks are streamed, never all
     held.
 
-    .. versionchanged:: 0.10
-       ``for`` in blocking mode takes one trip to the event loop's thread per chunk, not per
-       point.
-
     :param gen: the async iterator of chunk answers (what ``output='json'`` yields).
     :param parser: applied to each point, as in :func:`iterpoints`.
     :param query: the query (shown by ``repr``).

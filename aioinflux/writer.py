@@ -118,10 +118,6 @@ class BatchWriter:
     ``db``, ``rp``, ``precision`` and ``consistency`` (and the client's ``db``) may be changed
     between writes: each ``write()`` takes them as they are then, and its lines are sent
     there, whatever changes afterwards.
-
-    .. versionchanged:: 0.10
-       The destination is fixed when lines are queued; a cancelled ``close()`` leaves the
-       writer able to finish; a writer dropped with lines never written warns.
     """
 
     def __init__(
@@ -281,9 +277,6 @@ class BatchWriter:
         """Send everything queued so far, without waiting for full batches, and wait until
         it is written or has finally failed. Lines queued meanwhile (by other tasks) are not
         waited for. Failed batches are raised by :meth:`close`.
-
-        .. versionchanged:: 0.10
-           Waits for the lines queued before the call only.
         """
         changed = self._start()
         async with changed:
@@ -306,9 +299,6 @@ class BatchWriter:
 
         :raises InfluxDBBatchError: listing every batch that could not be written (and was
             not raised by an earlier ``close()``).
-
-        .. versionchanged:: 0.10
-           A cancelled ``close()`` leaves the writer able to finish.
         """
         self._closing = True
         if self._loop is None:

@@ -34,6 +34,8 @@ CASES = [
     ("SELECT * INTO b..copy FROM m", [Source(None, None, "m")]),
     ("-- FROM x\nSELECT v /* FROM y */ FROM m", [Source(None, None, "m")]),
     ("SHOW MEASUREMENTS; DROP MEASUREMENT m", []),
+    ("SELECT v FROM m -- the end", [Source(None, None, "m")]),
+    ('SELECT v FROM "温度", _x1', [Source(None, None, "温度"), Source(None, None, "_x1")]),
     ("SELECT v FROM m WHERE s = 'it\\'s; FROM x'", [Source(None, None, "m")]),
 ]
 
