@@ -47,14 +47,34 @@ class InfluxDBQueryError(InfluxDBError):
     """The server rejected a query.
 
     :ivar status: the HTTP status of the answer (200 when only statements failed).
+    :ivar reason: the HTTP reason phrase, e.g. ``'Unauthorized'`` (may be empty).
     :ivar message: the server's own message; for statement errors, all of them joined.
     :ivar errors: ``(statement_id, message)`` for every failing statement; for an error that
         concerns the whole query (a parse error, a 401), one entry with ``statement_id`` None.
+
+    Its text is the server's message, followed by the status when it is not 200 (``error
+    parsing query: ... (400 Bad Request)``) and, for a 401 or 403, by which credentials were
+    sent: the user name, or that none or a token were sent (never a password or token).
+
+    .. versionchanged:: 0.10
+       ``reason``; the status and the credentials in the text.
     """
 
-    def __init__(self, message: str, *, status: int, errors: Sequence[tuple[int | None, str]]):
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        errors: Sequence[tuple[int | None, str]],
+        reason: str = "",
+        note: str = "",
+    ):
+        text = message
+        if status != 200:
+            text = f"{message} ({f'{status} {reason}'.strip()}){note}"
+        super().__init__(text)
         self.status = status
+        self.reason = reason
         self.message = message
         self.errors = list(errors)
 
@@ -77,6 +97,9 @@ class InfluxDBWriteError(InfluxDBError):
     :ivar dropped: for a partial write, how many points the server dropped as it says
         (its ``dropped=N``; lines it could not parse are listed in ``lines`` instead).
     :ivar lines: the lines the server could not parse, as it quotes them.
+
+    For a 401 or 403 its text also says which credentials were sent: the user name, or that
+    none or a token were sent (never a password or token).
     """
 
     def __init__(
@@ -86,6 +109,7 @@ class InfluxDBWriteError(InfluxDBError):
         status: int,
         reason: str = "",
         headers: Mapping[str, str] | None = None,
+        note: str = "",
     ):
         self.status = status
         self.reason = reason
@@ -103,7 +127,7 @@ class InfluxDBWriteError(InfluxDBError):
             m["line"] for part in details.split("\n") if (m := _UNPARSEABLE.match(part)) is not None
         ]
         kind = "Partial write" if self.partial else "Error writing data"
-        super().__init__(f"{kind} ({f'{status} {reason}'.strip()}): {message}")
+        super().__init__(f"{kind} ({f'{status} {reason}'.strip()}): {message}{note}")
 
 
 @dataclass(frozen=True)
