@@ -9,6 +9,12 @@ exceptions into ``InfluxDBConnectionError``/``InfluxDBTimeoutError`` naming the 
 above this module sees an aiohttp exception.
 Rule 3: nothing secret is logged: a log line is method, URL (never holding credentials),
 status and duration.
+Rule 4: closing ends every request in flight. Each request is a ``_Call`` registered with
+its loop's session; ``close()`` aborts them all (the task awaiting one is cancelled, and the
+cancellation becomes ``InfluxDBConnectionError`` saying the client was closed; a streamed
+body not being read at that moment fails on its next read). Closing the aiohttp session is
+not enough: it drops the connections of bodies being read without waking their readers,
+which then wait for the request timeout (tests/test_shutdown.py shows both).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import logging
 import ssl as _ssl
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from yarl import URL
@@ -30,6 +36,8 @@ from ._protocol import Request, Response
 from .exceptions import InfluxDBConnectionError, InfluxDBError, InfluxDBTimeoutError
 
 __all__ = ["Transport", "make_timeout"]
+
+T = TypeVar("T")
 
 logger = logging.getLogger("aioinflux")
 
@@ -53,6 +61,66 @@ def _url(req: Request) -> str:
     return str(URL(req.url).with_query(req.params)) if req.params else req.url
 
 
+#: Why the requests of a session are aborted when the client closes it.
+CLIENT_CLOSED = "the client was closed"
+
+
+class _Aborted(Exception):
+    """A request aborted on purpose (see ``_Call``); ``_map_errors`` says why, with the URL."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Call:
+    """One request in flight on a loop's session, which ``abort()`` can end at any time.
+
+    Every await of the request goes through :meth:`wait`, which records the task awaiting;
+    ``abort()`` cancels that task, and ``wait`` turns the cancellation into ``_Aborted``
+    (a cancellation that also came from elsewhere stays a cancellation).
+    """
+
+    __slots__ = ("reason", "task")
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task[Any] | None = None
+        self.reason: str | None = None
+
+    def abort(self, reason: str) -> None:
+        if self.reason is not None:
+            return
+        self.reason = reason
+        # (the task of a loop that is closed already will never run again: leave it)
+        if self.task is not None and not self.task.get_loop().is_closed():
+            self.task.cancel()
+
+    async def wait(self, awaitable: Awaitable[T]) -> T:
+        if self.reason is not None:
+            close = getattr(awaitable, "close", None)
+            if close is not None:
+                close()  # a coroutine never to be awaited
+            raise _Aborted(self.reason)
+        task = self.task = asyncio.current_task()
+        try:
+            return await awaitable
+        except asyncio.CancelledError:
+            reason = self._aborted_by()
+            if reason is None or task is None:
+                raise
+            # the cancellation was ours: take it back (Python 3.11+ counts them), unless
+            # someone else cancelled the task too
+            uncancel = getattr(task, "uncancel", None)
+            if uncancel is not None and uncancel() > 0:
+                raise
+            raise _Aborted(reason) from None
+        finally:
+            self.task = None
+
+    def _aborted_by(self) -> str | None:
+        return self.reason
+
+
 @contextlib.contextmanager
 def _map_errors(req: Request, timeout: aiohttp.ClientTimeout | None) -> Iterator[None]:
     url = _url(req)
@@ -60,6 +128,10 @@ def _map_errors(req: Request, timeout: aiohttp.ClientTimeout | None) -> Iterator
         yield
     except InfluxDBError:
         raise
+    except _Aborted as exc:
+        raise InfluxDBConnectionError(
+            f"{req.method} {url} was aborted: {exc.reason}", url=url
+        ) from None
     except asyncio.TimeoutError as exc:  # aiohttp raises ServerTimeoutError, a subclass
         limit = f" (timeout: {timeout.total} s)" if timeout and timeout.total else ""
         raise InfluxDBTimeoutError(f"{req.method} {url} timed out{limit}", url=url) from exc
@@ -71,6 +143,10 @@ def _map_errors(req: Request, timeout: aiohttp.ClientTimeout | None) -> Iterator
         raise InfluxDBConnectionError(
             f"{req.method} {url} failed: {exc or type(exc).__name__}", url=url
         ) from exc
+    except RuntimeError as exc:
+        # only aiohttp's calls run in here: its RuntimeError('Connection closed.') comes
+        # from a read on a connection closed under it (its session was closed)
+        raise InfluxDBConnectionError(f"{req.method} {url} failed: {exc}", url=url) from exc
 
 
 class _LoopSession:
@@ -85,6 +161,8 @@ class _LoopSession:
     def __init__(self, session: aiohttp.ClientSession):
         self.session = session
         self.guard = self._guard()
+        #: the requests in flight on this session
+        self.calls: set[_Call] = set()
 
     async def _guard(self) -> AsyncGenerator[None, None]:
         try:
@@ -95,7 +173,10 @@ class _LoopSession:
     async def start(self) -> None:
         await self.guard.__anext__()
 
-    async def close(self) -> None:
+    async def close(self, reason: str = CLIENT_CLOSED) -> None:
+        """Abort the requests in flight, then close the session."""
+        for call in list(self.calls):
+            call.abort(reason)
         await self.guard.aclose()
 
 
@@ -139,9 +220,12 @@ class Transport:
         entry = self._sessions[loop] = _LoopSession(session)
         await entry.start()
         if old is not None and old.session is not session:
-            await old.close()
+            await old.close("its session was replaced (create_session)")
 
     async def session(self) -> aiohttp.ClientSession:
+        return (await self._entry()).session
+
+    async def _entry(self) -> _LoopSession:
         loop = asyncio.get_running_loop()
         entry = self._sessions.get(loop)
         if entry is None or entry.session.closed:
@@ -150,7 +234,7 @@ class Transport:
             entry = self._sessions.get(loop)
             if entry is None:
                 raise RuntimeError("create_session() must install the session it creates")
-        return entry.session
+        return entry
 
     def _forget_dead_loops(self) -> None:
         """Drop the sessions of loops that were closed (closing them if still open)."""
@@ -158,28 +242,35 @@ class Transport:
             _close_without_loop(self._sessions.pop(loop).close())
 
     @contextlib.asynccontextmanager
-    async def _open(self, req: Request) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send ``req`` on the running loop's session; errors inside are mapped too."""
-        session = await self.session()
+    async def _open(self, req: Request) -> AsyncIterator[tuple[aiohttp.ClientResponse, _Call]]:
+        """Send ``req`` on the running loop's session, as a call that closing aborts;
+        errors inside are mapped too."""
+        entry = await self._entry()
         body: bytes | io.BytesIO | None = req.body
         if req.body is not None and len(req.body) > LARGE_BODY:
             body = io.BytesIO(req.body)
-        with _map_errors(req, self.timeout):
-            async with session.request(
-                req.method,
-                req.url,
-                params=req.params,
-                headers=req.headers,
-                data=body,
-                ssl=self._ssl,
-            ) as resp:
-                yield resp
+        call = _Call()
+        entry.calls.add(call)
+        try:
+            with _map_errors(req, self.timeout):
+                request = entry.session.request(
+                    req.method,
+                    req.url,
+                    params=req.params,
+                    headers=req.headers,
+                    data=body,
+                    ssl=self._ssl,
+                )
+                async with await call.wait(request) as resp:
+                    yield resp, call
+        finally:
+            entry.calls.discard(call)
 
     async def send(self, req: Request) -> Response:
         """Send ``req`` and read the whole answer."""
         start = time.perf_counter()
-        async with self._open(req) as resp:
-            body = await resp.read()
+        async with self._open(req) as (resp, call):
+            body = await call.wait(resp.read())
         _log(req, resp.status, start)
         return Response(resp.status, resp.reason or "", dict(resp.headers), body)
 
@@ -187,13 +278,13 @@ class Transport:
     async def stream(self, req: Request) -> AsyncIterator[tuple[Response, AsyncIterator[bytes]]]:
         """Send ``req``; yield the answer's head (empty body) and an iterator over its body."""
         start = time.perf_counter()
-        async with self._open(req) as resp:
+        async with self._open(req) as (resp, call):
             _log(req, resp.status, start)
             head = Response(resp.status, resp.reason or "", dict(resp.headers), b"")
 
             async def body() -> AsyncIterator[bytes]:
                 with _map_errors(req, self.timeout):
-                    while piece := await resp.content.read(STREAM_READ_SIZE):
+                    while piece := await call.wait(resp.content.read(STREAM_READ_SIZE)):
                         yield piece
 
             yield head, body()

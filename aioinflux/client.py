@@ -22,16 +22,17 @@ from typing import Any, cast
 import aiohttp
 
 from . import _protocol
+from ._sources import kinds_from_keys, query_sources, show_keys_query, tags_only
 from ._transport import Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
-from .exceptions import InfluxDBError
+from .exceptions import InfluxDBError, InfluxDBQueryError
 from .exceptions import InfluxDBWriteError as InfluxDBWriteError  # 0.9 imported it from here
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
 from .queries import PATTERNS, Pattern, PatternMethod, helper_pattern
 from .serialization import write_bodies
 from .serialization.dataframe import ColumnKinds as _ColumnKinds
-from .serialization.dataframe import join_tables, rows_to_table, to_dataframe, unknown_columns
+from .serialization.dataframe import join_tables, rows_to_table, to_dataframe
 from .writer import BatchWriter
 
 __all__ = ["InfluxDBClient"]
@@ -122,8 +123,6 @@ class InfluxDBClient:
         self.mode = mode
         self.output = output
         self.db = db if db is not None else database
-        # per database: {measurement: {column: 'tag' | field type | None}} (DataFrame dtypes)
-        self._column_kinds: dict[str | None, dict[str, dict[str, str | None]]] = {}
         # MessagePack answers when the msgpack package is installed (None: decide then)
         self._msgpack: bool | None = None
         #: Options of every :class:`aiohttp.ClientSession` this client creates.
@@ -371,7 +370,7 @@ class InfluxDBClient:
         output = self.output
         if parser is not None and output != "iterable":
             raise ValueError(f"parser only applies to output='iterable' (output is {output!r})")
-        db = db or self.db
+        db = self._database(db)
         if output == "dataframe" and epoch is None:
             # the index is the same from RFC3339 strings and from integer nanoseconds, which
             # are much faster to read
@@ -394,13 +393,23 @@ class InfluxDBClient:
                 to_sync = iterate if self.mode == "blocking" else None
                 return InfluxDBChunkedResult(chunks, parser, q, to_sync=to_sync)
             if output == "dataframe":
-                return self._frames(chunks, db, epoch)
+                return self._frames(req, q, db, epoch)
             return chunks
         if output == "dataframe":
-            # rows become tables chunk by chunk, while the server sends the rest
-            assembler = _protocol.ResultAssembler(rows_to_table, join_tables)
-            resp = await self._answer(req, assembler)
-            return to_dataframe(resp, kinds=await self._kinds(db, resp), epoch=epoch)
+            # the columns' types are asked while the answer comes
+            kinds = self._ask_kinds(q, db)
+            try:
+                # rows become tables chunk by chunk, while the server sends the rest
+                assembler = _protocol.ResultAssembler(rows_to_table, join_tables)
+                wire: set[str] = set()
+                resp = await self._answer(req, assembler, wire)
+                known = await kinds
+            finally:
+                kinds.cancel()
+            if "msgpack" in wire:
+                known = tags_only(known)
+            frames = to_dataframe(resp, kinds=known, epoch=epoch)
+            return _label_statements(frames, resp)
         resp = await self._answer(req)
         if output == "iterable":
             return InfluxDBResult(resp, parser, q)
@@ -416,7 +425,7 @@ class InfluxDBClient:
 
         .. versionadded:: 0.10
         """
-        db = db or self.db
+        db = self._database(db)
         resp = await self._answer(
             self._internal_query("SHOW MEASUREMENTS; SHOW TAG VALUES WITH KEY =~ /.*/", db)
         )
@@ -429,6 +438,14 @@ class InfluxDBClient:
             for key, value in series["values"]:
                 tags.setdefault(key, []).append(value)
         return info
+
+    def _database(self, db: str | None) -> str | None:
+        """``db``, or :attr:`db` when None; an empty name is refused, as by :meth:`write`."""
+        if db is None:
+            db = self.db
+        if db == "":
+            raise ValueError("db='' names no database: pass a database name, or None for client.db")
+        return db
 
     def _internal_query(self, q: str, db: str | None) -> _protocol.Request:
         if not db:
@@ -456,36 +473,54 @@ class InfluxDBClient:
             self._msgpack = _protocol.msgpack_available()
         return _protocol.MSGPACK if self._msgpack and _protocol.msgpack_suits(q) else None
 
-    async def _kinds(self, db: str | None, resp: dict[str, Any]) -> _ColumnKinds:
-        """What is known of ``db``'s columns, asked again when ``resp`` has a new one."""
-        kinds = self._column_kinds.get(db, {})
-        if not unknown_columns(resp, kinds):
-            return kinds
-        kinds = {}
-        if db:
-            answer = await self._answer(self._internal_query("SHOW TAG KEYS; SHOW FIELD KEYS", db))
-            tag_keys, field_keys = answer["results"]
-            for series in field_keys.get("series", ()):
-                kinds.setdefault(series["name"], {}).update(series["values"])
-            for series in tag_keys.get("series", ()):
-                kinds.setdefault(series["name"], {}).update((k, "tag") for (k,) in series["values"])
-        # columns still unknown (e.g. aggregates) are remembered as such: no new asking
-        for statement in resp.get("results", ()):
-            for series in statement.get("series", ()):
-                known = kinds.setdefault(series.get("name", ""), {})
-                for column in series.get("columns", ()):
-                    known.setdefault(column, None)
-        self._column_kinds[db] = kinds
-        return kinds
+    def _ask_kinds(self, q: str, db: str | None) -> asyncio.Task[_ColumnKinds]:
+        """Start asking which columns of what ``q`` reads are tags, and each field's type.
+
+        Asked of the databases and measurements the query actually reads, at each query:
+        a measurement may have been dropped and rewritten with other types meanwhile, and
+        ``FROM other_db..m`` reads another database than :attr:`db`.
+        """
+        task = asyncio.ensure_future(self._column_kinds(q, db))
+        # its error (if any) is raised where it is awaited; never "never retrieved"
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return task
+
+    async def _column_kinds(self, q: str, db: str | None) -> _ColumnKinds:
+        sources = query_sources(q)
+        if not sources:  # nothing read, or a query not understood: types from the values
+            return {}
+        text, databases = show_keys_query(sources, db)
+        if not text:
+            return {}
+        try:
+            answer = await self._answer(self._internal_query(text, databases[0]))
+        except InfluxDBQueryError:
+            # e.g. a database that does not exist: the query itself reports it
+            return {}
+        return kinds_from_keys(answer)
 
     async def _frames(
-        self, chunks: AsyncIterator[dict[str, Any]], db: str | None, epoch: str | None
+        self, req: _protocol.Request, q: str, db: str | None, epoch: str | None
     ) -> AsyncIterator[Any]:
-        async for chunk in chunks:
-            yield to_dataframe(chunk, kinds=await self._kinds(db, chunk), epoch=epoch)
+        kinds = self._ask_kinds(q, db)
+        try:
+            wire: set[str] = set()
+            known: _ColumnKinds | None = None
+            async for chunk in self._chunks(req, wire):
+                if known is None:
+                    known = await kinds
+                    if "msgpack" in wire:
+                        known = tags_only(known)
+                frames = to_dataframe(chunk, kinds=known, epoch=epoch)
+                yield _label_statements(frames, chunk)
+        finally:
+            kinds.cancel()
 
     async def _answer(
-        self, req: _protocol.Request, assembler: _protocol.ResultAssembler | None = None
+        self,
+        req: _protocol.Request,
+        assembler: _protocol.ResultAssembler | None = None,
+        wire: set[str] | None = None,
     ) -> dict[str, Any]:
         """The whole answer of a query read in chunks, reassembled."""
         assembler = assembler or _protocol.ResultAssembler()
@@ -495,20 +530,25 @@ class InfluxDBClient:
         # 3.3 s pausing only inside each feed() (1.65x; the decoding alone gains more, see
         # _protocol.gc_paused).
         with _protocol.gc_paused():
-            async for chunk in self._chunks(req):
+            async for chunk in self._chunks(req, wire):
                 assembler.add(chunk)
         return assembler.result()
 
-    async def _chunks(self, req: _protocol.Request) -> AsyncIterator[dict[str, Any]]:
+    async def _chunks(
+        self, req: _protocol.Request, wire: set[str] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         """The checked chunks of a chunked answer, decoded while the body arrives.
 
         After a failing statement the rest of the answer (the server's ``"not executed"``
-        for each later statement) is read too, so that the error names them all.
+        for each later statement) is read too, so that the error names them all. The
+        format the server answered in (``'msgpack'`` or ``'json'``) is added to ``wire``.
         """
         async with self._transport.stream(req) as (head, body):
             # what the server sent, not what was asked for: a server or proxy may ignore
             # Accept (InfluxDB 2.x's v1 API, error pages)
             msgpack = head.headers.get("Content-Type", "").startswith(_protocol.MSGPACK)
+            if wire is not None:
+                wire.add("msgpack" if msgpack else "json")
             decoder = _protocol.MsgpackChunkDecoder() if msgpack else _protocol.ChunkDecoder()
             checker = _protocol.AnswerChecker(head.status, head.reason, self._credentials)
             if head.status != 200:
@@ -541,6 +581,11 @@ class InfluxDBClient:
     # every query() option.
 
     def _helper(self, name: str, options: dict[str, Any], **values: Any) -> Any:
+        if values.get("db") == "" and name != "create_database":
+            # refused as by query() and write(): the server reads 'ON ""' as the query's
+            # database and takes 'DROP DATABASE ""' silently, without dropping anything
+            # (0.9 used the client's database); 'CREATE DATABASE ""' it refuses itself
+            self._database("")
         pattern = helper_pattern(name, values.get("measurement"))
         given = {k: v for k, v in values.items() if k in pattern.params or k == "db"}
         return self._query_pattern(pattern, **given, **options)
@@ -769,7 +814,8 @@ class InfluxDBClient:
         names = self._query_options().difference(pattern.params)
         options = {key: kwargs.pop(key) for key in [*kwargs] if key in names}
         values = pattern.bind(args, kwargs, db=self.db)
-        if "db" in values:
+        if values.get("db"):
+            # (an empty name is left to the server, which refuses it with its own message)
             options["db"] = values["db"]
         return self.query(pattern.render(values), **options)
 
@@ -818,3 +864,14 @@ class InfluxDBClient:
                 source=self,
                 stacklevel=2,
             )
+
+
+def _label_statements(frames: Any, resp: dict[str, Any]) -> Any:
+    """Put each statement's id in ``DataFrame.attrs['statement_id']`` of its frames (a chunk
+    of a chunked query says no other way which statement it belongs to)."""
+    ids = [result.get("statement_id") for result in resp.get("results", ())]
+    parts = frames if isinstance(frames, list) and len(ids) > 1 else [frames]
+    for part, statement_id in zip(parts, ids, strict=False):
+        for frame in part.values() if isinstance(part, dict) else [part]:
+            frame.attrs["statement_id"] = statement_id
+    return frames

@@ -76,7 +76,7 @@ PRINTS = {
         "401 unable to parse authentication credentials (401 Unauthorized): no credentials "
         "were sent; pass username= and password=",
     ],
-    "writer.rst": ["points_written=1000", "points_written=3"],
+    "writer.rst": ["points_written=1000", "points_written=3", "0 0 1"],
     "writing.rst": [
         "b'm,1=2 3=4i'",
         "Non-string-like data passed. Attempting to convert to 'str': tag 1: value 2 (int) is "

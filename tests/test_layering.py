@@ -15,6 +15,7 @@ PURE = [
     "exceptions.py",
     "iterutils.py",
     "queries.py",
+    "_sources.py",
     "serialization/__init__.py",
     "serialization/common.py",
     "serialization/mapping.py",

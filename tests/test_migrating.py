@@ -179,6 +179,19 @@ async def test_an_unclosed_client_warns(influxdb_server):
     client.__del__()  # closed: no warning (warnings are errors here)
 
 
+async def test_an_empty_db_is_refused(client):
+    with pytest.raises(ValueError, match="db"):
+        await client.query("SHOW MEASUREMENTS", db="")  # 0.9: client.db
+    with pytest.raises(ValueError, match="db"):
+        await client.show_measurements(db="")
+    with pytest.raises(ValueError, match="db"):
+        await client.write("m v=1", db="")
+    with pytest.raises(ValueError, match="db"):
+        client.drop_database("")  # 0.9 dropped client.db; the server would drop nothing
+    with pytest.raises(InfluxDBQueryError, match="invalid name"):
+        await client.create_database("")
+
+
 async def test_chunk_size_needs_chunked(client):
     with pytest.raises(ValueError, match="chunk_size only applies to chunked queries"):
         await client.query("SHOW DATABASES", chunk_size=10)  # 0.9 ignored it
@@ -252,6 +265,7 @@ DIFFERENCES = {
     ),
     "Time strings are never guessed": test_time_strings_are_never_guessed,
     "An unclosed client warns": test_an_unclosed_client_warns,
+    "db='' is refused": test_an_empty_db_is_refused,
     "chunk_size needs chunked=True": test_chunk_size_needs_chunked,
     "url is the base URL": test_url_is_the_base_url,
     "db and database must agree": test_db_and_database_must_agree,
