@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import aiohttp
 
-from . import _protocol
+from . import _config, _protocol
 from ._transport import Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
@@ -126,6 +126,39 @@ class InfluxDBClient:
             ssl=ssl if isinstance(ssl, _ssl.SSLContext) else True,
             timeout=make_timeout(timeout),
         )
+
+    @classmethod
+    def from_dsn(cls, dsn: str, **kwargs: Any) -> InfluxDBClient:
+        """A client configured by one URL (a *DSN*, data source name).
+
+        The forms (``[...]`` is optional; user, password, database and socket path are
+        percent-decoded, as in any URL):
+
+        - ``influxdb://[user[:password]@]host[:port][/database]``: HTTP, port 8086 by
+          default; ``https+influxdb://...`` the same over HTTPS;
+        - ``http://[user[:password]@]host[:port][/prefix][?db=database]``: ports 80 and 443
+          by default, as in any URL; ``https://...`` the same over HTTPS;
+        - ``http+unix://[user[:password]@]<socket path>[/prefix][?db=database]``: the
+          socket path percent-encoded (``%2Fvar%2Frun%2Finfluxdb.sock``).
+
+        ``influxdb://`` and ``https+influxdb://`` mean what they mean to the ``influxdb``
+        package's ``from_dsn`` (the path is the database); in an ``http(s)://`` URL the
+        path is the API prefix of a server behind a reverse proxy, as ``path=``.
+
+        :param dsn: the URL.
+        :param kwargs: constructor options; they override what the DSN says (``db=`` or
+            ``database=`` replaces its database, ``ssl=`` an :class:`ssl.SSLContext` for a
+            ``https`` DSN).
+        :raises ValueError: for a malformed DSN, naming the part that is wrong (never
+            quoting the password).
+
+        .. versionadded:: 0.10
+        """
+        options = _config.parse_dsn(dsn)
+        if "database" in kwargs:
+            options.pop("db", None)
+        options.update(kwargs)
+        return cls(**options)
 
     # -- configuration -------------------------------------------------------------------
 

@@ -59,6 +59,11 @@ PRINTS = {
         "('server02', 1257894000000000001, 0.55)",
     ],
     "client.rst": ["http://", "'async'", "'values': [[0, 3]]", "0.75"],
+    "configuration.rst": [
+        "http://127.0.0.1:",  # the test server stands for localhost:8086
+        "mydb\n[[0, 2]]",
+        "https://influx.example.com:443/influx/ other",
+    ],
     "errors.rst": [
         "400 True ['cpu,host=a load= 3'] 0",
         "[(0, 'invalid operation: time and *influxql.StringLiteral are not compatible'), "
@@ -91,6 +96,7 @@ def test_every_page_with_code_is_run():
     assert set(page_ids()) == {
         "../README.rst",
         "client.rst",
+        "configuration.rst",
         "errors.rst",
         "migrating.rst",
         "quickstart.rst",

@@ -26,6 +26,7 @@ MODULES = [
     "aioinflux.testing",
     "aioinflux.writer",
     "aioinflux._batching",
+    "aioinflux._config",
     "aioinflux._protocol",
     "aioinflux._transport",
     "aioinflux._types",

@@ -12,6 +12,7 @@ PURE = [
     "_types.py",
     "_protocol.py",
     "_batching.py",
+    "_config.py",
     "exceptions.py",
     "iterutils.py",
     "queries.py",

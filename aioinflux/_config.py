@@ -1,0 +1,186 @@
+"""Configuration from one URL (a DSN): pure parsing, no I/O.
+
+Rule 1: a DSN or a variable becomes constructor options of ``InfluxDBClient``, nothing else;
+anything not understood raises ValueError naming the part (or the variable) that is wrong,
+before any I/O.
+Rule 2: a password is never part of a message: errors name the part that is wrong and never
+quote the whole DSN, and a DSN whose password would be misread (an unencoded ``/``, ``?``
+or ``#`` in it) is refused without quoting anything of it.
+Rule 3: the ``influxdb`` package's DSNs mean the same thing here (``influxdb://`` and
+``https+influxdb://``, the path is the database, port 8086 by default); plain ``http(s)://``
+URLs mean what a URL means (default ports 80 and 443, the path is the API prefix).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+__all__ = [
+    "DSN_SCHEMES",
+    "parse_dsn",
+    "redact_url",
+]
+
+#: scheme -> (transport, default port, what the path is)
+DSN_SCHEMES: dict[str, tuple[str, int | None, str]] = {
+    "influxdb": ("http", 8086, "database"),
+    "https+influxdb": ("https", 8086, "database"),
+    "http": ("http", 80, "prefix"),
+    "https": ("https", 443, "prefix"),
+    "http+unix": ("unix", None, "prefix"),
+}
+#: Options a DSN's query string may set, and the constructor option each one becomes.
+_QUERY_OPTIONS = {"db": "db"}
+#: Query options whose value is a URL, which may hold a '@' of its own.
+_URL_OPTIONS: frozenset[str] = frozenset()
+_SCHEME_LIST = ", ".join(f"{s}://" for s in DSN_SCHEMES)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the password of its user part replaced by ``***`` (for messages)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:end], rest[end:]
+    userinfo, at, hostport = authority.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return f"{scheme}://{userinfo}{at}{hostport}{tail}"
+
+
+def _split_host_port(hostport: str, scheme: str) -> tuple[str, int | None]:
+    """``host[:port]`` (IPv6 literals in brackets) -> (host, port or None)."""
+    if hostport.startswith("["):
+        close = hostport.find("]")
+        if close < 0:
+            raise ValueError(f"DSN ({scheme}://): the IPv6 host has no closing ']'")
+        host, rest = hostport[1:close], hostport[close + 1 :]
+        if rest and not rest.startswith(":"):
+            raise ValueError(f"DSN ({scheme}://): unexpected {rest!r} after the IPv6 host")
+        port_text = rest[1:] if rest else None
+    else:
+        host, colon, port_text_ = hostport.partition(":")
+        port_text = port_text_ if colon else None
+    if port_text is None or port_text == "":
+        if port_text == "":
+            raise ValueError(f"DSN ({scheme}://): the port after ':' is empty")
+        return unquote(host), None
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(
+            f"DSN ({scheme}://): the port must be a number from 1 to 65535, got {port_text!r}"
+        )
+    return unquote(host), int(port_text)
+
+
+def parse_dsn(dsn: str) -> dict[str, Any]:
+    """The constructor options a DSN stands for.
+
+    Forms (``[...]`` is optional; user, password, database and socket path are
+    percent-decoded):
+
+    - ``influxdb://[user[:password]@]host[:port][/database]``: HTTP, port 8086 by default
+      (as the ``influxdb`` package reads it); ``https+influxdb://`` the same over HTTPS;
+    - ``http(s)://[user[:password]@]host[:port][/prefix][?db=database]``: the path is the
+      API prefix (a server behind a reverse proxy); ports 80 and 443 by default;
+    - ``http+unix://[user[:password]@]<percent-encoded socket path>[/prefix][?db=database]``.
+
+    :raises ValueError: naming the part that is wrong; never quoting the password.
+    """
+    if not isinstance(dsn, str):
+        raise TypeError(f"dsn must be a str, got {type(dsn).__name__}")
+    scheme, sep, rest = dsn.strip().partition("://")
+    scheme = scheme.lower()
+    if not sep or not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme):
+        raise ValueError(f"a DSN starts with a scheme: one of {_SCHEME_LIST}")
+    if scheme == "udp+influxdb":
+        raise ValueError("DSN scheme 'udp+influxdb': aioinflux speaks HTTP only, not UDP")
+    if scheme not in DSN_SCHEMES:
+        raise ValueError(f"DSN scheme {scheme!r} is not known: one of {_SCHEME_LIST}")
+    transport, default_port, path_is = DSN_SCHEMES[scheme]
+    if "#" in rest:
+        raise ValueError(
+            f"DSN ({scheme}://): a DSN has no '#' part; percent-encode '#' (%23) in a "
+            "user name, password or database"
+        )
+    rest, _, query = rest.partition("?")
+    slash = rest.find("/")
+    authority, path = (rest, "") if slash < 0 else (rest[:slash], rest[slash:])
+    if "@" in path or any(
+        "@" in name or ("@" in value and name not in _URL_OPTIONS)
+        for name, _, value in (pair.partition("=") for pair in query.split("&"))
+    ):
+        # an unencoded '/' or '?' in the password would put part of it here
+        raise ValueError(
+            f"DSN ({scheme}://): '@' after the host; percent-encode '/', '?' and '#' in a "
+            "user name or password (%2F, %3F, %23)"
+        )
+    userinfo, at, hostport = authority.rpartition("@")
+    options: dict[str, Any] = {}
+    if at:
+        user, colon, password = userinfo.partition(":")
+        if user:
+            options["username"] = unquote(user)
+        if colon:
+            options["password"] = unquote(password)
+        if colon and not user:
+            raise ValueError(f"DSN ({scheme}://): a password is given without a user name")
+    if transport == "unix":
+        socket_path = unquote(hostport)
+        if not socket_path:
+            raise ValueError(
+                f"DSN ({scheme}://): the socket path is missing; percent-encode it as the "
+                "host, e.g. http+unix://%2Fvar%2Frun%2Finfluxdb.sock"
+            )
+        options["unix_socket"] = socket_path
+    else:
+        if "," in hostport:
+            # the influxdb package takes the first of several hosts and ignores the others
+            raise ValueError(f"DSN ({scheme}://): one host only; several are not supported")
+        host, port = _split_host_port(hostport, scheme)
+        if not host and path_is == "prefix":
+            raise ValueError(f"DSN ({scheme}://): the host is missing")
+        options["host"] = host or "localhost"
+        options["port"] = port if port is not None else default_port
+        options["ssl"] = transport == "https"
+    if path_is == "database":
+        if len(path) > 1:
+            options["db"] = unquote(path[1:])
+    elif path.strip("/"):
+        options["path"] = path
+    for name, value in _parse_query(query, scheme).items():
+        option = _QUERY_OPTIONS[name]
+        if option in options and options[option] != value:
+            raise ValueError(
+                f"DSN ({scheme}://): the path and ?{name}= name different databases: "
+                f"{options[option]!r}, {value!r}"
+            )
+        options[option] = value
+    return options
+
+
+def _parse_query(query: str, scheme: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if not query:
+        return found
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise ValueError(
+            f"DSN ({scheme}://): the query string is malformed: it must be name=value pairs "
+            "joined by '&'"
+        ) from None
+    for name, value in pairs:
+        if name not in _QUERY_OPTIONS:
+            known = ", ".join(sorted(_QUERY_OPTIONS))
+            raise ValueError(
+                f"DSN ({scheme}://): unknown query parameter {name!r} (known: {known})"
+            )
+        if name in found:
+            raise ValueError(f"DSN ({scheme}://): query parameter {name!r} is given twice")
+        if not value:
+            raise ValueError(f"DSN ({scheme}://): query parameter {name!r} is empty")
+        found[name] = value
+    return found
