@@ -1,4 +1,4 @@
-"""Configuration from one URL (a DSN): pure parsing, no I/O.
+"""Configuration from one URL (a DSN) or from environment variables: pure parsing, no I/O.
 
 Rule 1: a DSN or a variable becomes constructor options of ``InfluxDBClient``, nothing else;
 anything not understood raises ValueError naming the part (or the variable) that is wrong,
@@ -13,13 +13,17 @@ URLs mean what a URL means (default ports 80 and 443, the path is the API prefix
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 __all__ = [
     "DSN_SCHEMES",
+    "ENVIRONMENT",
     "parse_dsn",
+    "parse_environment",
     "redact_url",
 ]
 
@@ -36,6 +40,20 @@ _QUERY_OPTIONS = {"db": "db"}
 #: Query options whose value is a URL, which may hold a '@' of its own.
 _URL_OPTIONS: frozenset[str] = frozenset()
 _SCHEME_LIST = ", ".join(f"{s}://" for s in DSN_SCHEMES)
+
+#: The variables :func:`parse_environment` reads, in the order of the docs' table.
+ENVIRONMENT = (
+    "INFLUX_URL",
+    "INFLUX_DB",
+    "INFLUX_USERNAME",
+    "INFLUX_PASSWORD",
+    "INFLUX_TOKEN",
+    "INFLUX_TIMEOUT",
+    "INFLUX_GZIP",
+    "INFLUX_SSL_CA_CERT",
+)
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 def redact_url(url: str) -> str:
@@ -184,3 +202,67 @@ def _parse_query(query: str, scheme: str) -> dict[str, str]:
             raise ValueError(f"DSN ({scheme}://): query parameter {name!r} is empty")
         found[name] = value
     return found
+
+
+def _boolean(name: str, value: str) -> bool:
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(
+        f"{name} must be one of {', '.join(_TRUE)} or {', '.join(_FALSE)}, got {value!r}"
+    )
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
+def parse_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The constructor options that the ``INFLUX_*`` variables of ``environ`` stand for.
+
+    An empty variable counts as unset. ``INFLUX_SSL_CA_CERT`` comes back as the option
+    ``ca_cert`` (a path: the client reads it). A variable that says something the URL says
+    differently is an error, not an override.
+
+    :raises ValueError: naming the variable whose value is wrong.
+    """
+    env = {name: environ[name] for name in ENVIRONMENT if environ.get(name)}
+    options: dict[str, Any] = {}
+    if "INFLUX_URL" in env:
+        try:
+            options = parse_dsn(env["INFLUX_URL"])
+        except ValueError as exc:
+            raise ValueError(f"INFLUX_URL: {exc}") from None
+    for name, option in (
+        ("INFLUX_DB", "db"),
+        ("INFLUX_USERNAME", "username"),
+        ("INFLUX_PASSWORD", "password"),
+    ):
+        if name not in env:
+            continue
+        if option in options and options[option] != env[name]:
+            what = "a different password" if option == "password" else repr(options[option])
+            raise ValueError(f"{name} and INFLUX_URL disagree: INFLUX_URL gives {what}")
+        options[option] = env[name]
+    if "INFLUX_TOKEN" in env:
+        options["token"] = env["INFLUX_TOKEN"]
+    if "INFLUX_TIMEOUT" in env:
+        options["timeout"] = _seconds("INFLUX_TIMEOUT", env["INFLUX_TIMEOUT"])
+    if "INFLUX_GZIP" in env:
+        options["gzip"] = _boolean("INFLUX_GZIP", env["INFLUX_GZIP"])
+    if "INFLUX_SSL_CA_CERT" in env:
+        if options.get("ssl") is not True:
+            raise ValueError(
+                "INFLUX_SSL_CA_CERT is set but INFLUX_URL is not an HTTPS URL "
+                "(https:// or https+influxdb://)"
+            )
+        options["ca_cert"] = env["INFLUX_SSL_CA_CERT"]
+    return options

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import os
 import ssl as _ssl
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -45,6 +46,19 @@ _REMOVED_OPTIONS = {
 _OUTPUTS = {"json": "json", "raw": "json", "iterable": "iterable", "dataframe": "dataframe"}
 #: Points per chunk on the wire when a non-chunked query is read in chunks and reassembled.
 _WIRE_CHUNK_SIZE = 10_000
+
+
+def _override(options: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Configured ``options`` overridden by the caller's ``kwargs``: a database given as
+    ``database=`` replaces ``db``, a token replaces user and password and the reverse."""
+    replaced = set(kwargs)
+    if "database" in kwargs:
+        replaced.add("db")
+    if "token" in kwargs:
+        replaced.update(("username", "password"))
+    if "username" in kwargs or "password" in kwargs:
+        replaced.add("token")
+    return {**{k: v for k, v in options.items() if k not in replaced}, **kwargs}
 
 
 class InfluxDBClient:
@@ -154,11 +168,41 @@ class InfluxDBClient:
 
         .. versionadded:: 0.10
         """
-        options = _config.parse_dsn(dsn)
-        if "database" in kwargs:
-            options.pop("db", None)
-        options.update(kwargs)
-        return cls(**options)
+        return cls(**_override(_config.parse_dsn(dsn), kwargs))
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> InfluxDBClient:
+        """A client configured by environment variables (unset or empty ones are ignored):
+
+        - ``INFLUX_URL``: a DSN, as for :meth:`from_dsn` (default
+          ``http://localhost:8086``);
+        - ``INFLUX_DB``: the database;
+        - ``INFLUX_USERNAME``, ``INFLUX_PASSWORD``: credentials (the names the 1.x ``influx``
+          CLI reads);
+        - ``INFLUX_TOKEN``: a token of InfluxDB 2.x/3.x;
+        - ``INFLUX_TIMEOUT``: seconds a request may take;
+        - ``INFLUX_GZIP``: compress write bodies: ``1``/``true``/``yes``/``on`` or
+          ``0``/``false``/``no``/``off``;
+        - ``INFLUX_SSL_CA_CERT``: a PEM file of the certificate authorities to trust, for an
+          HTTPS ``INFLUX_URL``.
+
+        A variable that contradicts ``INFLUX_URL`` (another database or user) is an error.
+
+        :param kwargs: constructor options; they override the environment.
+        :raises ValueError: naming the variable whose value is wrong.
+
+        .. versionadded:: 0.10
+        """
+        options = _config.parse_environment(os.environ)
+        ca_cert = options.pop("ca_cert", None)
+        if ca_cert is not None and "ssl" not in kwargs:
+            try:
+                options["ssl"] = _ssl.create_default_context(cafile=ca_cert)
+            except (OSError, _ssl.SSLError) as exc:
+                raise ValueError(
+                    f"INFLUX_SSL_CA_CERT: cannot load certificates from {ca_cert!r}: {exc}"
+                ) from None
+        return cls(**_override(options, kwargs))
 
     # -- configuration -------------------------------------------------------------------
 

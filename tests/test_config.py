@@ -1,4 +1,5 @@
-"""Configuration from a DSN: the parsing (pure), then clients made from DSNs on real servers."""
+"""Configuration from a DSN and from the environment: the parsing (pure), then clients made
+that way on real servers."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from urllib.parse import quote
 
 import pytest
 
-from aioinflux import InfluxDBClient, InfluxDBQueryError
-from aioinflux._config import parse_dsn, redact_url
+from aioinflux import (
+    InfluxDBClient,
+    InfluxDBConnectionError,
+    InfluxDBQueryError,
+    InfluxDBTimeoutError,
+)
+from aioinflux._config import ENVIRONMENT, parse_dsn, parse_environment, redact_url
 
 SECRET = "s3cr3t-pw"
 
@@ -114,6 +120,9 @@ def test_keyword_arguments_override_the_dsn():
     client = InfluxDBClient.from_dsn("influxdb://u:pw@h:1/a", db="b", port=2, mode="blocking")
     assert (client.db, client.port, client.url, client.mode) == ("b", 2, "http://h:2/", "blocking")
     assert InfluxDBClient.from_dsn("influxdb://h/a", database="c").db == "c"
+    # a token replaces the DSN's credentials (both would be refused together)
+    client = InfluxDBClient.from_dsn("influxdb://u:pw@h/a", token="t0k")
+    assert (client.username, client._headers) == (None, {"Authorization": "Token t0k"})
     client = InfluxDBClient.from_dsn("https://h/influx?db=a")
     assert (client.url, client.db) == ("https://h:443/influx/", "a")
 
@@ -183,3 +192,137 @@ async def test_unix_socket_dsn(influxdb_unix_server):
         resp = await client.query("SELECT v FROM m")
         await client.drop_database()
     assert resp["results"][0]["series"][0]["values"] == [[3, 3]]
+
+
+# -- the environment -------------------------------------------------------------------------
+
+ENV_CASES = [
+    ({}, {}),
+    ({"INFLUX_URL": "influxdb://u:pw@h:1/a"}, {"host": "h", "port": 1, "ssl": False, "db": "a", "username": "u", "password": "pw"}),
+    (
+        {"INFLUX_URL": "https://h", "INFLUX_DB": "a", "INFLUX_USERNAME": "u", "INFLUX_PASSWORD": "pw", "INFLUX_SSL_CA_CERT": "/ca.pem"},
+        {"host": "h", "port": 443, "ssl": True, "db": "a", "username": "u", "password": "pw", "ca_cert": "/ca.pem"},
+    ),
+    # the same thing said twice is fine
+    ({"INFLUX_URL": "influxdb://u@h/a", "INFLUX_DB": "a", "INFLUX_USERNAME": "u"}, {"host": "h", "port": 8086, "ssl": False, "db": "a", "username": "u"}),
+    ({"INFLUX_TOKEN": "t0k", "INFLUX_TIMEOUT": "2.5", "INFLUX_GZIP": "TRUE"}, {"token": "t0k", "timeout": 2.5, "gzip": True}),
+    ({"INFLUX_GZIP": " off "}, {"gzip": False}),
+    ({"INFLUX_TIMEOUT": "10"}, {"timeout": 10.0}),
+    # empty means unset; other variables are not read
+    ({"INFLUX_DB": "", "INFLUX_URL": "", "INFLUX_HOST": "elsewhere", "INFLUX_DATABASE": "x"}, {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("environ", "options"), ENV_CASES)
+def test_environment_variables(environ, options):
+    assert parse_environment(environ) == options
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"INFLUX_URL": "localhost:8086"}, "INFLUX_URL: a DSN starts with a scheme"),
+        ({"INFLUX_URL": "influxdb://h:x"}, r"INFLUX_URL: DSN \(influxdb://\): the port must be"),
+        ({"INFLUX_TIMEOUT": "fast"}, "INFLUX_TIMEOUT must be a positive number of seconds, got 'fast'"),
+        ({"INFLUX_TIMEOUT": "0"}, "INFLUX_TIMEOUT must be a positive number of seconds, got '0'"),
+        ({"INFLUX_TIMEOUT": "nan"}, "INFLUX_TIMEOUT must be a positive number"),
+        ({"INFLUX_TIMEOUT": "inf"}, "INFLUX_TIMEOUT must be a positive number"),
+        ({"INFLUX_GZIP": "maybe"}, "INFLUX_GZIP must be one of 1, true, yes, on or 0, false, no, off, got 'maybe'"),
+        ({"INFLUX_URL": "influxdb://h/a", "INFLUX_DB": "b"}, "INFLUX_DB and INFLUX_URL disagree: INFLUX_URL gives 'a'"),
+        ({"INFLUX_URL": "influxdb://u@h", "INFLUX_USERNAME": "v"}, "INFLUX_USERNAME and INFLUX_URL disagree"),
+        (
+            {"INFLUX_URL": f"influxdb://u:{SECRET}@h", "INFLUX_PASSWORD": "other"},
+            "INFLUX_PASSWORD and INFLUX_URL disagree: INFLUX_URL gives a different password",
+        ),
+        ({"INFLUX_SSL_CA_CERT": "/ca.pem"}, "INFLUX_SSL_CA_CERT is set but INFLUX_URL is not an HTTPS URL"),
+        ({"INFLUX_URL": "http://h", "INFLUX_SSL_CA_CERT": "/ca.pem"}, "INFLUX_URL is not an HTTPS URL"),
+    ],
+)  # fmt: skip
+def test_bad_environment_values_name_the_variable(environ, message):
+    with pytest.raises(ValueError, match=message) as info:
+        parse_environment(environ)
+    assert SECRET not in str(info.value)
+
+
+def test_from_env_reads_the_process_environment(monkeypatch):
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INFLUX_URL", "http://h:1/prefix")
+    monkeypatch.setenv("INFLUX_DB", "a")
+    monkeypatch.setenv("INFLUX_TOKEN", "t0k")
+    monkeypatch.setenv("INFLUX_GZIP", "yes")
+    client = InfluxDBClient.from_env(mode="blocking")
+    assert (client.url, client.db, client.gzip, client.mode) == (
+        "http://h:1/prefix/",
+        "a",
+        True,
+        "blocking",
+    )
+    # keyword arguments override: credentials replace the token, database= the database
+    client = InfluxDBClient.from_env(username="u", password="pw", database="b")
+    assert (client.username, client.db) == ("u", "b")
+    monkeypatch.setenv("INFLUX_TIMEOUT", "-1")
+    with pytest.raises(ValueError, match="INFLUX_TIMEOUT must be a positive number"):
+        InfluxDBClient.from_env()
+
+
+def test_from_env_with_nothing_set_is_the_default_client(monkeypatch):
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    client = InfluxDBClient.from_env()
+    assert (client.url, client.db, client.gzip) == ("http://localhost:8086/", None, False)
+
+
+def test_a_missing_ca_file_names_the_variable(monkeypatch, tmp_path):
+    monkeypatch.setenv("INFLUX_URL", "https://h")
+    monkeypatch.setenv("INFLUX_SSL_CA_CERT", str(tmp_path / "missing.pem"))
+    with pytest.raises(ValueError, match="INFLUX_SSL_CA_CERT: cannot load certificates from"):
+        InfluxDBClient.from_env()
+    (tmp_path / "bad.pem").write_text("not a certificate")
+    monkeypatch.setenv("INFLUX_SSL_CA_CERT", str(tmp_path / "bad.pem"))
+    with pytest.raises(ValueError, match="INFLUX_SSL_CA_CERT: cannot load certificates from"):
+        InfluxDBClient.from_env()
+
+
+@pytest.mark.server
+async def test_from_env_on_an_auth_server_over_https(monkeypatch, tmp_path):
+    from aioinflux.testing import InfluxDBServer
+
+    with InfluxDBServer(auth=True, https=True) as server:
+        monkeypatch.setenv("INFLUX_URL", f"https+influxdb://{server.host}:{server.port}/envdb")
+        monkeypatch.setenv("INFLUX_USERNAME", server.username)
+        monkeypatch.setenv("INFLUX_PASSWORD", server.password)
+        monkeypatch.setenv("INFLUX_SSL_CA_CERT", str(server.certificate))
+        monkeypatch.setenv("INFLUX_GZIP", "1")
+        monkeypatch.setenv("INFLUX_TIMEOUT", "30")
+        async with InfluxDBClient.from_env() as client:
+            assert (client.db, client.gzip) == ("envdb", True)
+            await client.create_database()
+            await client.write(["m v=1i 1", "m v=2i 2"])  # gzip bodies, accepted
+            resp = await client.query("SELECT v FROM m")
+            assert resp["results"][0]["series"][0]["values"] == [[1, 1], [2, 2]]
+        # without the CA file the server's certificate is not trusted
+        monkeypatch.delenv("INFLUX_SSL_CA_CERT")
+        async with InfluxDBClient.from_env() as client:
+            with pytest.raises(InfluxDBConnectionError, match="certificate verify failed"):
+                await client.ping()
+        # a wrong password from the environment is what the server sees
+        monkeypatch.setenv("INFLUX_PASSWORD", "wrong")
+        async with InfluxDBClient.from_env(ssl=server.ssl_context()) as client:
+            with pytest.raises(InfluxDBQueryError, match="authorization failed"):
+                await client.query("SHOW DATABASES")
+
+
+@pytest.mark.server
+async def test_timeout_from_the_environment(monkeypatch, fault_server):
+    import asyncio
+
+    async def never(request):
+        await asyncio.Event().wait()
+
+    port = await fault_server(never)
+    monkeypatch.setenv("INFLUX_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("INFLUX_TIMEOUT", "0.2")
+    async with InfluxDBClient.from_env() as client:
+        with pytest.raises(InfluxDBTimeoutError, match=r"timed out \(timeout: 0.2 s\)"):
+            await client.ping()

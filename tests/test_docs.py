@@ -19,6 +19,7 @@ import asyncio
 import doctest
 import inspect
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -63,6 +64,8 @@ PRINTS = {
         "http://127.0.0.1:",  # the test server stands for localhost:8086
         "mydb\n[[0, 2]]",
         "https://influx.example.com:443/influx/ other",
+        "mydb [['cpu'], ['mem']]",
+        "INFLUX_GZIP must be one of 1, true, yes, on or 0, false, no, off, got 'sometimes'",
     ],
     "errors.rst": [
         "400 True ['cpu,host=a load= 3'] 0",
@@ -201,8 +204,17 @@ def logging_restored():
     ours.setLevel(our_level)
 
 
+@pytest.fixture
+def environment_restored():
+    """The process environment as it was (configuration.rst's example sets INFLUX_*)."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.mark.parametrize("page", page_ids())
-def test_examples_run(page, docs_server, capsys, logging_restored):
+def test_examples_run(page, docs_server, capsys, logging_restored, environment_restored):
     namespace: dict = {"__name__": "__docs__", "InfluxDBClient": aioinflux.InfluxDBClient}
     ran = 0
     for example in examples(page):
