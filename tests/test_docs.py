@@ -68,6 +68,9 @@ PRINTS = {
         "INFLUX_GZIP must be one of 1, true, yes, on or 0, false, no, off, got 'sometimes'",
     ],
     "errors.rst": [
+        "cpu load integer float\n",
+        "field 'load' of measurement 'cpu' is stored as float: write it as a float (1.0, not 1;",
+        "[1257894000000000002, 1.0], [1257894000000000003, 2.0], [1257894000000000004, 3.0]]",
         "400 True ['cpu,host=a load= 3'] 0",
         "[(0, 'invalid operation: time and *influxql.StringLiteral are not compatible'), "
         "(1, 'not executed')]",
@@ -165,10 +168,15 @@ def databases(client) -> set[str]:
 def run_example(example: Example, namespace: dict, server: InfluxDBServer) -> None:
     filename = str(DOCS / example.page)
     try:
-        code = compile("\n" * (example.line - 1) + example.code, filename, "exec")
+        # dont_inherit: the examples run as a user's code would, without this file's
+        # ``from __future__ import annotations`` (which would turn annotations into strings)
+        code = compile(
+            "\n" * (example.line - 1) + example.code, filename, "exec", dont_inherit=True
+        )
     except SyntaxError:  # top-level await: the body of a coroutine
         source = "\n" * (example.line - 2) + "async def __example(client):\n"
-        exec(compile(source + textwrap.indent(example.code, "    "), filename, "exec"), namespace)
+        source += textwrap.indent(example.code, "    ")
+        exec(compile(source, filename, "exec", dont_inherit=True), namespace)
 
         async def main() -> None:
             async with namespace["InfluxDBClient"](db="mydb") as client:
