@@ -15,6 +15,7 @@ import datetime
 import gc
 import gzip as _gzip
 import json
+import re
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -46,6 +47,7 @@ __all__ = [
     "parse_query",
     "ping_request",
     "query_request",
+    "read_only",
     "server_message",
     "write_request",
 ]
@@ -246,7 +248,9 @@ def parse_query(resp: Response) -> dict[str, Any]:
     """Decode a whole (non-chunked) query answer and check it."""
     if resp.status != 200:
         message = server_message(resp)
-        raise InfluxDBQueryError(message, status=resp.status, errors=[(None, message)])
+        raise InfluxDBQueryError(
+            message, status=resp.status, errors=[(None, message)], headers=resp.headers
+        )
     try:
         data = json.loads(resp.body)
     except ValueError as exc:
@@ -349,6 +353,53 @@ def msgpack_suits(q: str) -> bool:
     return text.startswith("select") and "diagnostics" not in text
 
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_READ_ONLY_FIRST = ("SELECT", "SHOW")
+
+
+def _statement_words(q: str) -> list[list[str]]:
+    """The bare words (upper case) of each statement of ``q``; quoted text is skipped.
+
+    Only what a retry decision needs: quoted strings and identifiers are skipped with their
+    backslash escapes, ``;`` outside quotes ends a statement, any other character is a word
+    of its own. A regex or comment holding ``;`` or ``INTO`` only makes a query look less
+    read-only than it is, never more.
+    """
+    statements: list[list[str]] = [[]]
+    i, n = 0, len(q)
+    while i < n:
+        c = q[i]
+        if c in "'\"":
+            i += 1
+            while i < n and q[i] != c:
+                i += 2 if q[i] == "\\" else 1
+            i += 1
+        elif c == ";":
+            statements.append([])
+            i += 1
+        elif (word := _WORD.match(q, i)) is not None:
+            statements[-1].append(word.group().upper())
+            i = word.end()
+        else:
+            if not c.isspace():
+                statements[-1].append(c)
+            i += 1
+    return [words for words in statements if words]
+
+
+def read_only(q: str) -> bool:
+    """Whether every statement of ``q`` only reads: a SELECT without INTO, or a SHOW.
+
+    Such a query can be sent again after a failure; anything else (``SELECT ... INTO``,
+    ``CREATE``, ``DROP``, ``DELETE``, ``GRANT``, ``KILL``, ``EXPLAIN``...) is never retried,
+    nor a query of several statements of which one is not read-only.
+    """
+    statements = _statement_words(q)
+    return bool(statements) and all(
+        words[0] in _READ_ONLY_FIRST and "INTO" not in words for words in statements
+    )
+
+
 def msgpack_available() -> bool:
     """True when the optional ``msgpack`` package (extra ``aioinflux[msgpack]``) is installed."""
     try:
@@ -431,8 +482,9 @@ class AnswerChecker:
     shape: no ``series`` key when empty, tags sorted by key.
     """
 
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int = 200, headers: Mapping[str, str] | None = None) -> None:
         self.status = status
+        self.headers = headers
         self.errors: list[tuple[int | None, str]] = []
         self._last_id = -1
 
@@ -471,7 +523,9 @@ class AnswerChecker:
             message = "; ".join(
                 f"statement {sid}: {msg}" if sid is not None else msg for sid, msg in self.errors
             )
-        raise InfluxDBQueryError(message, status=self.status, errors=self.errors)
+        raise InfluxDBQueryError(
+            message, status=self.status, errors=self.errors, headers=self.headers
+        )
 
 
 class ResultAssembler:

@@ -13,15 +13,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import os
+import random
 import ssl as _ssl
 import warnings
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, cast
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, TypeVar, cast
 
 import aiohttp
 
-from . import _config, _protocol
+from . import _batching, _config, _protocol
 from ._transport import Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
@@ -46,6 +48,25 @@ _REMOVED_OPTIONS = {
 _OUTPUTS = {"json": "json", "raw": "json", "iterable": "iterable", "dataframe": "dataframe"}
 #: Points per chunk on the wire when a non-chunked query is read in chunks and reassembled.
 _WIRE_CHUNK_SIZE = 10_000
+
+
+_T = TypeVar("_T")
+#: First back-off of a retry, doubled at each attempt up to _MAX_BACKOFF (as the writer's).
+_BACKOFF = 0.1
+_MAX_BACKOFF = 10.0
+
+logger = logging.getLogger("aioinflux")
+
+
+def _check_retry_for(retry_for: float) -> float:
+    if (
+        isinstance(retry_for, bool)
+        or not isinstance(retry_for, (int, float))
+        or not retry_for >= 0
+        or retry_for == float("inf")
+    ):
+        raise ValueError(f"retry_for must be a number of seconds >= 0, got {retry_for!r}")
+    return float(retry_for)
 
 
 def _override(options: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +105,16 @@ class InfluxDBClient:
         by default aiohttp's (5 minutes).
     :param gzip: compress write bodies (``Content-Encoding: gzip``); worth it across real
         networks, not on loopback. Can be changed through the ``gzip`` attribute.
+    :param retry_for: seconds during which a :meth:`write` or a read-only :meth:`query`
+        (``SELECT`` without ``INTO``, ``SHOW``) that failed on a connection error, a timeout,
+        a 5xx or a 429 is sent again, with exponential back-off and jitter, honouring
+        ``Retry-After`` (the batch writer's policy); 0, the default, never retries. Can be
+        changed through the ``retry_for`` attribute. A retried write is safe for points
+        with a timestamp; a point without one may be stored twice. See :doc:`configuration`.
     :param kwargs: passed on to :class:`aiohttp.ClientSession`.
+
+    .. versionchanged:: 0.10
+        ``retry_for``.
     """
 
     def __init__(
@@ -104,6 +134,7 @@ class InfluxDBClient:
         token: str | None = None,
         timeout: float | aiohttp.ClientTimeout | None = None,
         gzip: bool = False,
+        retry_for: float = 0,
         **kwargs: Any,
     ):
         removed = sorted(_REMOVED_OPTIONS.keys() & kwargs.keys())
@@ -133,6 +164,9 @@ class InfluxDBClient:
         self._msgpack: bool | None = None
         #: Options of every :class:`aiohttp.ClientSession` this client creates.
         self.opts: dict[str, Any] = kwargs
+        #: Seconds a failed write or read-only query may be retried for (0: never).
+        self.retry_for = _check_retry_for(retry_for)
+        self._rng = random.Random()
         self._headers = _protocol.auth_headers(username, password, token)
         self._url = _protocol.base_url(host, port, path, ssl is not False)
         self._transport = Transport(
@@ -339,9 +373,15 @@ class InfluxDBClient:
         bodies = write_bodies(data, measurement, tag_columns, precision, **extra_tags)
         for written, body in enumerate(bodies):
             try:
-                await self._post_write(
-                    body, db=db, precision=precision, rp=rp, consistency=consistency
+                send = functools.partial(
+                    self._post_write,
+                    body,
+                    db=db,
+                    precision=precision,
+                    rp=rp,
+                    consistency=consistency,
                 )
+                await self._retrying(send, retry=True)
             except InfluxDBError as exc:
                 if written:  # the data took several requests: say what is stored already
                     exc.requests_written = written  # type: ignore[attr-defined]
@@ -449,8 +489,10 @@ class InfluxDBClient:
             accept=self._accept(q),
             compress=self._compress(),
         )
+        retry = _protocol.read_only(q)
         if chunked:
-            chunks = self._chunks(req)
+            retrying = retry and self.retry_for > 0
+            chunks = self._retrying_chunks(req) if retrying else self._chunks(req)
             if output == "iterable":
                 to_sync = iterate if self.mode == "blocking" else None
                 return InfluxDBChunkedResult(chunks, parser, q, to_sync=to_sync)
@@ -459,10 +501,10 @@ class InfluxDBClient:
             return chunks
         if output == "dataframe":
             # rows become tables chunk by chunk, while the server sends the rest
-            assembler = _protocol.ResultAssembler(rows_to_table, join_tables)
-            resp = await self._answer(req, assembler)
+            assembler = functools.partial(_protocol.ResultAssembler, rows_to_table, join_tables)
+            resp = await self._answer(req, assembler, retry=retry)
             return to_dataframe(resp, kinds=await self._kinds(db, resp), epoch=epoch)
-        resp = await self._answer(req)
+        resp = await self._answer(req, retry=retry)
         if output == "iterable":
             return InfluxDBResult(resp, parser, q)
         return resp
@@ -546,19 +588,76 @@ class InfluxDBClient:
             yield to_dataframe(chunk, kinds=await self._kinds(db, chunk), epoch=epoch)
 
     async def _answer(
-        self, req: _protocol.Request, assembler: _protocol.ResultAssembler | None = None
+        self,
+        req: _protocol.Request,
+        assembler: Callable[[], _protocol.ResultAssembler] = _protocol.ResultAssembler,
+        *,
+        retry: bool = True,
     ) -> dict[str, Any]:
-        """The whole answer of a query read in chunks, reassembled."""
-        assembler = assembler or _protocol.ResultAssembler()
-        # The pause spans the awaits of the read: other tasks and threads run without the
-        # cyclic collector meanwhile (for seconds only with answers of millions of points).
-        # Measured on 1M rows, output='json': 2.0 s with it, 3.3 s pausing only in feed().
-        with _protocol.gc_paused():
-            async for chunk in self._chunks(req):
-                assembler.add(chunk)
-        return assembler.result()
+        """The whole answer of a query read in chunks, reassembled; read again from the
+        start after a failure when ``retry`` (a read-only query) and :attr:`retry_for` allow.
+        """
 
-    async def _chunks(self, req: _protocol.Request) -> AsyncIterator[dict[str, Any]]:
+        async def read() -> dict[str, Any]:
+            assembled = assembler()
+            # The pause spans the awaits of the read: other tasks and threads run without the
+            # cyclic collector meanwhile (for seconds only with answers of millions of points).
+            # Measured on 1M rows, output='json': 2.0 s with it, 3.3 s pausing only in feed().
+            with _protocol.gc_paused():
+                async for chunk in self._chunks(req):
+                    assembled.add(chunk)
+            return assembled.result()
+
+        return await self._retrying(read, retry=retry)
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[_T]], *, retry: bool) -> _T:
+        """``await attempt()``, again after a failure that a later attempt may fix, while
+        :attr:`retry_for` seconds have not passed (the batch writer's policy)."""
+        if not retry or self.retry_for <= 0:
+            return await attempt()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.retry_for
+        attempts = 0
+        while True:
+            try:
+                return await attempt()
+            except InfluxDBError as exc:
+                delay = _batching.retry_delay(
+                    exc,
+                    attempts,
+                    left=deadline - loop.time(),
+                    base=_BACKOFF,
+                    cap=_MAX_BACKOFF,
+                    rng=self._rng,
+                )
+                if delay is None:
+                    raise
+                attempts += 1
+                logger.debug("attempt %d failed, retry in %.2f s: %s", attempts, delay, exc)
+                await asyncio.sleep(delay)
+
+    async def _retrying_chunks(self, req: _protocol.Request) -> AsyncIterator[dict[str, Any]]:
+        """The chunks of a streamed answer; the request is sent again after a failure that
+        comes before the first chunk (after it, chunks have been handed on: no retry)."""
+        chunks: AsyncGenerator[dict[str, Any], None] | None = None
+
+        async def start() -> dict[str, Any] | None:
+            nonlocal chunks
+            chunks = self._chunks(req)
+            return await anext(chunks, None)
+
+        first = await self._retrying(start, retry=True)
+        assert chunks is not None
+        try:
+            if first is None:
+                return
+            yield first
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()
+
+    async def _chunks(self, req: _protocol.Request) -> AsyncGenerator[dict[str, Any], None]:
         """The checked chunks of a chunked answer, decoded while the body arrives.
 
         After a failing statement the rest of the answer (the server's ``"not executed"``
@@ -569,7 +668,7 @@ class InfluxDBClient:
             # Accept (InfluxDB 2.x's v1 API, error pages)
             msgpack = head.headers.get("Content-Type", "").startswith(_protocol.MSGPACK)
             decoder = _protocol.MsgpackChunkDecoder() if msgpack else _protocol.ChunkDecoder()
-            checker = _protocol.AnswerChecker(head.status)
+            checker = _protocol.AnswerChecker(head.status, head.headers)
             if head.status != 200:
                 content = b"".join([piece async for piece in body])
                 try:

@@ -51,13 +51,25 @@ class InfluxDBQueryError(InfluxDBError):
     :ivar message: the server's own message; for statement errors, all of them joined.
     :ivar errors: ``(statement_id, message)`` for every failing statement; for an error that
         concerns the whole query (a parse error, a 401), one entry with ``statement_id`` None.
+    :ivar headers: the response headers, as a plain dict.
+
+    .. versionchanged:: 0.10
+        ``headers``.
     """
 
-    def __init__(self, message: str, *, status: int, errors: Sequence[tuple[int | None, str]]):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        errors: Sequence[tuple[int | None, str]],
+        headers: Mapping[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = list(errors)
+        self.headers = dict(headers or {})
 
 
 # influxd 1.x writes names between quotes as they are (a name may hold quotes itself; tests/
