@@ -112,10 +112,14 @@ class Transport:
         *,
         ssl: _ssl.SSLContext | bool,
         timeout: aiohttp.ClientTimeout | None,
+        max_connections: int | None = 100,
+        keepalive_timeout: float = 15.0,
     ):
         self._factory = factory
         self._ssl = ssl
         self.timeout = timeout
+        self.max_connections = max_connections
+        self.keepalive_timeout = keepalive_timeout
         self._sessions: dict[asyncio.AbstractEventLoop, _LoopSession] = {}
         self._closing: set[concurrent.futures.Future[None]] = set()
 
@@ -124,10 +128,17 @@ class Transport:
         return all(entry.session.closed for entry in self._sessions.values())
 
     def make_session(self, opts: dict[str, Any], unix_socket: str | None) -> aiohttp.ClientSession:
-        """A new session for the running loop; a unix socket gets its own connector."""
+        """A new session for the running loop, with a connection pool of its own (a
+        connector belongs to the loop it was made in, so each session gets a new one)."""
         opts = dict(opts)
-        if unix_socket is not None and "connector" not in opts:
-            opts["connector"] = aiohttp.UnixConnector(path=unix_socket)
+        pool: dict[str, Any] = {
+            "limit": self.max_connections or 0,  # aiohttp: 0 is no limit
+            "keepalive_timeout": self.keepalive_timeout,
+        }
+        if unix_socket is not None:
+            opts["connector"] = aiohttp.UnixConnector(path=unix_socket, **pool)
+        else:
+            opts["connector"] = aiohttp.TCPConnector(**pool)
         if self.timeout is not None and "timeout" not in opts:
             opts["timeout"] = self.timeout
         return aiohttp.ClientSession(**opts)

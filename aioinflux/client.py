@@ -69,6 +69,31 @@ def _check_retry_for(retry_for: float) -> float:
     return float(retry_for)
 
 
+def _check_session_options(options: Mapping[str, Any]) -> None:
+    if "connector" in options:
+        raise TypeError(
+            "connector= cannot be given: a connector belongs to one event loop, and the "
+            "client makes a session with a connection pool of its own in each loop it is "
+            "used in; set the pool with max_connections= and keepalive_timeout="
+        )
+
+
+def _check_max_connections(value: int | None) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"max_connections must be a positive integer or None, got {value!r}")
+    return value
+
+
+def _check_keepalive(value: float) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value < float("inf")
+    ):
+        raise ValueError(f"keepalive_timeout must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
 def _override(options: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
     """Configured ``options`` overridden by the caller's ``kwargs``: a database given as
     ``database=`` replaces ``db``, a token replaces user and password and the reverse."""
@@ -111,10 +136,17 @@ class InfluxDBClient:
         ``Retry-After`` (the batch writer's policy); 0, the default, never retries. Can be
         changed through the ``retry_for`` attribute. A retried write is safe for points
         with a timestamp; a point without one may be stored twice. See :doc:`configuration`.
-    :param kwargs: passed on to :class:`aiohttp.ClientSession`.
+    :param max_connections: connections open to the server at most, per event loop the
+        client is used in (each loop has its own pool); more requests wait for a free
+        one. None for no limit. Default 100, aiohttp's.
+    :param keepalive_timeout: seconds an idle connection is kept open for the next request.
+        Default 15, aiohttp's.
+    :param kwargs: passed on to :class:`aiohttp.ClientSession`, except ``connector``
+        (refused: a connector belongs to one event loop; use ``max_connections`` and
+        ``keepalive_timeout``).
 
     .. versionchanged:: 0.10
-        ``retry_for``.
+        ``retry_for``, ``max_connections``, ``keepalive_timeout``; ``connector`` is refused.
     """
 
     def __init__(
@@ -135,6 +167,8 @@ class InfluxDBClient:
         timeout: float | aiohttp.ClientTimeout | None = None,
         gzip: bool = False,
         retry_for: float = 0,
+        max_connections: int | None = 100,
+        keepalive_timeout: float = 15.0,
         **kwargs: Any,
     ):
         removed = sorted(_REMOVED_OPTIONS.keys() & kwargs.keys())
@@ -163,6 +197,7 @@ class InfluxDBClient:
         # MessagePack answers when the msgpack package is installed (None: decide then)
         self._msgpack: bool | None = None
         #: Options of every :class:`aiohttp.ClientSession` this client creates.
+        _check_session_options(kwargs)
         self.opts: dict[str, Any] = kwargs
         #: Seconds a failed write or read-only query may be retried for (0: never).
         self.retry_for = _check_retry_for(retry_for)
@@ -173,6 +208,8 @@ class InfluxDBClient:
             self.create_session,
             ssl=ssl if isinstance(ssl, _ssl.SSLContext) else True,
             timeout=make_timeout(timeout),
+            max_connections=_check_max_connections(max_connections),
+            keepalive_timeout=_check_keepalive(keepalive_timeout),
         )
 
     @classmethod
@@ -309,6 +346,7 @@ class InfluxDBClient:
         change the session's options (they are kept for later sessions too), or override it
         to build the session yourself; an override must call ``super().create_session()``.
         """
+        _check_session_options(kwargs)
         self.opts.update(kwargs)
         session = self._transport.make_session(self.opts, self.unix_socket)
         await self._transport.install(session)

@@ -66,7 +66,7 @@ PRINTS = {
         "https://influx.example.com:443/influx/ other",
         "mydb [['cpu'], ['mem']]",
         "INFLUX_GZIP must be one of 1, true, yes, on or 0, false, no, off, got 'sometimes'",
-        "[[0, 3]]",
+        "[[0, 3]]\n200\n",
     ],
     "errors.rst": [
         "cpu load integer float\n",
