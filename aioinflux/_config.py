@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, unquote
 __all__ = [
     "DSN_SCHEMES",
     "ENVIRONMENT",
+    "check_proxy",
     "parse_dsn",
     "parse_environment",
     "redact_url",
@@ -36,9 +37,9 @@ DSN_SCHEMES: dict[str, tuple[str, int | None, str]] = {
     "http+unix": ("unix", None, "prefix"),
 }
 #: Options a DSN's query string may set, and the constructor option each one becomes.
-_QUERY_OPTIONS = {"db": "db"}
+_QUERY_OPTIONS = {"db": "db", "proxy": "proxy"}
 #: Query options whose value is a URL, which may hold a '@' of its own.
-_URL_OPTIONS: frozenset[str] = frozenset()
+_URL_OPTIONS = frozenset({"proxy"})
 _SCHEME_LIST = ", ".join(f"{s}://" for s in DSN_SCHEMES)
 
 #: The variables :func:`parse_environment` reads, in the order of the docs' table.
@@ -57,39 +58,63 @@ _FALSE = ("0", "false", "no", "off")
 
 
 def redact_url(url: str) -> str:
-    """``url`` with the password of its user part replaced by ``***`` (for messages)."""
+    """``url`` with the password of its user part replaced by ``***`` (for messages and
+    ``repr``). The user part ends at the last ``@``, so a password holding an unencoded
+    ``/``, ``?`` or ``#`` is hidden too."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
-    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    authority, tail = rest[:end], rest[end:]
-    userinfo, at, hostport = authority.rpartition("@")
+    userinfo, at, hostport = rest.rpartition("@")
     if at and ":" in userinfo:
         userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"{scheme}://{userinfo}{at}{hostport}{tail}"
+    return f"{scheme}://{userinfo}{at}{hostport}"
 
 
-def _split_host_port(hostport: str, scheme: str) -> tuple[str, int | None]:
-    """``host[:port]`` (IPv6 literals in brackets) -> (host, port or None)."""
+def check_proxy(proxy: str) -> str:
+    """``proxy`` if it is the URL of an HTTP(S) proxy, ``http(s)://[user:password@]host[:port]``.
+
+    :raises ValueError: naming what is wrong, with the password replaced by ``***``.
+    """
+    if not isinstance(proxy, str):
+        raise TypeError(f"proxy must be a str (a URL), got {type(proxy).__name__}")
+    scheme, sep, rest = proxy.partition("://")
+    shown = redact_url(proxy)
+    if scheme.lower() not in ("http", "https") or not sep:
+        raise ValueError(f"proxy must be an http:// or https:// URL, got {shown!r}")
+    authority, _, tail = rest.partition("/")
+    if "@" in tail or "?" in authority or "#" in authority:
+        raise ValueError(
+            f"proxy {shown!r}: percent-encode '/', '?' and '#' in its user name or password "
+            "(%2F, %3F, %23); a proxy URL has no path or query"
+        )
+    host, _ = _split_host_port(authority.rpartition("@")[2], f"proxy {shown!r}")
+    if not host:
+        raise ValueError(f"proxy {shown!r} names no host")
+    if tail:
+        raise ValueError(f"proxy {shown!r}: a proxy URL has no path or query")
+    return proxy
+
+
+def _split_host_port(hostport: str, where: str) -> tuple[str, int | None]:
+    """``host[:port]`` (IPv6 literals in brackets) -> (host, port or None); errors start
+    with ``where``."""
     if hostport.startswith("["):
         close = hostport.find("]")
         if close < 0:
-            raise ValueError(f"DSN ({scheme}://): the IPv6 host has no closing ']'")
+            raise ValueError(f"{where}: the IPv6 host has no closing ']'")
         host, rest = hostport[1:close], hostport[close + 1 :]
         if rest and not rest.startswith(":"):
-            raise ValueError(f"DSN ({scheme}://): unexpected {rest!r} after the IPv6 host")
+            raise ValueError(f"{where}: unexpected {rest!r} after the IPv6 host")
         port_text = rest[1:] if rest else None
     else:
         host, colon, port_text_ = hostport.partition(":")
         port_text = port_text_ if colon else None
     if port_text is None or port_text == "":
         if port_text == "":
-            raise ValueError(f"DSN ({scheme}://): the port after ':' is empty")
+            raise ValueError(f"{where}: the port after ':' is empty")
         return unquote(host), None
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(
-            f"DSN ({scheme}://): the port must be a number from 1 to 65535, got {port_text!r}"
-        )
+        raise ValueError(f"{where}: the port must be a number from 1 to 65535, got {port_text!r}")
     return unquote(host), int(port_text)
 
 
@@ -157,7 +182,7 @@ def parse_dsn(dsn: str) -> dict[str, Any]:
         if "," in hostport:
             # the influxdb package takes the first of several hosts and ignores the others
             raise ValueError(f"DSN ({scheme}://): one host only; several are not supported")
-        host, port = _split_host_port(hostport, scheme)
+        host, port = _split_host_port(hostport, f"DSN ({scheme}://)")
         if not host and path_is == "prefix":
             raise ValueError(f"DSN ({scheme}://): the host is missing")
         options["host"] = host or "localhost"
@@ -200,6 +225,11 @@ def _parse_query(query: str, scheme: str) -> dict[str, str]:
             raise ValueError(f"DSN ({scheme}://): query parameter {name!r} is given twice")
         if not value:
             raise ValueError(f"DSN ({scheme}://): query parameter {name!r} is empty")
+        if name in _URL_OPTIONS:
+            try:
+                check_proxy(value)
+            except ValueError as exc:
+                raise ValueError(f"DSN ({scheme}://): {exc}") from None
         found[name] = value
     return found
 

@@ -8,7 +8,7 @@ Rule 2: every aiohttp call sits inside ``_map_errors()``, which turns aiohttp's 
 exceptions into ``InfluxDBConnectionError``/``InfluxDBTimeoutError`` naming the URL; nothing
 above this module sees an aiohttp exception.
 Rule 3: nothing secret is logged: a log line is method, URL (never holding credentials),
-status and duration.
+status and duration; a proxy is named with its password replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ import io
 import logging
 import ssl as _ssl
 import time
+import urllib.request
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
+from ._config import redact_url
 from ._protocol import Request, Response
 from .exceptions import InfluxDBConnectionError, InfluxDBError, InfluxDBTimeoutError
 
@@ -54,7 +56,9 @@ def _url(req: Request) -> str:
 
 
 @contextlib.contextmanager
-def _map_errors(req: Request, timeout: aiohttp.ClientTimeout | None) -> Iterator[None]:
+def _map_errors(
+    req: Request, timeout: aiohttp.ClientTimeout | None, proxy: str | None = None
+) -> Iterator[None]:
     url = _url(req)
     try:
         yield
@@ -65,8 +69,18 @@ def _map_errors(req: Request, timeout: aiohttp.ClientTimeout | None) -> Iterator
         raise InfluxDBTimeoutError(f"{req.method} {url} timed out{limit}", url=url) from exc
     except aiohttp.ClientSSLError as exc:
         raise InfluxDBConnectionError(f"TLS error talking to {url}: {exc}", url=url) from exc
+    except aiohttp.ClientProxyConnectionError as exc:
+        where = f"the proxy {redact_url(proxy)}" if proxy else "the proxy"
+        raise InfluxDBConnectionError(
+            f"cannot connect to {where} (for {url}): {exc}", url=url
+        ) from exc
     except aiohttp.ClientConnectorError as exc:
         raise InfluxDBConnectionError(f"cannot connect to {url}: {exc}", url=url) from exc
+    except aiohttp.ClientHttpProxyError as exc:
+        where = f"the proxy {redact_url(proxy)}" if proxy else "the proxy"
+        raise InfluxDBConnectionError(
+            f"{where} refused to connect to {url}: {exc.status} {exc.message}", url=url
+        ) from exc
     except (aiohttp.ClientError, OSError) as exc:
         raise InfluxDBConnectionError(
             f"{req.method} {url} failed: {exc or type(exc).__name__}", url=url
@@ -114,12 +128,16 @@ class Transport:
         timeout: aiohttp.ClientTimeout | None,
         max_connections: int | None = 100,
         keepalive_timeout: float = 15.0,
+        proxy: str | None = None,
+        url: str | None = None,
     ):
         self._factory = factory
         self._ssl = ssl
         self.timeout = timeout
         self.max_connections = max_connections
         self.keepalive_timeout = keepalive_timeout
+        self._proxy = proxy
+        self._url = url
         self._sessions: dict[asyncio.AbstractEventLoop, _LoopSession] = {}
         self._closing: set[concurrent.futures.Future[None]] = set()
 
@@ -131,10 +149,15 @@ class Transport:
         """A new session for the running loop, with a connection pool of its own (a
         connector belongs to the loop it was made in, so each session gets a new one)."""
         opts = dict(opts)
-        pool: dict[str, Any] = {
-            "limit": self.max_connections or 0,  # aiohttp: 0 is no limit
-            "keepalive_timeout": self.keepalive_timeout,
-        }
+        pool: dict[str, Any] = {"limit": self.max_connections or 0}  # aiohttp: 0 is no limit
+        if self._proxied(opts):
+            # Some proxies (tinyproxy) close the connection after each answer without saying
+            # so; a request sent on it then fails ("Cannot write to closing transport", seen
+            # with tinyproxy 1.11). Connections through a proxy are not reused
+            # (tests/test_proxies.py sends requests in a row through tinyproxy).
+            pool["force_close"] = True
+        else:
+            pool["keepalive_timeout"] = self.keepalive_timeout
         if unix_socket is not None:
             opts["connector"] = aiohttp.UnixConnector(path=unix_socket, **pool)
         else:
@@ -142,6 +165,18 @@ class Transport:
         if self.timeout is not None and "timeout" not in opts:
             opts["timeout"] = self.timeout
         return aiohttp.ClientSession(**opts)
+
+    def _proxied(self, opts: dict[str, Any]) -> bool:
+        """Whether requests go through a proxy: the ``proxy`` option, or with ``trust_env``
+        the ``*_PROXY`` variables for the server's URL (as aiohttp reads them)."""
+        if self._proxy is not None:
+            return True
+        if not opts.get("trust_env") or self._url is None:
+            return False
+        url = URL(self._url)
+        return url.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(
+            url.raw_host or ""
+        )
 
     async def install(self, session: aiohttp.ClientSession) -> None:
         """Make ``session`` the one of the running loop, closing the one it replaces."""
@@ -175,7 +210,7 @@ class Transport:
         body: bytes | io.BytesIO | None = req.body
         if req.body is not None and len(req.body) > LARGE_BODY:
             body = io.BytesIO(req.body)
-        with _map_errors(req, self.timeout):
+        with _map_errors(req, self.timeout, self._proxy):
             async with session.request(
                 req.method,
                 req.url,
@@ -183,6 +218,7 @@ class Transport:
                 headers=req.headers,
                 data=body,
                 ssl=self._ssl,
+                proxy=self._proxy,
             ) as resp:
                 yield resp
 
@@ -203,7 +239,7 @@ class Transport:
             head = Response(resp.status, resp.reason or "", dict(resp.headers), b"")
 
             async def body() -> AsyncIterator[bytes]:
-                with _map_errors(req, self.timeout):
+                with _map_errors(req, self.timeout, self._proxy):
                     while piece := await resp.content.read(STREAM_READ_SIZE):
                         yield piece
 

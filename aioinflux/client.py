@@ -141,12 +141,18 @@ class InfluxDBClient:
         one. None for no limit. Default 100, aiohttp's.
     :param keepalive_timeout: seconds an idle connection is kept open for the next request.
         Default 15, aiohttp's.
-    :param kwargs: passed on to :class:`aiohttp.ClientSession`, except ``connector``
+    :param proxy: URL of an HTTP(S) proxy every request goes through,
+        ``http://[user:password@]host:port`` (its password is kept out of ``repr``, logs and
+        messages). Without it, ``trust_env=True`` takes the proxy from the ``HTTP_PROXY``,
+        ``HTTPS_PROXY`` and ``NO_PROXY`` environment variables, as aiohttp does.
+    :param kwargs: passed on to :class:`aiohttp.ClientSession` (e.g. ``trust_env=True``),
+        except ``connector``
         (refused: a connector belongs to one event loop; use ``max_connections`` and
         ``keepalive_timeout``).
 
     .. versionchanged:: 0.10
-        ``retry_for``, ``max_connections``, ``keepalive_timeout``; ``connector`` is refused.
+        ``retry_for``, ``max_connections``, ``keepalive_timeout``, ``proxy``; ``connector``
+        is refused.
     """
 
     def __init__(
@@ -169,6 +175,7 @@ class InfluxDBClient:
         retry_for: float = 0,
         max_connections: int | None = 100,
         keepalive_timeout: float = 15.0,
+        proxy: str | None = None,
         **kwargs: Any,
     ):
         removed = sorted(_REMOVED_OPTIONS.keys() & kwargs.keys())
@@ -198,6 +205,11 @@ class InfluxDBClient:
         self._msgpack: bool | None = None
         #: Options of every :class:`aiohttp.ClientSession` this client creates.
         _check_session_options(kwargs)
+        if proxy is not None:
+            _config.check_proxy(proxy)
+            if unix_socket is not None:
+                raise ValueError("a proxy cannot be used with unix_socket: give one of them")
+        self._proxy = proxy
         self.opts: dict[str, Any] = kwargs
         #: Seconds a failed write or read-only query may be retried for (0: never).
         self.retry_for = _check_retry_for(retry_for)
@@ -210,6 +222,8 @@ class InfluxDBClient:
             timeout=make_timeout(timeout),
             max_connections=_check_max_connections(max_connections),
             keepalive_timeout=_check_keepalive(keepalive_timeout),
+            proxy=self._proxy,
+            url=self._url,
         )
 
     @classmethod
@@ -334,6 +348,8 @@ class InfluxDBClient:
     def __repr__(self) -> str:
         user = f", username={self.username!r}" if self.username is not None else ""
         where = f", unix_socket={self.unix_socket!r}" if self.unix_socket else ""
+        if self._proxy is not None:
+            where += f", proxy={_config.redact_url(self._proxy)!r}"
         return (
             f"{type(self).__name__}(url={self.url!r}{where}, db={self.db!r}, "
             f"mode={self.mode!r}, output={self.output!r}{user})"

@@ -78,7 +78,7 @@ def test_dsn_forms(dsn, options):
         ("http:///prefix", r"DSN \(http://\): the host is missing"),
         ("http+unix:///prefix", "the socket path is missing"),
         (f"influxdb://:{SECRET}@h/db", "a password is given without a user name"),
-        ("http://h/?database=x", r"unknown query parameter 'database' \(known: db\)"),
+        ("http://h/?database=x", r"unknown query parameter 'database' \(known: db, proxy\)"),
         ("http://h/?db=a&db=b", "query parameter 'db' is given twice"),
         ("http://h/?db=", "query parameter 'db' is empty"),
         ("http://h/?db", "the query string is malformed"),

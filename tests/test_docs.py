@@ -67,6 +67,7 @@ PRINTS = {
         "mydb [['cpu'], ['mem']]",
         "INFLUX_GZIP must be one of 1, true, yes, on or 0, false, no, off, got 'sometimes'",
         "[[0, 3]]\n200\n",
+        "proxy='http://me:***@proxy.example.com:3128'",
     ],
     "errors.rst": [
         "cpu load integer float\n",
