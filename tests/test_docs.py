@@ -68,6 +68,8 @@ PRINTS = {
         "INFLUX_GZIP must be one of 1, true, yes, on or 0, false, no, off, got 'sometimes'",
         "[[0, 3]]\n200\n",
         "proxy='http://me:***@proxy.example.com:3128'",
+        "[[1257894000000000000, 'server01', 0.64]]\n[[1257894000000000001, 'server02', 0.55]]\n",
+        "https://influx.example.com:8086/",
     ],
     "errors.rst": [
         "cpu load integer float\n",
