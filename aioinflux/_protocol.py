@@ -41,6 +41,7 @@ __all__ = [
     "check_results",
     "check_write",
     "check_write_options",
+    "count_points",
     "gc_paused",
     "msgpack_available",
     "msgpack_suits",
@@ -397,6 +398,15 @@ def read_only(q: str) -> bool:
     statements = _statement_words(q)
     return bool(statements) and all(
         words[0] in _READ_ONLY_FIRST and "INTO" not in words for words in statements
+    )
+
+
+def count_points(chunk: Mapping[str, Any]) -> int:
+    """The points (rows) of every series of every statement of one answer or chunk."""
+    return sum(
+        len(series.get("values") or ())
+        for result in chunk.get("results", ())
+        for series in result.get("series", ())
     )
 
 

@@ -80,6 +80,10 @@ PRINTS = {
         "(1, 'not executed')]",
         "http://127.0.0.1:1/",
     ],
+    "writing.rst": [
+        "100000/250000 points\n200000/250000 points\n250000/250000 points\n"
+        "100000/None points\n200000/None points\n250000/None points\n250000/250000 points\n",
+    ],
     "writer.rst": ["points_written=1000", "points_written=3"],
     "migrating.rst": [
         "Point(time=1257894000000000000, host='server01', load=0.64)",
