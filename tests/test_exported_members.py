@@ -27,6 +27,7 @@ MODULES = [
     "aioinflux.writer",
     "aioinflux._batching",
     "aioinflux._config",
+    "aioinflux._progress",
     "aioinflux._protocol",
     "aioinflux._transport",
     "aioinflux._types",

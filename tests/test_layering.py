@@ -13,6 +13,7 @@ PURE = [
     "_protocol.py",
     "_batching.py",
     "_config.py",
+    "_progress.py",
     "exceptions.py",
     "iterutils.py",
     "queries.py",
