@@ -14,7 +14,9 @@ import contextlib
 import datetime
 import gc
 import gzip as _gzip
+import ipaddress
 import json
+import math
 import re
 import struct
 import time
@@ -38,10 +40,13 @@ __all__ = [
     "ResultAssembler",
     "auth_headers",
     "base_url",
+    "check_host",
+    "check_port",
     "check_results",
     "check_write",
     "check_write_options",
     "count_points",
+    "credentials_note",
     "gc_paused",
     "msgpack_available",
     "msgpack_suits",
@@ -95,8 +100,53 @@ def check_write_options(precision: str | None, consistency: str | None) -> None:
     _choice("consistency", consistency, CONSISTENCIES)
 
 
+def check_host(host: object) -> str:
+    """``host`` if it is a host name or an IP address; raise ValueError/TypeError otherwise.
+
+    Catches what would otherwise fail only at the first request, as a connection error
+    naming a URL the user never meant: a scheme (``'http://db'``), a port (``'db:8086'``) or
+    a path (``'db/influx'``) written into the host.
+    """
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a str (a host name or IP address), got {host!r}")
+    if not host:
+        raise ValueError("host must be a host name or IP address, got ''")
+    if "://" in host:
+        raise ValueError(
+            f"host must be a host name or IP address without a scheme, got {host!r}: "
+            "pass ssl=True for HTTPS"
+        )
+    if "/" in host or any(c.isspace() for c in host):
+        raise ValueError(
+            f"host must be a host name or IP address, got {host!r}: a path prefix goes in path=..."
+        )
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host.removeprefix("[").removesuffix("]").split("%")[0])
+        except ValueError:
+            raise ValueError(
+                f"host must be a host name or IP address, got {host!r}: pass the port as port=..."
+            ) from None
+    return host
+
+
+def check_port(port: object) -> int:
+    """``port`` as an int: an int in 1-65535, or a str of one; raise ValueError otherwise."""
+    if isinstance(port, str) and port.strip().isdecimal() and port.strip().isascii():
+        number = int(port)
+    elif isinstance(port, int) and not isinstance(port, bool):
+        number = port
+    else:
+        raise ValueError(f"port must be an int in 1-65535 (or a str of one), got {port!r}")
+    if not 1 <= number <= 65535:
+        raise ValueError(f"port must be an int in 1-65535 (or a str of one), got {port!r}")
+    return number
+
+
 def base_url(host: str, port: int, path: str, ssl: bool) -> str:
     """``scheme://host:port/path/``, with IPv6 literals bracketed and ``path`` made ``/…/``."""
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str (a URL path prefix), got {path!r}")
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     path = "/" + path.strip("/") + "/" if path.strip("/") else "/"
@@ -105,6 +155,9 @@ def base_url(host: str, port: int, path: str, ssl: bool) -> str:
 
 def auth_headers(username: str | None, password: str | None, token: str | None) -> dict[str, str]:
     """The Authorization header for basic auth (1.x) or a token (2.x/3.x v1 endpoints)."""
+    for name, value in (("username", username), ("password", password), ("token", token)):
+        if value is not None and not isinstance(value, str):  # the value is never shown
+            raise TypeError(f"{name} must be a str or None, got {type(value).__name__}")
     if token is not None and (username is not None or password is not None):
         raise ValueError("give either token or username/password, not both")
     if token is not None:
@@ -115,6 +168,21 @@ def auth_headers(username: str | None, password: str | None, token: str | None) 
         raise ValueError("a password was given without a username")
     credentials = f"{username}:{password or ''}".encode()
     return {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
+
+
+def credentials_note(username: str | None, token: str | None) -> str:
+    """What an error for a 401/403 answer adds about the credentials that were sent: the
+    user name, or that a token or nothing was sent. Never the password or the token."""
+    if token is not None:
+        return ": a token was sent (InfluxDB 1.x reads username= and password=, not token=)"
+    if username is not None:
+        return f", as user {username!r}"
+    return ": no credentials were sent; pass username= and password="
+
+
+def _auth_note(status: int, credentials: str) -> str:
+    # 401: no, unreadable or wrong credentials; 403: the user lacks a privilege
+    return credentials if status in (401, 403) else ""
 
 
 def ping_request(base: str, headers: dict[str, str]) -> Request:
@@ -194,13 +262,33 @@ def query_request(
         if chunk_size is not None:
             form["chunk_size"] = str(chunk_size)
     if params:
-        form["params"] = json.dumps(dict(params))
+        form["params"] = _bound_parameters(params)
     headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
     if accept is not None:
         headers["Accept"] = accept
     if not compress:
         headers["Accept-Encoding"] = "identity"
     return Request("POST", base + "query", {}, headers, urlencode(form).encode("ascii"))
+
+
+def _bound_parameters(params: Mapping[str, Any]) -> str:
+    """``params`` as the JSON the server reads; TypeError/ValueError naming a value it
+    cannot carry (the server would reject NaN and infinities: JSON has no such numbers)."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of names to values, got {params!r:.80}")
+    for name, value in params.items():
+        if not isinstance(name, str):
+            raise TypeError(f"params: parameter names must be str, got {name!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"params[{name!r}] is {value!r}, which JSON cannot carry")
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"params[{name!r}] = {value!r:.80} ({type(value).__name__}) cannot be sent as "
+                "a bound parameter: use a str, int, float, bool or None"
+            ) from None
+    return json.dumps(dict(params))
 
 
 def server_message(resp: Response) -> str:
@@ -218,12 +306,19 @@ def server_message(resp: Response) -> str:
     return text or resp.reason or f"HTTP {resp.status}"
 
 
-def check_write(resp: Response) -> None:
-    """Raise InfluxDBWriteError unless the server answered 204 No Content."""
+def check_write(resp: Response, credentials: str = "") -> None:
+    """Raise InfluxDBWriteError unless the server answered 204 No Content.
+
+    ``credentials`` (from :func:`credentials_note`) is added to the error of a 401/403.
+    """
     if resp.status == 204:
         return
     raise InfluxDBWriteError(
-        server_message(resp), status=resp.status, reason=resp.reason, headers=resp.headers
+        server_message(resp),
+        status=resp.status,
+        reason=resp.reason,
+        headers=resp.headers,
+        note=_auth_note(resp.status, credentials),
     )
 
 
@@ -245,12 +340,17 @@ def check_results(data: Any, status: int = 200) -> dict[str, Any]:
     return data
 
 
-def parse_query(resp: Response) -> dict[str, Any]:
+def parse_query(resp: Response, credentials: str = "") -> dict[str, Any]:
     """Decode a whole (non-chunked) query answer and check it."""
     if resp.status != 200:
         message = server_message(resp)
         raise InfluxDBQueryError(
-            message, status=resp.status, errors=[(None, message)], headers=resp.headers
+            message,
+            status=resp.status,
+            errors=[(None, message)],
+            reason=resp.reason,
+            note=_auth_note(resp.status, credentials),
+            headers=resp.headers,
         )
     try:
         data = json.loads(resp.body)
@@ -264,8 +364,9 @@ def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while an answer's objects are created.
 
     Decoding creates one list per row and keeps them all, and the collector walks the
-    growing heap again and again: with it paused, 1M rows decode about three times as fast
-    (msgpack: 2.1-2.6 s -> 0.7-0.8 s, measured). Decoding creates no reference cycles;
+    growing heap again and again: with it paused, 1M rows of MessagePack decoded in
+    0.7-0.8 s instead of 2.1-2.6 s (measured 2026-11-25; benchmarks/query.py's last lines
+    re-measure it). Decoding creates no reference cycles;
     collection resumes on the way out (if it was on when entered; a pause inside another
     does nothing). Each decoder ``feed()`` pauses it; the client also pauses it while it
     reads a whole answer to reassemble it (other tasks and threads run meanwhile, without
@@ -492,9 +593,17 @@ class AnswerChecker:
     shape: no ``series`` key when empty, tags sorted by key.
     """
 
-    def __init__(self, status: int = 200, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        reason: str = "",
+        credentials: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.status = status
+        self.reason = reason
         self.headers = headers
+        self._note = _auth_note(status, credentials)
         self.errors: list[tuple[int | None, str]] = []
         self._last_id = -1
 
@@ -534,7 +643,12 @@ class AnswerChecker:
                 f"statement {sid}: {msg}" if sid is not None else msg for sid, msg in self.errors
             )
         raise InfluxDBQueryError(
-            message, status=self.status, errors=self.errors, headers=self.headers
+            message,
+            status=self.status,
+            errors=self.errors,
+            reason=self.reason,
+            note=self._note,
+            headers=self.headers,
         )
 
 

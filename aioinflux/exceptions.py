@@ -48,13 +48,18 @@ class InfluxDBQueryError(InfluxDBError):
     """The server rejected a query.
 
     :ivar status: the HTTP status of the answer (200 when only statements failed).
+    :ivar reason: the HTTP reason phrase, e.g. ``'Unauthorized'`` (may be empty).
     :ivar message: the server's own message; for statement errors, all of them joined.
     :ivar errors: ``(statement_id, message)`` for every failing statement; for an error that
         concerns the whole query (a parse error, a 401), one entry with ``statement_id`` None.
     :ivar headers: the response headers, as a plain dict.
 
+    Its text is the server's message, followed by the status when it is not 200 (``error
+    parsing query: ... (400 Bad Request)``) and, for a 401 or 403, by which credentials were
+    sent: the user name, or that none or a token were sent (never a password or token).
+
     .. versionchanged:: 0.10
-        ``headers``.
+       ``reason``, ``headers``; the status and the credentials in the text.
     """
 
     def __init__(
@@ -63,10 +68,16 @@ class InfluxDBQueryError(InfluxDBError):
         *,
         status: int,
         errors: Sequence[tuple[int | None, str]],
+        reason: str = "",
+        note: str = "",
         headers: Mapping[str, str] | None = None,
     ):
-        super().__init__(message)
+        text = message
+        if status != 200:
+            text = f"{message} ({f'{status} {reason}'.strip()}){note}"
+        super().__init__(text)
         self.status = status
+        self.reason = reason
         self.message = message
         self.errors = list(errors)
         self.headers = dict(headers or {})
@@ -152,6 +163,9 @@ class InfluxDBWriteError(InfluxDBError):
         points of the write that creates a shard, the first of its time range (the message
         is then a bare ``field type conflict`` and nothing is stored).
 
+    For a 401 or 403 its text also says which credentials were sent: the user name, or that
+    none or a token were sent (never a password or token).
+
     .. versionchanged:: 0.10
         ``conflicts``.
     """
@@ -163,6 +177,7 @@ class InfluxDBWriteError(InfluxDBError):
         status: int,
         reason: str = "",
         headers: Mapping[str, str] | None = None,
+        note: str = "",
     ):
         self.status = status
         self.reason = reason
@@ -187,7 +202,7 @@ class InfluxDBWriteError(InfluxDBError):
                 "\nthe values of a field have different types in this write (the server "
                 "names neither the field nor the types; nothing was stored)"
             )
-        super().__init__(f"{kind} ({f'{status} {reason}'.strip()}): {message}{hints}")
+        super().__init__(f"{kind} ({f'{status} {reason}'.strip()}): {message}{note}{hints}")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ async iterator into a plain one, so the same object works with ``for`` and ``asy
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 __all__ = ["InfluxDBChunkedResult", "InfluxDBResult", "iterpoints"]
@@ -51,6 +51,31 @@ def _call_style(parser: Parser) -> str:
     return "star" if len(required) >= 2 else "values"
 
 
+def _check_answer(resp: object, where: str) -> None:
+    """Raise TypeError unless ``resp`` is a query answer (a mapping, as ``output='json'``
+    gives it); a coroutine (a query that was not awaited) is closed, so that Python does not
+    warn a second time that it was never awaited."""
+    if isinstance(resp, Mapping):
+        return
+    if inspect.iscoroutine(resp):
+        resp.close()
+        raise TypeError(
+            f"{where} got a coroutine: await the query first, "
+            f"e.g. {where.rstrip('()')}(await client.query(q))"
+        )
+    if hasattr(resp, "__aiter__") or hasattr(resp, "__next__"):
+        raise TypeError(
+            f"{where} got the chunks of a chunked query: call it on each chunk, in the loop "
+            f"over them"
+        )
+    if isinstance(resp, InfluxDBResult):
+        raise TypeError(f"{where} got an InfluxDBResult: iterate over it, or pass its .data")
+    raise TypeError(
+        f"{where} needs a query answer as output='json' gives it (a dict), "
+        f"got {type(resp).__name__}"
+    )
+
+
 def iterpoints(resp: dict[str, Any], parser: Parser | None = None) -> Iterator[Any]:
     """Iterate over every point of a query answer: every series of every statement.
 
@@ -80,9 +105,18 @@ def iterpoints(resp: dict[str, Any], parser: Parser | None = None) -> Iterator[A
         def parser(values, meta):
             return point_type(tuple(meta['columns']))(*values)
 
+    :raises TypeError: when ``resp`` is not an answer, e.g. a query of an async client
+        that was not awaited.
+
     .. versionchanged:: 0.10
-       Yields the points of every series, not only the first one's.
+       Yields the points of every series, not only the first one's; checks ``resp`` when
+       called, not when iterated.
     """
+    _check_answer(resp, "iterpoints()")
+    return _points(resp, parser)
+
+
+def _points(resp: Mapping[str, Any], parser: Parser | None) -> Iterator[Any]:
     style = _call_style(parser) if parser is not None else "values"
     for statement in resp.get("results", ()):
         for series in statement.get("series", ()):
@@ -131,6 +165,7 @@ class InfluxDBResult:
     def __init__(
         self, data: dict[str, Any], parser: Parser | None = None, query: str | None = None
     ):
+        _check_answer(data, "InfluxDBResult()")
         self._data = data
         self.parser = parser
         self.query = query
@@ -190,6 +225,13 @@ class InfluxDBChunkedResult:
         *,
         to_sync: Callable[[AsyncIterator[Any]], Iterator[Any]] | None = None,
     ):
+        given: object = gen  # typed as an async iterator; a query not awaited is not one
+        if inspect.iscoroutine(given):
+            given.close()
+            raise TypeError(
+                "InfluxDBChunkedResult() got a coroutine: await the query first "
+                "(await client.query(q, chunked=True))"
+            )
         self._gen = gen
         self._to_sync = to_sync
         self.parser = parser

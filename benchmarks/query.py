@@ -14,13 +14,19 @@ not touch the times. "vs floor" is the ratio to the server alone producing the b
 way aioinflux asks for it (chunked MessagePack, uncompressed), read by aiohttp and
 discarded; the other floors show what JSON, gzip (which the peer's ``requests`` asks for)
 and non-chunked answers cost the server. "vs peer" is how many times faster than
-``DataFrameClient``.
+``DataFrameClient``. Then MessagePack against JSON, the same work otherwise; point
+iteration; and decoding an answer already read, with the cyclic GC running and paused.
+
+The ratios are computed by :func:`frame_report` and :func:`msgpack_gains`, which
+tests/test_benchmark_figures.py also runs on the times the docs quote, to check the
+ratios quoted there.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import time
@@ -35,6 +41,62 @@ from aioinflux.testing import InfluxDBServer
 
 DB = "bench"
 QUERY = "SELECT * FROM m"
+FLOOR = "floor: msgpack chunked (ours)"
+PEER = "influxdb DataFrameClient.query"
+#: MessagePack against JSON, the same work otherwise: (what, MessagePack's row, JSON's row)
+MSGPACK_VS_JSON = [
+    ("the server's answer, read", "floor: msgpack", "floor: JSON"),
+    ("the same, chunked", "floor: msgpack chunked (ours)", "floor: JSON chunked"),
+    ("output='dataframe'", "aioinflux dataframe (msgpack)", "aioinflux dataframe (JSON)"),
+    ("output='json'", "aioinflux json dict (msgpack)", "aioinflux json dict (JSON)"),
+]
+
+
+def frame_report(results: dict[str, tuple[float, float]]) -> list[str]:
+    """The table of the 1M-row contenders: ``results`` maps a name to (seconds, peak MiB)."""
+    base, peer = results[FLOOR][0], results[PEER][0]
+    report = [f"{'contender':40} {'time s':>7} {'vs floor':>9} {'vs peer':>8} {'peak MiB':>9}"]
+    for name, (seconds, peak) in results.items():
+        ratios = f"{seconds / base:8.2f}x {peer / seconds:7.2f}x"
+        report.append(f"{name:40} {seconds:7.2f} {ratios} {peak:9.0f}")
+    return report
+
+
+def msgpack_gains(results: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """How many times as fast MessagePack is as JSON, for each pair of rows in ``results``."""
+    return {
+        what: results[json_row][0] / results[msgpack_row][0]
+        for what, msgpack_row, json_row in MSGPACK_VS_JSON
+        if msgpack_row in results and json_row in results
+    }
+
+
+async def chunked_msgpack_body(server: InfluxDBServer) -> bytes:
+    """The whole chunked MessagePack answer, as aioinflux asks for it."""
+    form = {"q": QUERY, "db": DB, "epoch": "ns", "chunked": "true"}
+    headers = {"Accept-Encoding": "identity", "Accept": "application/x-msgpack"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(server.url + "query", data=form, headers=headers) as resp,
+    ):
+        return await resp.read()
+
+
+def decode(body: bytes, *, gc_paused: bool) -> int:
+    """Decode ``body`` keeping every chunk (as a reassembled answer does), the cyclic GC
+    running or paused as the client pauses it."""
+    import msgpack
+
+    from aioinflux._protocol import _msgpack_ext
+    from aioinflux._protocol import gc_paused as paused
+
+    unpacker = msgpack.Unpacker(
+        raw=False, ext_hook=_msgpack_ext, max_buffer_size=0, strict_map_key=False
+    )
+    unpacker.feed(body)
+    with paused() if gc_paused else contextlib.nullcontext():
+        chunks = list(unpacker)
+    return len(chunks)
 
 
 def lines(rows: int) -> list[str]:
@@ -183,13 +245,11 @@ def main() -> None:
         ]
 
         print(f"\n{args.rows:,} rows, SELECT * (6 columns + time), best of {args.repeat}")
-        print(f"{'contender':40} {'time s':>7} {'vs floor':>9} {'vs peer':>8} {'peak MiB':>9}")
         results = {name: measure(run, args.repeat) for name, run in frames}
-        base = results["floor: msgpack chunked (ours)"][0]
-        peer = results["influxdb DataFrameClient.query"][0]
-        for name, (seconds, peak) in results.items():
-            ratios = f"{seconds / base:8.2f}x {peer / seconds:7.2f}x"
-            print(f"{name:40} {seconds:7.2f} {ratios} {peak:9.0f}")
+        print("\n".join(frame_report(results)))
+        print("\nMessagePack against JSON (times as fast)")
+        for what, gain in msgpack_gains(results).items():
+            print(f"{what:40} {gain:7.2f}x")
 
         print("\npoint iteration, end to end (query + every point)")
         print(f"{'contender':40} {'time s':>7} {'points/s':>10} {'vs loop':>8}")
@@ -223,6 +283,15 @@ def main() -> None:
         for name, run in alone:
             seconds = measure(run, args.repeat, memory=False)[0]
             print(f"{name:40} {seconds:7.2f} {args.rows / seconds:10,.0f} points/s")
+
+        print("\ndecoding the chunked MessagePack answer, already read")
+        body = asyncio.run(chunked_msgpack_body(server))
+        running = measure(lambda: decode(body, gc_paused=False), args.repeat, memory=False)[0]
+        paused = measure(lambda: decode(body, gc_paused=True), args.repeat, memory=False)[0]
+        print(f"{'cyclic GC running':40} {running:7.2f}")
+        print(
+            f"{'cyclic GC paused (as the client does)':40} {paused:7.2f} {running / paused:7.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 import warnings
 
 import aiohttp
@@ -88,6 +89,65 @@ def test_invalid_ssl_and_timeout_are_refused():
         InfluxDBClient(ssl="yes")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="timeout must be a positive number"):
         InfluxDBClient(timeout=-1)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"port": "8086x"}, "port must be an int in 1-65535 (or a str of one), got '8086x'"),
+        ({"port": 0}, "port must be an int in 1-65535 (or a str of one), got 0"),
+        ({"port": 65536}, "got 65536"),
+        ({"port": True}, "got True"),
+        ({"port": 8086.0}, "got 8086.0"),
+        ({"port": None}, "got None"),
+        ({"host": ""}, "host must be a host name or IP address, got ''"),
+        ({"host": "http://db"}, "without a scheme, got 'http://db': pass ssl=True"),
+        ({"host": "db:8086"}, "got 'db:8086': pass the port as port=..."),
+        ({"host": "db/influx"}, "got 'db/influx': a path prefix goes in path=..."),
+        ({"host": "db example"}, "got 'db example'"),
+    ],
+)
+def test_a_bad_host_or_port_is_refused_at_construction(options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        InfluxDBClient(**options)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"path": 3}, "path must be a str (a URL path prefix), got 3"),
+        ({"unix_socket": 3}, "unix_socket must be a path (a str) or None, got 3"),
+        ({"gzip": "yes"}, "gzip must be True or False, got 'yes'"),
+        ({"username": 3, "password": "x"}, "username must be a str or None, got int"),
+        ({"username": "u", "password": 12345}, "password must be a str or None, got int"),
+        ({"token": b"secret"}, "token must be a str or None, got bytes"),
+    ],
+)
+def test_options_of_the_wrong_type_are_refused_at_construction(options, message):
+    with pytest.raises(TypeError, match=re.escape(message)) as info:
+        InfluxDBClient(**options)
+    assert "12345" not in str(info.value)
+    assert "secret" not in str(info.value)
+
+
+def test_host_must_be_text():
+    with pytest.raises(TypeError, match="host must be a str"):
+        InfluxDBClient(host=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("::1", "8086", "http://[::1]:8086/"),
+        ("[::1]", 1, "http://[::1]:1/"),
+        ("fe80::1%eth0", 65535, "http://[fe80::1%eth0]:65535/"),
+        ("127.0.0.1", " 8087 ", "http://127.0.0.1:8087/"),
+    ],
+)
+def test_good_hosts_and_ports_are_accepted(host, port, url):
+    client = InfluxDBClient(host=host, port=port)
+    assert client.url == url
+    assert isinstance(client.port, int)
 
 
 def test_url():
@@ -185,6 +245,38 @@ async def test_bound_parameters(client):
     await client.write(["m,host=a v=1 1", "m,host=b\\ c v=2 2"])
     resp = await client.query("SELECT v FROM m WHERE host = $h", params={"h": "b c"})
     assert values(resp) == [[2, 2.0]]
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "message"),
+    [
+        ({"h": object()}, TypeError, "params['h'] = <object object at"),
+        (
+            {"h": {1, 2}},
+            TypeError,
+            "params['h'] = {1, 2} (set) cannot be sent as a bound parameter",
+        ),
+        ({"h": float("nan")}, ValueError, "params['h'] is nan, which JSON cannot carry"),
+        ({"h": float("inf")}, ValueError, "params['h'] is inf"),
+        ({1: "x"}, TypeError, "parameter names must be str, got 1"),
+        ([("h", "x")], TypeError, "params must be a mapping of names to values"),
+    ],
+)
+async def test_bound_parameters_json_cannot_carry_are_refused_before_any_io(params, error, message):
+    async with InfluxDBClient(port=9, db="d") as unreachable:
+        with pytest.raises(error, match=re.escape(message)):
+            await unreachable.query("SELECT v FROM m WHERE host = $h", params=params)
+        assert unreachable.closed
+
+
+async def test_result_helpers_given_a_query_not_awaited_say_to_await_it(client):
+    from aioinflux import InfluxDBResult, iterpoints
+
+    with pytest.raises(TypeError, match=r"iterpoints\(\) got a coroutine: await the query"):
+        iterpoints(client.query("SELECT * FROM m"))
+    with pytest.raises(TypeError, match=r"InfluxDBResult\(\) got a coroutine: await the"):
+        InfluxDBResult(client.query("SELECT * FROM m"))
+    gc.collect()  # an unclosed coroutine would warn "never awaited" here (an error in tests)
 
 
 async def test_query_text_may_be_bytes(client):

@@ -35,22 +35,73 @@ async def test_basic_auth_accepted(influxdb_auth_server):
         await client.query('DROP DATABASE "authdb"')
 
 
-async def test_wrong_password_is_rejected(influxdb_auth_server):
-    async with influxdb_auth_server.client(password="wrong", db="x") as client:
+async def test_wrong_password_is_rejected_naming_the_user(influxdb_auth_server):
+    async with influxdb_auth_server.client(password="wrong-pw", db="x") as client:
         with pytest.raises(InfluxDBQueryError) as query_error:
             await client.query("SHOW DATABASES")
         with pytest.raises(InfluxDBWriteError) as write_error:
             await client.write("m v=1")
     assert (query_error.value.status, query_error.value.message) == (401, "authorization failed")
     assert (write_error.value.status, write_error.value.message) == (401, "authorization failed")
+    assert str(query_error.value) == "authorization failed (401 Unauthorized), as user 'admin'"
+    assert str(write_error.value) == (
+        "Error writing data (401 Unauthorized): authorization failed, as user 'admin'"
+    )
+    assert "wrong-pw" not in str(query_error.value) + str(write_error.value)
 
 
-async def test_missing_credentials_are_rejected(influxdb_auth_server):
-    async with InfluxDBClient(port=influxdb_auth_server.port) as client:
+async def test_missing_credentials_are_rejected_saying_none_were_sent(influxdb_auth_server):
+    async with InfluxDBClient(port=influxdb_auth_server.port, db="x") as client:
         with pytest.raises(InfluxDBQueryError) as info:
             await client.query("SHOW DATABASES")
+        with pytest.raises(InfluxDBWriteError) as write_error:
+            await client.write("m v=1")
     assert info.value.status == 401
-    assert "unable to parse authentication credentials" in info.value.message
+    assert info.value.message == "unable to parse authentication credentials"
+    assert str(info.value) == (
+        "unable to parse authentication credentials (401 Unauthorized): no credentials were "
+        "sent; pass username= and password="
+    )
+    assert str(write_error.value).endswith(
+        ": no credentials were sent; pass username= and password="
+    )
+
+
+async def test_a_token_refused_by_influxdb_1x_is_named_not_shown(influxdb_auth_server):
+    async with InfluxDBClient(port=influxdb_auth_server.port, token="tok-secret") as client:
+        with pytest.raises(InfluxDBQueryError) as info:
+            await client.query("SHOW DATABASES")
+    assert str(info.value) == (
+        "unable to parse authentication credentials (401 Unauthorized): a token was sent "
+        "(InfluxDB 1.x reads username= and password=, not token=)"
+    )
+    assert "tok-secret" not in str(info.value)
+
+
+async def test_a_missing_privilege_names_the_user(influxdb_auth_server):
+    influxdb_auth_server.request("CREATE USER \"reader\" WITH PASSWORD 'pw-reader'")
+    influxdb_auth_server.request('CREATE DATABASE "not_granted"')
+    try:
+        async with influxdb_auth_server.client(username="reader", password="pw-reader") as me:
+            with pytest.raises(InfluxDBQueryError) as info:
+                await me.query('CREATE DATABASE "nope"')
+            with pytest.raises(InfluxDBWriteError) as write_error:
+                await me.write("m v=1", db="not_granted")
+    finally:
+        influxdb_auth_server.request('DROP USER "reader"; DROP DATABASE "not_granted"')
+    assert info.value.status == 403
+    assert str(info.value).endswith("requires admin privilege (403 Forbidden), as user 'reader'")
+    assert str(write_error.value).startswith("Error writing data (403 Forbidden): ")
+    assert str(write_error.value).endswith(", as user 'reader'")
+
+
+async def test_ping_answers_without_checking_credentials(influxdb_auth_server):
+    # documented in docs/client.rst: a ping proves the server is up, not that the
+    # credentials are good (influxd's ping-auth-enabled is off by default)
+    async with influxdb_auth_server.client(password="wrong") as client:
+        assert "X-Influxdb-Version" in await client.ping()
+    async with InfluxDBClient(port=influxdb_auth_server.port) as client:
+        assert "X-Influxdb-Version" in await client.ping()
 
 
 async def test_token_goes_in_the_authorization_header(fault_server):

@@ -79,6 +79,17 @@ PRINTS = {
         "[(0, 'invalid operation: time and *influxql.StringLiteral are not compatible'), "
         "(1, 'not executed')]",
         "http://127.0.0.1:1/",
+        "port must be an int in 1-65535 (or a str of one), got '8086x'",
+        "params['host'] = {'a'} (set) cannot be sent as a bound parameter: use a str, int, "
+        "float, bool or None",
+        "iterpoints() got a coroutine: await the query first, e.g. "
+        "iterpoints(await client.query(q))",
+        "point 0: time '01/02/2020 10:00' is ambiguous: its day and month could be either "
+        "way round; write it in ISO 8601: '2020-01-02T10:00' (month first) or "
+        "'2020-02-01T10:00' (day first)",
+        "401 authorization failed (401 Unauthorized), as user 'admin'",
+        "401 unable to parse authentication credentials (401 Unauthorized): no credentials "
+        "were sent; pass username= and password=",
     ],
     "writing.rst": [
         "100000/250000 points\n200000/250000 points\n250000/250000 points\n"

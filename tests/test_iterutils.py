@@ -183,3 +183,72 @@ def test_chunked_result_of_an_async_client_refuses_plain_iteration():
     with pytest.raises(TypeError, match="iterated with 'async for'"):
         iter(InfluxDBChunkedResult(gen))
     asyncio.run(gen.aclose())
+
+
+# -- a query that was not awaited -------------------------------------------------------
+
+
+async def _answer():
+    return ANSWER
+
+
+def _no_warning_after_collect(check):
+    """Run ``check`` and collect garbage: a coroutine left unclosed warns 'never awaited'."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check()
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            iterpoints,
+            r"iterpoints\(\) got a coroutine: await the query first, "
+            r"e\.g\. iterpoints\(await client\.query\(q\)\)",
+        ),
+        (InfluxDBResult, r"InfluxDBResult\(\) got a coroutine: await the query first"),
+        (InfluxDBChunkedResult, r"InfluxDBChunkedResult\(\) got a coroutine: await the query"),
+    ],
+)
+def test_a_query_not_awaited_is_named_and_closed(call, message):
+    coroutine = _answer()
+
+    def check():
+        with pytest.raises(TypeError, match=message):
+            call(coroutine)
+
+    _no_warning_after_collect(check)
+    assert coroutine.cr_frame is None  # closed: it can no longer run
+
+
+def test_to_dataframe_names_a_query_not_awaited():
+    from aioinflux.serialization.dataframe import to_dataframe
+
+    def check():
+        with pytest.raises(TypeError, match=r"to_dataframe\(\) got a coroutine"):
+            to_dataframe(_answer())
+
+    _no_warning_after_collect(check)
+
+
+def test_iterpoints_checks_its_argument_when_called_not_when_iterated():
+    with pytest.raises(TypeError, match=r"iterpoints\(\) got an InfluxDBResult: iterate over it"):
+        iterpoints(InfluxDBResult(ANSWER))
+    with pytest.raises(TypeError, match=r"needs a query answer as output='json' gives it .*list"):
+        iterpoints([ANSWER])
+
+
+def test_iterpoints_given_the_chunks_of_a_chunked_query_says_to_call_it_on_each():
+    async def chunks():
+        yield ANSWER
+
+    stream = chunks()
+    with pytest.raises(TypeError, match=r"got the chunks of a chunked query: call it on each"):
+        iterpoints(stream)
+    asyncio.run(stream.aclose())

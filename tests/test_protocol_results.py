@@ -133,12 +133,13 @@ def test_first_statement_failing_without_id():
 
 
 def test_whole_query_error():
-    checker = AnswerChecker(400)
+    checker = AnswerChecker(400, "Bad Request", ", as user 'u'")
     checker.check({"error": "error parsing query: x"})
     with pytest.raises(InfluxDBQueryError) as info:
         checker.raise_errors()
+    # the status is in the text; the credentials only for a 401/403
     assert (str(info.value), info.value.status, info.value.errors) == (
-        "error parsing query: x",
+        "error parsing query: x (400 Bad Request)",
         400,
         [(None, "error parsing query: x")],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import sys
 from typing import Any
 
 import numpy as np
@@ -413,7 +414,7 @@ ERRORS = [
         "time_unparseable",
         p(time="yesterday-ish"),
         LineProtocolError,
-        "time 'yesterday-ish' cannot be parsed",
+        "time 'yesterday-ish' has no four-digit year",
     ),
     ("time_nat", p(time=pd.NaT), LineProtocolError, "time is NaT"),
     ("time_numpy_nat", p(time=np.datetime64("NaT")), LineProtocolError, "time is NaT"),
@@ -541,3 +542,71 @@ async def test_error_after_earlier_requests_says_they_were_stored(client, monkey
         await client.write(points)
     assert info.value.requests_written == 2
     assert len(await stored_rows(client)) == 10
+
+
+# -- time strings: read only when they can be read one way ----------------------------------
+
+#: (string, the time it means); each is written as ISO 8601 nanoseconds in the test
+UNAMBIGUOUS_TIMES = [
+    ("2020-01-02T10:00:00Z", "2020-01-02T10:00:00Z"),  # ISO 8601 (ciso8601)
+    ("20200102T100000Z", "2020-01-02T10:00:00Z"),  # ISO 8601 basic
+    ("2020-01", "2020-01-01T00:00:00Z"),
+    ("2020", "2020-01-01T00:00:00Z"),
+    ("2020/01/02 10:00", "2020-01-02T10:00:00Z"),  # the year first: rewritten as ISO 8601
+    ("2020.1.2", "2020-01-02T00:00:00Z"),
+    ("2020-1-2", "2020-01-02T00:00:00Z"),
+    ("2020 01 02", "2020-01-02T00:00:00Z"),
+    ("2020/01/02 10:00 UTC", "2020-01-02T10:00:00Z"),
+    ("2 Jan 2020", "2020-01-02T00:00:00Z"),  # the month by name (pandas)
+    ("January 2, 2020 10:00", "2020-01-02T10:00:00Z"),
+    ("Thu, 02 Jan 2020 10:00:00 +0100", "2020-01-02T09:00:00Z"),  # RFC 2822
+]
+
+
+@pytest.mark.parametrize(("text", "meaning"), UNAMBIGUOUS_TIMES)
+def test_time_strings_read_one_way_are_accepted(text, meaning):
+    expected = pd.Timestamp(meaning).value
+    assert serialize(p(time=text)) == f"m v=1.5 {expected}".encode()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "01/02/2020 10:00",
+            "time '01/02/2020 10:00' is ambiguous: its day and month could be either way round; "
+            "write it in ISO 8601: '2020-01-02T10:00' (month first) or '2020-02-01T10:00' "
+            "(day first)",
+        ),
+        ("02 01 2020", "'2020-02-01' (month first) or '2020-01-02' (day first)"),
+        ("1.2.2020", "'2020-01-02' (month first) or '2020-02-01' (day first)"),
+        (
+            "13/02/2020",
+            "time '13/02/2020' puts the day and month before the year, which can be read "
+            "either way round (on days 1 to 12 of a month); write it in ISO 8601: '2020-02-13'",
+        ),
+        ("01/01/2020", "write it in ISO 8601: '2020-01-01'"),
+        ("31/31/2020", "time '31/31/2020' is not a date"),
+        ("2020/13/01", "time '2020/13/01' is not a date"),
+        ("01/02/20", "time '01/02/20' has a two-digit year"),
+        ("20-01-02", "time '20-01-02' has a two-digit year"),
+        ("now", "time 'now' has no four-digit year"),
+        ("today", "time 'today' has no four-digit year"),
+        ("10:00", "time '10:00' has no four-digit year"),
+        ("Jan 2", "time 'Jan 2' has no four-digit year"),
+        ("1577959200", "time '1577959200' is a string of digits: pass an int"),
+        ("2020-01-02 10:00 EST", "time '2020-01-02 10:00 EST' cannot be parsed"),
+    ],
+)
+def test_time_strings_that_could_be_misread_are_refused(text, message):
+    with pytest.raises(LineProtocolError) as info:
+        serialize(p(time=text))
+    assert message in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_without_pandas_only_iso_8601_and_year_first_dates_are_read(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas fails as if missing
+    assert serialize(p(time="2020/01/02")) == b"m v=1.5 1577923200000000000"
+    with pytest.raises(LineProtocolError, match=r"is not ISO 8601 \(pandas, which reads other"):
+        serialize(p(time="2 Jan 2020"))

@@ -324,7 +324,7 @@ def _string_ns(value: str) -> int:
     try:
         parsed = ciso8601.parse_datetime(value)
     except ValueError:
-        return _pandas_string_ns(value)
+        return _other_string_ns(value)
     ns = _datetime_ns(parsed)
     fraction = _FRACTION.search(value)
     if fraction is not None and len(fraction.group(1)) > 6:
@@ -333,17 +333,117 @@ def _string_ns(value: str) -> int:
     return ns
 
 
-def _pandas_string_ns(value: str) -> int:
+# Strings that are not ISO 8601 are read only when they can be read one way. Refused: a
+# numeric date with the year last (the day and month could be either way round: pandas reads
+# '01/02/2020' as 2 January but '02 01 2020' as 1 February; refusing the form, not only the
+# dates whose day is 12 or less, fails on the first date written, not on the 13th of a month),
+# and anything without a four-digit year ('20-01-02', a time of day alone, 'now', 'today':
+# pandas fills those from the machine's clock and local time). A numeric date with the year
+# first ('2020/01/02', '2020.1.2') is rewritten as ISO 8601; the rest (month names, RFC 2822)
+# goes to pandas, whose reading must agree with the year (and month) the string names.
+_YEAR_LAST = re.compile(r"(?<![\d.:])(\d{1,2})([/.\- ])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
+_YEAR_FIRST = re.compile(r"(?<!\d)(\d{4})([/.\- ])(\d{1,2})\2(\d{1,2})(?!\d)")
+_FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAME = re.compile(r"(?<![a-z])(" + "|".join(_MONTHS) + r")[a-z]*", re.IGNORECASE)
+_ISO_ADVICE = "write it in ISO 8601, e.g. '2020-01-02T03:04:05Z'"
+
+
+def _valid_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _year_last_error(value: str, match: re.Match[str]) -> LineProtocolError:
+    first, second, year = int(match[1]), int(match[3]), match[4]
+    if len(year) == 2:
+        return LineProtocolError(
+            f"time {value!r} has a two-digit year, and its day and month could be either way "
+            f"round: {_ISO_ADVICE}"
+        )
+    after = value[match.end() :]
+    if after[:1] == " " and after[1:2].isdigit():  # ISO 8601 puts a T before the time
+        after = "T" + after[1:]
+    readings: dict[str, str] = {}
+    for month, day, order in ((first, second, "month first"), (second, first, "day first")):
+        if _valid_date(int(year), month, day):
+            iso = f"{value[: match.start()]}{year}-{month:02d}-{day:02d}{after}"
+            readings.setdefault(iso, order)
+    if len(readings) == 2:
+        shown = " or ".join(f"{iso!r} ({order})" for iso, order in readings.items())
+        return LineProtocolError(
+            f"time {value!r} is ambiguous: its day and month could be either way round; "
+            f"write it in ISO 8601: {shown}"
+        )
+    if readings:
+        (iso,) = readings
+        return LineProtocolError(
+            f"time {value!r} puts the day and month before the year, which can be read either "
+            f"way round (on days 1 to 12 of a month); write it in ISO 8601: {iso!r}"
+        )
+    return LineProtocolError(f"time {value!r} is not a date: {_ISO_ADVICE}")
+
+
+def _other_string_ns(value: str) -> int:
+    """A time string that is not ISO 8601, read only when it can be read one way."""
+    year_last = _YEAR_LAST.search(value)
+    if year_last is not None:
+        raise _year_last_error(value, year_last)
+    if value.strip().isdigit() and len(value.strip()) != 4:  # four digits: a year
+        raise LineProtocolError(
+            f"time {value!r} is a string of digits: pass an int for a timestamp in the "
+            f"write's precision, or {_ISO_ADVICE}"
+        )
+    year = _FOUR_DIGITS.search(value)
+    if year is None:
+        raise LineProtocolError(
+            f"time {value!r} has no four-digit year: {_ISO_ADVICE} (a time of day alone, "
+            "'now' or 'today' would be read with the machine's clock and time zone)"
+        )
+    year_first = _YEAR_FIRST.search(value)
+    expected: tuple[int, ...] = (int(year[0]),)
+    if year_first is not None:
+        y, month, day = int(year_first[1]), int(year_first[3]), int(year_first[4])
+        if not _valid_date(y, month, day):
+            raise LineProtocolError(f"time {value!r} is not a date: {_ISO_ADVICE}")
+        expected = (y, month, day)
+        before, after = value[: year_first.start()], value[year_first.end() :]
+        rewritten = f"{before}{y:04d}-{month:02d}-{day:02d}{after}"
+        try:
+            ciso8601.parse_datetime(rewritten)
+        except ValueError:
+            pass  # not ISO 8601 once rewritten either ('2020/01/02 10:00 UTC'): pandas
+        else:
+            return _string_ns(rewritten)
+    else:
+        month_name = _MONTH_NAME.search(value)
+        if month_name is not None:
+            expected = (int(year[0]), _MONTHS.index(month_name[1].lower()) + 1)
+    return _pandas_string_ns(value, expected)
+
+
+def _pandas_string_ns(value: str, expected: tuple[int, ...]) -> int:
     try:
         import pandas as pd
     except ImportError:
-        raise LineProtocolError(f"time {value!r} is not an ISO 8601 date or time") from None
+        raise LineProtocolError(
+            f"time {value!r} is not ISO 8601 (pandas, which reads other forms, is not "
+            f"installed): {_ISO_ADVICE}"
+        ) from None
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError) as exc:
         raise LineProtocolError(f"time {value!r} cannot be parsed: {exc}") from None
     if stamp is pd.NaT:
         raise LineProtocolError(f"time {value!r} is not a time (NaT)")
+    if (stamp.year, stamp.month, stamp.day)[: len(expected)] != expected:
+        raise LineProtocolError(
+            f"time {value!r} would be read as {stamp.isoformat()!r}, which is not what it "
+            f"says: {_ISO_ADVICE}"
+        )
     return _pandas_ns(stamp)
 
 

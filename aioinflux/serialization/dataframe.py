@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from ..exceptions import LineProtocolError
+from ..iterutils import _check_answer
 from .common import (
     LEADING_STRIPPED,
     MAX_NS,
@@ -206,6 +207,7 @@ def to_dataframe(
         decides its dtype (JSON cannot tell the float 1.0 from the integer 1).
     :param epoch: the ``epoch`` the query was made with (None: RFC3339 strings).
     """
+    _check_answer(resp, "to_dataframe()")
     kinds = kinds or {}
     frames = [_statement(result, kinds, epoch) for result in resp.get("results", ())]
     if not frames:
