@@ -323,19 +323,21 @@ class BatchWriter:
                     gzip=self.gzip,
                 )
             except InfluxDBError as exc:
-                if _batching.is_retryable(exc):
-                    delay = _batching.retry_after(exc)
-                    if delay is None:
-                        delay = _batching.backoff_delay(
-                            attempt, self.backoff, self.max_backoff, self._rng
-                        )
-                    if loop.time() + delay <= deadline:
-                        attempt += 1
-                        self.stats.retries += 1
-                        self.stats.points_retried += len(batch)
-                        logger.debug("%d lines: retry in %.2fs: %s", len(batch), delay, exc)
-                        await asyncio.sleep(delay)
-                        continue
+                delay = _batching.retry_delay(
+                    exc,
+                    attempt,
+                    left=deadline - loop.time(),
+                    base=self.backoff,
+                    cap=self.max_backoff,
+                    rng=self._rng,
+                )
+                if delay is not None:
+                    attempt += 1
+                    self.stats.retries += 1
+                    self.stats.points_retried += len(batch)
+                    logger.debug("%d lines: retry in %.2fs: %s", len(batch), delay, exc)
+                    await asyncio.sleep(delay)
+                    continue
                 await self._fail(batch, exc)
                 return
             self.stats.points_written += len(batch)
