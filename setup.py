@@ -26,7 +26,8 @@ def read_version() -> str:
 
 
 PANDAS = ["pandas>=2.0", "numpy>=1.24"]
-# MessagePack answers: the server produces them about twice as fast as JSON (shared/PERF.md)
+# MessagePack answers: smaller than JSON and cheaper for the server to
+# produce (benchmarks/query.py compares both)
 MSGPACK = ["msgpack>=1.0"]
 # progress=True draws a tqdm bar (in a terminal, and as a widget in Jupyter)
 PROGRESS = ["tqdm>=4.60"]

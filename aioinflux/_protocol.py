@@ -4,7 +4,7 @@ Rule 1: nothing here touches a socket or an event loop; the transport sends the 
 objects built here and hands back ``Response`` objects to be checked here.
 Rule 2: every answer is checked completely: a query reports every failing statement, a write
 reports the server's own message and, for a partial write, what was dropped.
-Rule 3: credentials only ever go into headers (shared/DESIGN.md: never URLs or logs).
+Rule 3: credentials only ever go into headers, never into URLs or logs.
 """
 
 from __future__ import annotations
@@ -202,8 +202,9 @@ def write_request(
 ) -> Request:
     """``POST /write``; raises ValueError before anything is sent for a bad argument.
 
-    With ``gzip`` the body is compressed (level 1: on 2 cores, shared/PERF.md measured
-    compression costing more CPU than it saves on loopback, so the cheapest level).
+    With ``gzip`` the body is compressed (level 1: on 2 cores, compression was measured to
+    cost more CPU than it saves on loopback, so the cheapest level; ``benchmarks/bench_writer.py``
+    compares gzip with plain bodies).
     """
     if not db:
         raise ValueError("write needs a database: pass db=... or set client.db")
@@ -658,7 +659,7 @@ class ResultAssembler:
     A series continued in the next chunk is flagged ``"partial": true``; its values are
     appended to the series already held. The result has no ``partial`` flags left: every
     series is complete (a chunked answer is not cut by the server's ``max-row-limit``,
-    shared/INFLUXDB.md).
+    measured on influxd 1.6.7).
 
     :param convert: applied to each chunk's values of a series as the chunk arrives (the
         DataFrame path turns rows into a table while the server sends the rest).
