@@ -213,7 +213,6 @@ def test_db_and_database_must_agree():
     ("module", "name"),
     [
         ("aioinflux.compat", None),
-        ("aioinflux.client", "logger"),
         ("aioinflux.serialization.common", "escape"),
         ("aioinflux.serialization.common", "tag_escape"),
         ("aioinflux.serialization.usertype", "str_to_dt"),
@@ -223,6 +222,11 @@ def test_db_and_database_must_agree():
     ],
 )
 def test_09s_internals_are_gone(module, name):
+    import logging
+
+    from aioinflux.client import logger
+
+    assert logger is logging.getLogger("aioinflux")  # kept
     if name is None:
         with pytest.raises(ImportError):
             importlib.import_module(module)
@@ -234,6 +238,21 @@ def test_09s_internals_are_gone(module, name):
 def test_removed_client_options_raise(option):
     with pytest.raises(TypeError, match=f"got {option}, removed in aioinflux 0.10"):
         InfluxDBClient(**{option: None})
+
+
+def test_connector_is_refused():
+    with pytest.raises(TypeError, match="connector= cannot be given"):
+        InfluxDBClient(connector=None)
+
+
+async def test_progress_and_consistency_are_options_not_extra_tags(client):
+    with pytest.raises(TypeError, match="progress"):
+        await client.write(point(time=1), progress="x")  # 0.9: a tag progress=x
+    await client.write(point(time=1), consistency="all")  # 0.9: a tag consistency=all
+    resp = await client.query("SHOW TAG KEYS FROM m")
+    assert "series" not in resp["results"][0]  # no tag: the write's consistency
+    with pytest.raises(ValueError, match="consistency"):
+        await client.write(point(time=2), consistency="eu")
 
 
 def test_use_cache_raises():
@@ -271,7 +290,11 @@ DIFFERENCES = {
     "db and database must agree": test_db_and_database_must_agree,
     "0.9's internals are gone": test_09s_internals_are_gone,
     "The redis cache is gone": test_removed_client_options_raise,
-    "No": test_removed_client_options_raise,
+    "The loop argument is gone": test_removed_client_options_raise,
+    "The connector argument is refused": test_connector_is_refused,
+    "progress and consistency are options of write()": (
+        test_progress_and_consistency_are_options_not_extra_tags
+    ),
 }
 
 
