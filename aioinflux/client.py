@@ -130,6 +130,7 @@ class InfluxDBClient:
         # what a 401/403 error says was sent: the user name at most, never a secret
         self._credentials = _protocol.credentials_note(username, token)
         self._url = _protocol.base_url(self.host, self.port, path, ssl is not False)
+        # the one seam for tests without a server: aioinflux._mock replaces it
         self._transport = Transport(
             self.create_session,
             ssl=ssl if isinstance(ssl, _ssl.SSLContext) else True,

@@ -150,3 +150,14 @@ def test_every_attribute_set_on_a_caught_error_is_declared():
                     and t.attr not in declared
                 ]
     assert undeclared == []
+
+
+def test_the_fake_transport_is_for_tests_only():
+    """``aioinflux._mock`` (a transport without a server) is imported by no module of the
+    package, so ``import aioinflux`` never loads it."""
+    importers = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "_mock.py" and "_mock" in _names_used(path)
+    ]
+    assert importers == []
