@@ -17,6 +17,7 @@ import gzip as _gzip
 import ipaddress
 import json
 import math
+import re
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -44,12 +45,14 @@ __all__ = [
     "check_port",
     "check_write",
     "check_write_options",
+    "count_points",
     "credentials_note",
     "gc_paused",
     "msgpack_available",
     "msgpack_suits",
     "ping_request",
     "query_request",
+    "read_only",
     "server_message",
     "write_request",
 ]
@@ -415,6 +418,62 @@ def msgpack_suits(q: str) -> bool:
     return text.startswith("select") and "diagnostics" not in text
 
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_READ_ONLY_FIRST = ("SELECT", "SHOW")
+
+
+def _statement_words(q: str) -> list[list[str]]:
+    """The bare words (upper case) of each statement of ``q``; quoted text is skipped.
+
+    Only what a retry decision needs: quoted strings and identifiers are skipped with their
+    backslash escapes, ``;`` outside quotes ends a statement, any other character is a word
+    of its own. A regex or comment holding ``;`` or ``INTO`` only makes a query look less
+    read-only than it is, never more.
+    """
+    statements: list[list[str]] = [[]]
+    i, n = 0, len(q)
+    while i < n:
+        c = q[i]
+        if c in "'\"":
+            i += 1
+            while i < n and q[i] != c:
+                i += 2 if q[i] == "\\" else 1
+            i += 1
+        elif c == ";":
+            statements.append([])
+            i += 1
+        elif (word := _WORD.match(q, i)) is not None:
+            statements[-1].append(word.group().upper())
+            i = word.end()
+        else:
+            if not c.isspace():
+                statements[-1].append(c)
+            i += 1
+    return [words for words in statements if words]
+
+
+def read_only(q: str) -> bool:
+    """Whether every statement of ``q`` only reads: a SELECT without INTO, or a SHOW.
+
+    Such a query can be sent again after a failure; anything else (``SELECT ... INTO``,
+    ``CREATE``, ``DROP``, ``DELETE``, ``GRANT``, ``KILL``, ``EXPLAIN``...) is never retried,
+    nor a query of several statements of which one is not read-only.
+    """
+    statements = _statement_words(q)
+    return bool(statements) and all(
+        words[0] in _READ_ONLY_FIRST and "INTO" not in words for words in statements
+    )
+
+
+def count_points(chunk: Mapping[str, Any]) -> int:
+    """The points (rows) of every series of every statement of one answer or chunk."""
+    return sum(
+        len(series.get("values") or ())
+        for result in chunk.get("results", ())
+        for series in result.get("series", ())
+    )
+
+
 def msgpack_available() -> bool:
     """True when the optional ``msgpack`` package (extra ``aioinflux[msgpack]``) is installed."""
     try:
@@ -497,9 +556,16 @@ class AnswerChecker:
     shape: no ``series`` key when empty, tags sorted by key.
     """
 
-    def __init__(self, status: int = 200, reason: str = "", credentials: str = "") -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        reason: str = "",
+        credentials: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.status = status
         self.reason = reason
+        self.headers = headers
         self._note = _auth_note(status, credentials)
         self.errors: list[tuple[int | None, str]] = []
         self._last_id = -1
@@ -540,7 +606,12 @@ class AnswerChecker:
                 f"statement {sid}: {msg}" if sid is not None else msg for sid, msg in self.errors
             )
         raise InfluxDBQueryError(
-            message, status=self.status, errors=self.errors, reason=self.reason, note=self._note
+            message,
+            status=self.status,
+            errors=self.errors,
+            reason=self.reason,
+            note=self._note,
+            headers=self.headers,
         )
 
 
@@ -583,7 +654,7 @@ class QueryReader:
         #: the format the server answered in: ``'msgpack'`` or ``'json'``
         self.format = "msgpack" if msgpack else "json"
         self._decoder = MsgpackChunkDecoder() if msgpack else ChunkDecoder()
-        self._checker = AnswerChecker(status, reason, credentials)
+        self._checker = AnswerChecker(status, reason, credentials, headers=headers)
         self._credentials = credentials
         self._held: list[bytes] = []  # the body of an answer other than 200
         # an error found after good chunks of the same feed(): raised at the next call, so
@@ -645,6 +716,7 @@ class QueryReader:
             errors=[(None, message)],
             reason=self.reason,
             note=_auth_note(self.status, self._credentials),
+            headers=self.headers,
         )
 
 

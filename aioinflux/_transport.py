@@ -8,7 +8,7 @@ Rule 2: every aiohttp call sits inside ``_map_errors()``, which turns aiohttp's 
 exceptions into ``InfluxDBConnectionError``/``InfluxDBTimeoutError`` naming the URL; nothing
 above this module sees an aiohttp exception.
 Rule 3: nothing secret is logged: a log line is method, URL (never holding credentials),
-status and duration.
+status and duration; a proxy is named with its password replaced by ``***``.
 Rule 4: closing ends every request in flight. Each request is a ``_Call`` registered with
 its loop's session; ``close()`` aborts them all (the task awaiting one is cancelled, and the
 cancellation becomes ``InfluxDBConnectionError`` saying the client was closed; a streamed
@@ -26,12 +26,14 @@ import io
 import logging
 import ssl as _ssl
 import time
+import urllib.request
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import aiohttp
 from yarl import URL
 
+from ._config import redact_url
 from ._protocol import Request, Response
 from .exceptions import InfluxDBConnectionError, InfluxDBError, InfluxDBTimeoutError
 
@@ -122,7 +124,9 @@ class _Call:
 
 
 @contextlib.contextmanager
-def _map_errors(req: Request, timeout: aiohttp.ClientTimeout | None) -> Iterator[None]:
+def _map_errors(
+    req: Request, timeout: aiohttp.ClientTimeout | None, proxy: str | None = None
+) -> Iterator[None]:
     url = _url(req)
     try:
         yield
@@ -137,8 +141,18 @@ def _map_errors(req: Request, timeout: aiohttp.ClientTimeout | None) -> Iterator
         raise InfluxDBTimeoutError(f"{req.method} {url} timed out{limit}", url=url) from exc
     except aiohttp.ClientSSLError as exc:
         raise InfluxDBConnectionError(f"TLS error talking to {url}: {exc}", url=url) from exc
+    except aiohttp.ClientProxyConnectionError as exc:
+        where = f"the proxy {redact_url(proxy)}" if proxy else "the proxy"
+        raise InfluxDBConnectionError(
+            f"cannot connect to {where} (for {url}): {exc}", url=url
+        ) from exc
     except aiohttp.ClientConnectorError as exc:
         raise InfluxDBConnectionError(f"cannot connect to {url}: {exc}", url=url) from exc
+    except aiohttp.ClientHttpProxyError as exc:
+        where = f"the proxy {redact_url(proxy)}" if proxy else "the proxy"
+        raise InfluxDBConnectionError(
+            f"{where} refused to connect to {url}: {exc.status} {exc.message}", url=url
+        ) from exc
     except (aiohttp.ClientError, OSError) as exc:
         raise InfluxDBConnectionError(
             f"{req.method} {url} failed: {exc or type(exc).__name__}", url=url
@@ -193,10 +207,18 @@ class Transport:
         *,
         ssl: _ssl.SSLContext | bool,
         timeout: aiohttp.ClientTimeout | None,
+        max_connections: int | None = 100,
+        keepalive_timeout: float = 15.0,
+        proxy: str | None = None,
+        url: str | None = None,
     ):
         self._factory = factory
         self._ssl = ssl
         self.timeout = timeout
+        self.max_connections = max_connections
+        self.keepalive_timeout = keepalive_timeout
+        self._proxy = proxy
+        self._url = url
         self._sessions: dict[asyncio.AbstractEventLoop, _LoopSession] = {}
         self._closing: set[concurrent.futures.Future[None]] = set()
 
@@ -205,13 +227,37 @@ class Transport:
         return all(entry.session.closed for entry in self._sessions.values())
 
     def make_session(self, opts: dict[str, Any], unix_socket: str | None) -> aiohttp.ClientSession:
-        """A new session for the running loop; a unix socket gets its own connector."""
+        """A new session for the running loop, with a connection pool of its own (a
+        connector belongs to the loop it was made in, so each session gets a new one)."""
         opts = dict(opts)
-        if unix_socket is not None and "connector" not in opts:
-            opts["connector"] = aiohttp.UnixConnector(path=unix_socket)
+        pool: dict[str, Any] = {"limit": self.max_connections or 0}  # aiohttp: 0 is no limit
+        if self._proxied(opts):
+            # Some proxies (tinyproxy) close the connection after each answer without saying
+            # so; a request sent on it then fails ("Cannot write to closing transport", seen
+            # with tinyproxy 1.11). Connections through a proxy are not reused
+            # (tests/test_proxies.py sends requests in a row through tinyproxy).
+            pool["force_close"] = True
+        else:
+            pool["keepalive_timeout"] = self.keepalive_timeout
+        if unix_socket is not None:
+            opts["connector"] = aiohttp.UnixConnector(path=unix_socket, **pool)
+        else:
+            opts["connector"] = aiohttp.TCPConnector(**pool)
         if self.timeout is not None and "timeout" not in opts:
             opts["timeout"] = self.timeout
         return aiohttp.ClientSession(**opts)
+
+    def _proxied(self, opts: dict[str, Any]) -> bool:
+        """Whether requests go through a proxy: the ``proxy`` option, or with ``trust_env``
+        the ``*_PROXY`` variables for the server's URL (as aiohttp reads them)."""
+        if self._proxy is not None:
+            return True
+        if not opts.get("trust_env") or self._url is None:
+            return False
+        url = URL(self._url)
+        return url.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(
+            url.raw_host or ""
+        )
 
     async def install(self, session: aiohttp.ClientSession) -> None:
         """Make ``session`` the one of the running loop, closing the one it replaces."""
@@ -252,7 +298,7 @@ class Transport:
         call = _Call()
         entry.calls.add(call)
         try:
-            with _map_errors(req, self.timeout):
+            with _map_errors(req, self.timeout, self._proxy):
                 request = entry.session.request(
                     req.method,
                     req.url,
@@ -260,6 +306,7 @@ class Transport:
                     headers=req.headers,
                     data=body,
                     ssl=self._ssl,
+                    proxy=self._proxy,
                 )
                 async with await call.wait(request) as resp:
                     yield resp, call
@@ -283,7 +330,7 @@ class Transport:
             head = Response(resp.status, resp.reason or "", dict(resp.headers), b"")
 
             async def body() -> AsyncIterator[bytes]:
-                with _map_errors(req, self.timeout):
+                with _map_errors(req, self.timeout, self._proxy):
                     while piece := await call.wait(resp.content.read(STREAM_READ_SIZE)):
                         yield piece
 

@@ -458,19 +458,21 @@ class BatchWriter:
                 # anything else than the client's own errors (a bad session option, a bug
                 # in a create_session() override) fails the batch too, never silently
                 exc = error if isinstance(error, InfluxDBError) else _unexpected(error, lines)
-                if _batching.is_retryable(exc):
-                    delay = _batching.retry_after(exc)
-                    if delay is None:
-                        delay = _batching.backoff_delay(
-                            attempt, self.backoff, self.max_backoff, self._rng
-                        )
-                    if loop.time() + delay <= deadline:
-                        attempt += 1
-                        self.stats.retries += 1
-                        self.stats.points_retried += len(lines)
-                        logger.debug("%d lines: retry in %.2fs: %s", len(lines), delay, exc)
-                        await asyncio.sleep(delay)
-                        continue
+                delay = _batching.retry_delay(
+                    exc,
+                    attempt,
+                    left=deadline - loop.time(),
+                    base=self.backoff,
+                    cap=self.max_backoff,
+                    rng=self._rng,
+                )
+                if delay is not None:
+                    attempt += 1
+                    self.stats.retries += 1
+                    self.stats.points_retried += len(lines)
+                    logger.debug("%d lines: retry in %.2fs: %s", len(lines), delay, exc)
+                    await asyncio.sleep(delay)
+                    continue
                 await self._fail(lines, exc)
                 return
             self._unfinished -= len(lines)

@@ -12,6 +12,8 @@ PURE = [
     "_types.py",
     "_protocol.py",
     "_batching.py",
+    "_config.py",
+    "_progress.py",
     "exceptions.py",
     "iterutils.py",
     "queries.py",
