@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from ._units import PRECISIONS
 from .exceptions import InfluxDBError, InfluxDBQueryError, InfluxDBWriteError
 
 __all__ = [
     "CONSISTENCIES",
-    "EPOCHS",
     "MSGPACK",
-    "PRECISIONS",
     "AnswerChecker",
     "ChunkDecoder",
     "MsgpackChunkDecoder",
@@ -57,10 +56,6 @@ __all__ = [
     "write_request",
 ]
 
-#: Precisions the 1.x server understands for ``/write`` (``n`` is its alias of ``ns``).
-PRECISIONS = ("ns", "n", "u", "ms", "s", "m", "h")
-#: Values of ``epoch`` for ``/query``; ``None`` means RFC3339 strings.
-EPOCHS = PRECISIONS
 CONSISTENCIES = ("any", "one", "quorum", "all")
 #: ``Accept`` header asking the server for MessagePack instead of JSON.
 MSGPACK = "application/x-msgpack"
@@ -244,7 +239,7 @@ def query_request(
     """
     if not isinstance(q, str):
         raise TypeError(f"query must be a str, got {type(q).__name__}")
-    _choice("epoch", epoch, EPOCHS)
+    _choice("epoch", epoch, PRECISIONS)  # the same units; None: RFC3339 strings
     if not isinstance(chunked, bool):
         raise TypeError(f"chunked must be True or False, got {chunked!r}")
     if chunk_size is not None:

@@ -14,13 +14,11 @@ caller then knows nothing of its columns (``None`` for the whole query).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from .queries import quote_ident
 
-__all__ = ["Source", "kinds_from_keys", "query_sources", "show_keys_query", "tags_only"]
+__all__ = ["Source", "query_sources"]
 
 
 @dataclass(frozen=True)
@@ -216,52 +214,3 @@ def query_sources(q: str) -> list[Source] | None:
     except _Unreadable:
         return None
     return list(found)
-
-
-def show_keys_query(sources: list[Source], default_db: str | None) -> tuple[str, list[str]]:
-    """One query asking the tag keys and the field keys of ``sources``, two statements per
-    database, and the database of each pair. A source without a database is in
-    ``default_db``; without that, it is left out (the query itself cannot run then)."""
-    by_db: dict[str, list[str]] = {}
-    for source in sources:
-        db = source.db or default_db
-        if db:
-            texts = by_db.setdefault(db, [])
-            if source.text() not in texts:
-                texts.append(source.text())
-    statements = []
-    for db, texts in by_db.items():
-        where = f"ON {quote_ident(db)} FROM {', '.join(texts)}"
-        statements += [f"SHOW TAG KEYS {where}", f"SHOW FIELD KEYS {where}"]
-    return "; ".join(statements), list(by_db)
-
-
-def kinds_from_keys(answer: Mapping[str, Any]) -> dict[str, dict[str, str | None]]:
-    """``{measurement: {column: kind}}`` from the answer of :func:`show_keys_query`: kind
-    ``'tag'`` or the field's type. Where the answer is not one kind (a field with two types
-    in different shards, a key that is a tag and a field, the same measurement in two
-    databases read, differently), the kind is None: unknown, never one of them picked."""
-    kinds: dict[str, dict[str, str | None]] = {}
-
-    def add(measurement: str, column: str, kind: str | None) -> None:
-        known = kinds.setdefault(measurement, {})
-        known[column] = kind if known.get(column, kind) == kind else None
-
-    results = list(answer.get("results", ()))
-    for tag_keys, field_keys in zip(results[::2], results[1::2], strict=True):
-        found: dict[tuple[str, str], str | None] = {}
-        for series in tag_keys.get("series", ()):
-            for (key,) in series["values"]:
-                found[series["name"], key] = "tag"
-        for series in field_keys.get("series", ()):
-            for key, kind in series["values"]:
-                where = (series["name"], key)
-                found[where] = kind if found.get(where, kind) == kind else None
-        for (measurement, column), kind in found.items():
-            add(measurement, column, kind)
-    return kinds
-
-
-def tags_only(kinds: Mapping[str, Mapping[str, str | None]]) -> dict[str, dict[str, str | None]]:
-    """Only which columns are tags: for answers whose values carry their own types."""
-    return {m: {c: k for c, k in cols.items() if k == "tag"} for m, cols in kinds.items()}

@@ -6,10 +6,9 @@ the runtime checks that go with them live where the option is used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Literal, TypeAlias
 
-__all__ = ["Consistency", "Epoch", "Mode", "Output", "PointLike", "Precision"]
+__all__ = ["Consistency", "Epoch", "Mode", "Output", "Precision"]
 
 #: How a client runs its methods: ``'async'`` returns coroutines, ``'blocking'`` returns results.
 Mode: TypeAlias = Literal["async", "blocking"]
@@ -17,17 +16,12 @@ Mode: TypeAlias = Literal["async", "blocking"]
 #: What ``query()`` returns. ``'raw'`` is an alias of ``'json'``.
 Output: TypeAlias = Literal["json", "raw", "iterable", "dataframe"]
 
-#: Timestamp precision of a write (``n`` is the server's own alias of ``ns``).
+#: Timestamp precision of a write (``n`` is the server's own alias of ``ns``): the values of
+#: ``_units.PRECISIONS`` (tests/test_units.py checks it).
 Precision: TypeAlias = Literal["ns", "n", "u", "ms", "s", "m", "h"]
 
-#: Format of the times a query returns; ``None`` asks for RFC3339 strings.
-Epoch: TypeAlias = Literal["ns", "n", "u", "ms", "s", "m", "h"]
+#: Format of the times a query returns, in the same units; ``None`` asks for RFC3339 strings.
+Epoch: TypeAlias = Precision
 
 #: Write consistency of an InfluxDB Enterprise cluster.
 Consistency: TypeAlias = Literal["any", "one", "quorum", "all"]
-
-#: One point in a form that ``write()`` accepts.
-PointLike: TypeAlias = str | bytes
-
-#: What ``write()`` accepts: a point or an iterable of points.
-WriteData: TypeAlias = PointLike | Iterable[PointLike]

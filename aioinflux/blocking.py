@@ -21,7 +21,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-__all__ = ["iterate", "portal_loop", "run", "runner"]
+__all__ = ["iterate", "run", "runner"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -91,11 +91,6 @@ class _Portal:
 _portal = _Portal()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_portal.reset_after_fork)
-
-
-def portal_loop() -> asyncio.AbstractEventLoop:
-    """The private event loop that runs blocking-mode calls (started if needed)."""
-    return _portal.loop()
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -32,7 +32,8 @@ import aiohttp
 
 from . import _batching, _config, _progress, _protocol
 from ._progress import Progress
-from ._sources import kinds_from_keys, query_sources, show_keys_query, tags_only
+from ._show import TAG_INFO_QUERY, ColumnKinds, kinds_from_keys, show_keys_query, tag_info
+from ._sources import query_sources
 from ._transport import Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
@@ -41,8 +42,6 @@ from .exceptions import InfluxDBWriteError as InfluxDBWriteError  # 0.9 imported
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
 from .queries import PATTERNS, Pattern, PatternMethod, helper_pattern
 from .serialization import counted_bodies, write_bodies
-from .serialization.dataframe import ColumnKinds as _ColumnKinds
-from .serialization.dataframe import join_tables, rows_to_table, to_dataframe
 from .writer import BatchWriter
 
 __all__ = ["InfluxDBClient"]
@@ -624,19 +623,17 @@ class InfluxDBClient:
                 return self._frames(chunks, wire, q, db, epoch)
             return chunks
         if output == "dataframe":
+            from . import _frames  # pandas: only when DataFrames are asked for
+
             # the columns' types are asked while the answer comes
             kinds = self._ask_kinds(q, db)
             try:
                 # rows become tables chunk by chunk, while the server sends the rest
-                assembler = functools.partial(_protocol.ResultAssembler, rows_to_table, join_tables)
-                resp = await self._answer(req, assembler, wire, retry=retry, report=report)
+                resp = await self._answer(req, _frames.assembler, wire, retry=retry, report=report)
                 known = await kinds
             finally:
                 kinds.cancel()
-            if "msgpack" in wire:
-                known = tags_only(known)
-            frames = to_dataframe(resp, kinds=known, epoch=epoch)
-            return _label_statements(frames, resp)
+            return _frames.answer_frames(resp, known, epoch, msgpack="msgpack" in wire)
         resp = await self._answer(req, retry=retry, report=report)
         if output == "iterable":
             return InfluxDBResult(resp, parser, q)
@@ -653,18 +650,7 @@ class InfluxDBClient:
         .. versionadded:: 0.10
         """
         db = self._database(db)
-        resp = await self._answer(
-            self._internal_query("SHOW MEASUREMENTS; SHOW TAG VALUES WITH KEY =~ /.*/", db)
-        )
-        measurements, tag_values = resp["results"]
-        info: dict[str, dict[str, list[str]]] = {
-            row[0]: {} for s in measurements.get("series", ()) for row in s["values"]
-        }
-        for series in tag_values.get("series", ()):
-            tags = info.setdefault(series["name"], {})
-            for key, value in series["values"]:
-                tags.setdefault(key, []).append(value)
-        return info
+        return tag_info(await self._answer(self._internal_query(TAG_INFO_QUERY, db)))
 
     def _database(self, db: str | None) -> str | None:
         """``db``, or :attr:`db` when None; an empty name is refused, as by :meth:`write`."""
@@ -700,7 +686,7 @@ class InfluxDBClient:
             self._msgpack = _protocol.msgpack_available()
         return _protocol.MSGPACK if self._msgpack and _protocol.msgpack_suits(q) else None
 
-    def _ask_kinds(self, q: str, db: str | None) -> asyncio.Task[_ColumnKinds]:
+    def _ask_kinds(self, q: str, db: str | None) -> asyncio.Task[ColumnKinds]:
         """Start asking which columns of what ``q`` reads are tags, and each field's type.
 
         Asked of the databases and measurements the query actually reads, at each query:
@@ -712,7 +698,7 @@ class InfluxDBClient:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         return task
 
-    async def _column_kinds(self, q: str, db: str | None) -> _ColumnKinds:
+    async def _column_kinds(self, q: str, db: str | None) -> ColumnKinds:
         sources = query_sources(q)
         if not sources:  # nothing read, or a query not understood: types from the values
             return {}
@@ -735,16 +721,15 @@ class InfluxDBClient:
         epoch: str | None,
     ) -> AsyncIterator[Any]:
         """DataFrames of each chunk of ``chunks`` (whose answer's format goes into ``wire``)."""
+        from . import _frames  # pandas: only when DataFrames are asked for
+
         kinds = self._ask_kinds(q, db)
         try:
-            known: _ColumnKinds | None = None
+            known: ColumnKinds | None = None
             async for chunk in chunks:
                 if known is None:
                     known = await kinds
-                    if "msgpack" in wire:
-                        known = tags_only(known)
-                frames = to_dataframe(chunk, kinds=known, epoch=epoch)
-                yield _label_statements(frames, chunk)
+                yield _frames.answer_frames(chunk, known, epoch, msgpack="msgpack" in wire)
         finally:
             kinds.cancel()
             close = getattr(chunks, "aclose", None)
@@ -1171,14 +1156,3 @@ class InfluxDBClient:
                 source=self,
                 stacklevel=2,
             )
-
-
-def _label_statements(frames: Any, resp: dict[str, Any]) -> Any:
-    """Put each statement's id in ``DataFrame.attrs['statement_id']`` of its frames (a chunk
-    of a chunked query says no other way which statement it belongs to)."""
-    ids = [result.get("statement_id") for result in resp.get("results", ())]
-    parts = frames if isinstance(frames, list) and len(ids) > 1 else [frames]
-    for part, statement_id in zip(parts, ids, strict=False):
-        for frame in part.values() if isinstance(part, dict) else [part]:
-            frame.attrs["statement_id"] = statement_id
-    return frames

@@ -27,7 +27,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aioinflux import InfluxDBClient
-from aioinflux._sources import kinds_from_keys, query_sources, show_keys_query, tags_only
+from aioinflux._show import kinds_from_keys, show_keys_query, tags_only
+from aioinflux._sources import query_sources
 from aioinflux.testing import InfluxDBServer
 
 DB = "bench"

@@ -18,6 +18,9 @@ PURE = [
     "iterutils.py",
     "queries.py",
     "_sources.py",
+    "_show.py",
+    "_units.py",
+    "_frames.py",
     "serialization/__init__.py",
     "serialization/common.py",
     "serialization/mapping.py",
@@ -57,6 +60,61 @@ def test_only_the_transport_imports_aiohttp_at_run_time():
 
 def test_every_pure_module_is_listed():
     assert {"_protocol.py", "exceptions.py", "_types.py", "queries.py"} <= set(pure_modules())
+
+
+def test_import_aioinflux_loads_no_dataframe_code():
+    """Answers become DataFrames in ``aioinflux._frames``, loaded when a DataFrame is asked
+    for; ``import aioinflux`` (and 0.9's ``aioinflux.serialization.dataframe``) loads neither
+    it nor pandas."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, aioinflux, aioinflux.serialization.dataframe; "
+        "print(*(m in sys.modules for m in ('aioinflux._frames', 'pandas', 'numpy')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "False"]
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """The modules a file imports when it is imported (not inside a function)."""
+    found: set[str] = set()
+    tree = ast.parse(path.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}".lstrip(".") for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_the_frames_module_is_imported_only_where_a_dataframe_is_asked_for():
+    importers = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "_frames.py" and "_frames" in _names_used(path)
+    }
+    assert importers == {"client.py", "serialization/dataframe.py"}
+    for name in importers:
+        assert not any("_frames" in m for m in _top_level_imports(PACKAGE / name)), name
+
+
+def test_serialization_only_makes_line_protocol():
+    """``serialization/`` turns data into line protocol: it imports nothing of the writer,
+    the client, the transport, the query protocol or the query answers."""
+    elsewhere = {"writer", "client", "_transport", "_protocol", "_frames", "_show", "iterutils"}
+    for path in (PACKAGE / "serialization").glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 2:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                imported.update(name.split(".")[0] for name in names)
+        # 0.9's serialization.dataframe.parse: loaded from _frames at first use
+        allowed = {"_frames"} if path.name == "dataframe.py" else set()
+        assert imported & elsewhere <= allowed, path.name
 
 
 def test_the_project_stands_alone():

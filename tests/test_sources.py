@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aioinflux._sources import Source, kinds_from_keys, query_sources, show_keys_query, tags_only
+from aioinflux._sources import Source, query_sources
 
 CASES = [
     ("SELECT * FROM m", [Source(None, None, "m")]),
@@ -50,52 +50,3 @@ def test_sources_of_a_query(q, sources):
 )
 def test_an_unreadable_select_gives_no_sources(q):
     assert query_sources(q) is None
-
-
-def test_show_keys_query_asks_each_database_read():
-    sources = query_sources("SELECT * FROM m, autogen./x/, b..n, b.rp.m")
-    assert sources is not None
-    q, dbs = show_keys_query(sources, "a")
-    assert dbs == ["a", "b"]
-    assert q == (
-        'SHOW TAG KEYS ON "a" FROM "m", "autogen"./x/; '
-        'SHOW FIELD KEYS ON "a" FROM "m", "autogen"./x/; '
-        'SHOW TAG KEYS ON "b" FROM "n", "rp"."m"; '
-        'SHOW FIELD KEYS ON "b" FROM "n", "rp"."m"'
-    )
-    assert show_keys_query(query_sources("SELECT * FROM m") or [], None) == ("", [])
-
-
-def test_kinds_from_keys_never_pick_one_of_two_kinds():
-    answer = {
-        "results": [
-            {"series": [{"name": "m", "columns": ["tagKey"], "values": [["t"], ["both"]]}]},
-            {
-                "series": [
-                    {
-                        "name": "m",
-                        "columns": ["fieldKey", "fieldType"],
-                        "values": [
-                            ["f", "float"],
-                            ["two", "float"],
-                            ["two", "integer"],
-                            ["both", "string"],
-                        ],
-                    }
-                ]
-            },
-            # a second database read, with the same measurement
-            {"series": [{"name": "m", "columns": ["tagKey"], "values": [["t"]]}]},
-            {
-                "series": [
-                    {
-                        "name": "m",
-                        "columns": ["fieldKey", "fieldType"],
-                        "values": [["f", "integer"]],
-                    }
-                ]
-            },
-        ]
-    }
-    assert kinds_from_keys(answer) == {"m": {"t": "tag", "both": None, "f": None, "two": None}}
-    assert tags_only(kinds_from_keys(answer)) == {"m": {"t": "tag"}}

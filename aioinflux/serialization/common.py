@@ -21,13 +21,13 @@ from typing import Any
 
 import ciso8601
 
+from .._units import NS_PER_UNIT, PRECISION_NS, SUB_NS_DIVISORS
 from ..exceptions import LineProtocolError
 
 __all__ = [
     "LEADING_STRIPPED",
     "MAX_NS",
     "MIN_NS",
-    "PRECISION_FACTORS",
     "escape_field_key",
     "escape_measurement",
     "escape_tag_key",
@@ -39,16 +39,6 @@ __all__ = [
     "time_to_int",
 ]
 
-#: Nanoseconds per unit of each write precision (``n`` is the server's alias of ``ns``).
-PRECISION_FACTORS = {
-    "ns": 1,
-    "n": 1,
-    "u": 1_000,
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "m": 60_000_000_000,
-    "h": 3_600_000_000_000,
-}
 # influxd 1.x: "time outside range -9223372036854775806 - 9223372036854775806" (measured)
 MIN_NS = -9_223_372_036_854_775_806
 MAX_NS = 9_223_372_036_854_775_806
@@ -65,9 +55,9 @@ def precision_factor(precision: str | None) -> int:
     if precision is None:
         return 1
     try:
-        return PRECISION_FACTORS[precision]
+        return PRECISION_NS[precision]
     except KeyError:
-        options = ", ".join(repr(p) for p in PRECISION_FACTORS)
+        options = ", ".join(repr(p) for p in PRECISION_NS)
         raise ValueError(f"precision must be one of {options} or None, got {precision!r}") from None
 
 
@@ -333,17 +323,6 @@ def _other_field_value(value: Any, key: str) -> str:
 # --- time -----------------------------------------------------------------------------------
 # The fraction of the seconds in an ISO 8601 string: ciso8601 keeps microseconds only.
 _FRACTION = re.compile(r"[T ]\d\d:?\d\d:?\d\d[.,](\d+)")
-_NP_UNIT_NS = {
-    "W": 604_800_000_000_000,
-    "D": 86_400_000_000_000,
-    "h": 3_600_000_000_000,
-    "m": 60_000_000_000,
-    "s": 1_000_000_000,
-    "ms": 1_000_000,
-    "us": 1_000,
-    "ns": 1,
-}
-_NP_SUB_NS = {"ps": 1_000, "fs": 1_000_000, "as": 1_000_000_000}
 
 
 def _datetime_ns(value: datetime) -> int:
@@ -491,9 +470,9 @@ def _numpy_ns(value: Any) -> int:
     if unit in ("Y", "M"):
         value, unit, count = value.astype("datetime64[D]"), "D", 1
     ticks = int(value.astype(np.int64)) * int(count)
-    if unit in _NP_SUB_NS:
-        return ticks // _NP_SUB_NS[str(unit)]
-    return ticks * _NP_UNIT_NS[str(unit)]
+    if unit in SUB_NS_DIVISORS:
+        return ticks // SUB_NS_DIVISORS[str(unit)]
+    return ticks * NS_PER_UNIT[str(unit)]
 
 
 def time_to_int(value: Any, factor: int) -> int:

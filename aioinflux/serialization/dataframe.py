@@ -1,22 +1,19 @@
-"""pandas DataFrames and InfluxDB: query results to DataFrames, and DataFrames to lines.
+"""pandas DataFrames to line protocol.
 
 Rule 1: pandas and numpy are imported lazily, inside the functions, never at
 ``import aioinflux``.
-Rule 2: no I/O; what the client knows about the database (which columns are tags, the
-type of each field) is passed in as a plain mapping.
-Rule 3: frames are built column by column with numpy, never row by row, and every value
-read equals the value written: a column's dtype is chosen so that nothing is rounded.
-(DataFrames -> lines has rules of its own, in its section below.)
+Rule 2: no I/O. (Query answers -> DataFrames is ``aioinflux._frames``; aioinflux 0.9's
+``parse`` and ``to_dataframe`` are still found here, loaded from there when first used.)
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, Union
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from .._units import NS_PER_UNIT
 from ..exceptions import LineProtocolError, LineProtocolTypeError
-from ..iterutils import _check_answer
 from .common import (
     LEADING_STRIPPED,
     MAX_NS,
@@ -34,195 +31,16 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from .._frames import parse, to_dataframe  # loaded by __getattr__ at first use
+
 __all__ = [
-    "ColumnKinds",
     "dataframe_to_bytes",
-    "join_tables",
     "parse",
-    "rows_to_table",
     "serialize",
     "serialize_dataframe",
     "serialize_dataframe_counted",
     "to_dataframe",
-    "unknown_columns",
 ]
-
-
-# -- query results -> DataFrames ---------------------------------------------------------
-
-#: What the client knows about a database: ``{measurement: {column: kind}}`` where kind is
-#: ``'tag'``, a field type (``'float'``, ``'integer'``, ``'string'``, ``'boolean'``, as
-#: ``SHOW FIELD KEYS`` says) or None (a column seen before whose kind is unknown).
-ColumnKinds = Mapping[str, Mapping[str, str | None]]
-
-#: What :func:`to_dataframe` returns: a frame (one statement, one series), a dict of frames
-#: (one statement, any other number of series), or a list of such dicts (several statements).
-QueryFrames = Union["pd.DataFrame", dict[str | None, "pd.DataFrame"], list[Any]]
-
-# ``epoch`` of a query -> unit of pandas.to_datetime
-_UNITS = {"ns": "ns", "n": "ns", "u": "us", "ms": "ms", "s": "s", "m": "m", "h": "h"}
-
-
-def unknown_columns(resp: Mapping[str, Any], kinds: ColumnKinds) -> bool:
-    """True if a series of ``resp`` has a column whose kind ``kinds`` does not know.
-
-    Only series with a ``time`` column (the results of ``SELECT``) are considered: the
-    columns of ``SHOW`` statements are never tags.
-    """
-    for statement in resp.get("results", ()):
-        for series in statement.get("series", ()):
-            columns = series.get("columns", ())
-            if not columns or columns[0] != "time":
-                continue
-            known = kinds.get(series.get("name", ""), {})
-            if any(column not in known for column in columns[1:]):
-                return True
-    return False
-
-
-def rows_to_table(rows: list[Any]) -> np.ndarray[Any, Any]:
-    """The server's rows as a 2-D object array: the first step of a frame, which the client
-    takes for each chunk as it arrives (the row lists can then be freed)."""
-    import itertools
-
-    import numpy as np
-
-    width = len(rows[0]) if rows else 0
-    if sum(map(len, rows)) != len(rows) * width:
-        raise ValueError("the rows of a series have different lengths")
-    # one flat pass in C, twice as fast as filling a 2-D array row by row (or zip(*rows)):
-    # 1.1 ms vs 2.2 ms per 10,000 rows of 7 values, measured
-    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
-    return flat.reshape(len(rows), width)
-
-
-def join_tables(tables: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
-    """The tables of one series' chunks, one under the other."""
-    import numpy as np
-
-    return tables[0] if len(tables) == 1 else np.concatenate(tables)
-
-
-def _series_key(series: Mapping[str, Any]) -> str | None:
-    """``'name,tag=value,...'`` as aioinflux 0.9 named a series (None: no name, no tags)."""
-    tags = [f"{k}={v}" for k, v in sorted((series.get("tags") or {}).items())]
-    return ",".join(filter(None, [series.get("name"), *tags])) or None
-
-
-def _index(column: np.ndarray[Any, Any], epoch: str | None) -> pd.Index:
-    import numpy as np
-    import pandas as pd
-
-    if epoch is None:
-        times = pd.to_datetime(column, utc=True, format="ISO8601")
-    else:
-        ints = np.asarray(column, dtype=np.int64)
-        if not ints.any():  # aggregates over all time come at time 0: no time at all
-            return pd.RangeIndex(len(ints))
-        times = pd.to_datetime(ints, unit=_UNITS[epoch], utc=True)
-    index = pd.DatetimeIndex(times)
-    if epoch is None and len(index) and not index.asi8.any():
-        return pd.RangeIndex(len(index))
-    return index
-
-
-def _column(values: np.ndarray[Any, Any], kind: str | None, index: pd.Index) -> Any:
-    """One column from an object array of the server's values, with the exact dtype."""
-    import numpy as np
-    import pandas as pd
-    from pandas.api.types import infer_dtype
-
-    if kind == "tag":
-        return pd.Categorical(values)
-    inferred = infer_dtype(values, skipna=True)
-    numbers = inferred in ("integer", "floating", "mixed-integer-float")
-    if numbers and (kind == "float" or inferred != "integer"):
-        # JSON writes the float 1.0 as 1 (influxd 1.6.7): a float field's whole values
-        # arrive as ints, so its declared type decides; None becomes NaN
-        return np.array(values, dtype=np.float64)
-    if inferred == "integer":
-        if not pd.isna(values).any():
-            return np.array(values, dtype=np.int64)
-        # int64 cannot hold a gap and float64 would round large values: nullable Int64
-        return pd.array(values, dtype="Int64")
-    if inferred == "boolean":
-        if not pd.isna(values).any():
-            return np.array(values, dtype=bool)
-        return pd.array(values, dtype="boolean")
-    # strings, columns without any value, and mixed types (a field whose type differs
-    # between shards) stay Python objects, exactly as the server sent them (a Series, so
-    # that pandas 3 does not turn strings into its ``str`` dtype)
-    return pd.Series(values, index=index, dtype=object, copy=False)
-
-
-def _frame(series: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None) -> pd.DataFrame:
-    import numpy as np
-    import pandas as pd
-
-    columns: list[str] = list(series.get("columns", ()))
-    rows = series.get("values")
-    known = kinds.get(series.get("name", ""), {})
-    table = rows if isinstance(rows, np.ndarray) else rows_to_table(rows or [])
-    if table.shape[1] != len(columns):  # no rows at all: nothing to take from them
-        table = np.empty((len(table), len(columns)), dtype=object)
-    length = len(table)
-    timed = bool(columns) and columns[0] == "time"
-    index = _index(table[:, 0], epoch) if timed else pd.RangeIndex(length)
-    data: dict[str, Any] = {}
-    for j in range(1 if timed else 0, len(columns)):
-        data[columns[j]] = _column(table[:, j], known.get(columns[j]), index)
-    for key, value in sorted((series.get("tags") or {}).items()):
-        data[key] = pd.Categorical.from_codes(np.zeros(length, dtype=np.int8), [value])
-    return pd.DataFrame(data, index=index, copy=False)
-
-
-def _statement(
-    result: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None
-) -> dict[str | None, pd.DataFrame]:
-    frames = {}
-    for series in result.get("series") or ():
-        frame = _frame(series, kinds, epoch)
-        if "name" in series and "name" not in frame.columns:
-            # aioinflux 0.9 set the series' name as an attribute: ``df.name == 'cpu'``
-            object.__setattr__(frame, "name", series["name"])
-        frames[_series_key(series)] = frame
-    return frames
-
-
-def to_dataframe(
-    resp: Mapping[str, Any], *, kinds: ColumnKinds | None = None, epoch: str | None = "ns"
-) -> QueryFrames:
-    """Turn a query answer (``output='json'``) into DataFrames, in aioinflux 0.9's shapes.
-
-    Each statement gives a dict of DataFrames, one per series, keyed
-    ``'measurement,tag=value,...'`` (the series' name and its group's tags; None for a
-    series without either). One statement gives its only DataFrame when it has exactly one
-    series, else its dict (``{}`` when nothing matched); several statements give a list of
-    their dicts, one per statement. A group's tags also become categorical columns.
-
-    Each DataFrame's ``name`` attribute is its series' name (``df.name == 'cpu'``), as in
-    aioinflux 0.9, unless it has a column ``name``.
-
-    Times become a tz-aware UTC ``DatetimeIndex``; when every time is 0 (aggregates over
-    all time) the index is a plain ``RangeIndex``. Dtypes: float → ``float64`` (missing:
-    NaN), integer → ``int64`` (with gaps: the nullable ``Int64``, missing: ``<NA>``, so that
-    no value is rounded), boolean → ``bool`` (with gaps: nullable ``boolean``), string →
-    ``object`` (missing: None), tag → ``category``.
-
-    :param resp: the answer, as ``output='json'`` gives it (a series' ``values`` may also be
-        a 2-D object array, see :func:`rows_to_table`).
-    :param kinds: what is known about the measurements' columns (:data:`ColumnKinds`); a
-        column named there as a tag becomes categorical, and a field's declared type
-        decides its dtype (JSON cannot tell the float 1.0 from the integer 1).
-    :param epoch: the ``epoch`` the query was made with (None: RFC3339 strings).
-    """
-    _check_answer(resp, "to_dataframe()")
-    kinds = kinds or {}
-    statements = [_statement(result, kinds, epoch) for result in resp.get("results", ())]
-    if len(statements) != 1:
-        return statements
-    frames = statements[0]
-    return next(iter(frames.values())) if len(frames) == 1 else frames
 
 
 # -- DataFrames -> line protocol -----------------------------------------------------------
@@ -243,7 +61,6 @@ SLICE_ROWS = 100_000
 _INT64_MAX = 2**63 - 1
 #: Rows checked at a time by the up-front checks (their temporaries stay small).
 _CHECK_ROWS = 1 << 20
-_UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
 # --- row formatting: one f-string per row, literal source only (no eval) ------------------
@@ -451,7 +268,7 @@ class _Times:
             label = index[index.isna()][0]
             raise _frame_error(f"index: {label!r} is not a time (NaT)")
         self.ticks = index.asi8  # UTC for an aware index, wall time as UTC for a naive one
-        unit_ns = _UNIT_NS[index.unit]
+        unit_ns = NS_PER_UNIT[index.unit]
         if len(self.ticks):
             first, last = int(self.ticks.min()) * unit_ns, int(self.ticks.max()) * unit_ns
             if first < MIN_NS or last > MAX_NS:
@@ -783,15 +600,6 @@ def dataframe_to_bytes(frame: pd.DataFrame, **options: Any) -> bytes:
 # -- aioinflux 0.9's names ------------------------------------------------------------------
 
 
-def parse(resp: Mapping[str, Any]) -> QueryFrames:
-    """A query answer as DataFrames, as aioinflux 0.9's
-    ``aioinflux.serialization.dataframe.parse``: :func:`to_dataframe` without what the client
-    knows of the database (so tags are categorical in grouped series only, and a float field
-    whose values are all whole numbers in JSON reads as integers, as in 0.9).
-    """
-    return to_dataframe(resp)
-
-
 def serialize(
     df: pd.DataFrame,
     measurement: str | None,
@@ -805,3 +613,13 @@ def serialize(
     from . import serialize as serialize_data
 
     return serialize_data(df, measurement, tag_columns, **extra_tags)
+
+
+def __getattr__(name: str) -> Any:
+    """aioinflux 0.9's ``parse`` (and ``to_dataframe``), from ``aioinflux._frames``: imported
+    at first use, so that importing this module imports neither pandas nor numpy."""
+    if name in ("parse", "to_dataframe"):
+        from .. import _frames
+
+        return getattr(_frames, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

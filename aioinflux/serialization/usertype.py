@@ -65,7 +65,6 @@ ENUM = TypeVar("ENUM", enum.Enum, str)  #: a string field: an Enum member's name
 
 _TIMES = (TIMEINT, TIMESTR, TIMEDT)
 _TAGS = (TAG, TAGENUM)
-_FIELDS = (BOOL, INT, DECIMAL, FLOAT, STR, ENUM)
 
 
 class SchemaError(TypeError):

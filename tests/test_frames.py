@@ -1,4 +1,4 @@
-"""Pure tests of query answers to DataFrames (aioinflux.serialization.dataframe.to_dataframe)."""
+"""Pure tests of query answers to DataFrames (aioinflux._frames)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aioinflux.serialization.dataframe import to_dataframe, unknown_columns
+from aioinflux._frames import answer_frames, join_tables, rows_to_table, to_dataframe
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
@@ -201,15 +201,6 @@ def test_empty_answers():
     assert list(df.columns) == ["v"]
 
 
-def test_unknown_columns():
-    resp = answer([one(["time", "v", "t"], [[1, 1.0, "a"]])])
-    assert unknown_columns(resp, {})
-    assert unknown_columns(resp, {"m": {"v": "float"}})
-    assert not unknown_columns(resp, {"m": {"v": "float", "t": "tag"}})
-    show = answer([{"name": "measurements", "columns": ["name"], "values": [["a"]]}])
-    assert not unknown_columns(show, {})
-
-
 def test_group_keys_and_tag_columns_are_sorted_by_tag_key():
     other = one(["time", "v"], [[1, 1.0]], tags={"z": "0", "a": "0"})
     frames = to_dataframe(
@@ -220,8 +211,6 @@ def test_group_keys_and_tag_columns_are_sorted_by_tag_key():
 
 
 def test_rows_to_table():
-    from aioinflux.serialization.dataframe import join_tables, rows_to_table
-
     table = rows_to_table([[1, "a"], [2, None]])
     assert table.shape == (2, 2)
     assert table.dtype == object
@@ -230,3 +219,23 @@ def test_rows_to_table():
     assert join_tables([table, rows_to_table([[3, "b"]])])[:, 0].tolist() == [1, 2, 3]
     with pytest.raises(ValueError, match="different lengths"):
         rows_to_table([[1, "a"], [2]])
+
+
+def test_answer_frames_label_statements_and_take_only_tags_from_kinds_of_msgpack():
+    resp = answer([one(["time", "v"], [[1, 1]])], [one(["time", "v"], [[1, 2]])])
+    kinds = {"m": {"v": "float"}}
+    frames = answer_frames(resp, kinds, "ns", msgpack=False)
+    assert [df.attrs["statement_id"] for part in frames for df in part.values()] == [0, 1]
+    assert frames[0]["m"]["v"].dtype == np.float64  # the declared type decides
+    frames = answer_frames(resp, kinds, "ns", msgpack=True)
+    assert frames[0]["m"]["v"].dtype == np.int64  # MessagePack's own type decides
+
+
+def test_the_09_paths_still_give_the_frames_functions():
+    from aioinflux import _frames
+    from aioinflux.serialization import dataframe
+
+    assert dataframe.to_dataframe is _frames.to_dataframe
+    assert dataframe.parse is _frames.parse
+    with pytest.raises(AttributeError, match="no attribute 'unknown'"):
+        dataframe.unknown  # noqa: B018
