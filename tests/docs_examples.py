@@ -1,4 +1,5 @@
-"""The ``python`` code blocks of the docs (docs/*.rst and README.rst), for tests that run them.
+"""The ``python`` code blocks of the docs (docs/*.rst and README.rst), and the one harness that
+runs them (and examples/quickstart.py) for every test that does.
 
 A block that is intentionally not run is preceded by the RST comment
 ``.. not executed: <reason>`` (tests/test_docs.py keeps the set of such blocks tiny).
@@ -6,10 +7,15 @@ A block that is intentionally not run is preceded by the RST comment
 
 from __future__ import annotations
 
+import functools
 import re
+import subprocess
+import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -67,3 +73,52 @@ def python_examples(page: str) -> list[str]:
 def pages() -> list[str]:
     """Every page with code: docs/*.rst and the README (``'../README.rst'``)."""
     return [*sorted(p.name for p in DOCS.glob("*.rst")), "../README.rst"]
+
+
+# -- running them: one harness for every test that runs documented code ------------------
+
+
+def as_coroutine(
+    code: str,
+    filename: str,
+    *,
+    params: tuple[str, ...] = ("client",),
+    line: int = 1,
+    keep_locals: bool = False,
+    namespace: dict[str, Any] | None = None,
+) -> Callable[..., Any]:
+    """``code`` (dedented) as the body of ``async def example(*params)``, compiled as a
+    user's code (without this package's ``from __future__`` imports) so that tracebacks name
+    ``filename`` at the page's own line numbers (``line``: where the code starts). With
+    ``keep_locals`` the coroutine returns its local names (to join the page's namespace)."""
+    source = "\n" * max(line - 2, 0) + f"async def example({', '.join(params)}):\n"
+    source += textwrap.indent(textwrap.dedent(code), "    ")
+    if keep_locals:
+        source += "\n    return locals()"
+    namespace = {} if namespace is None else namespace
+    exec(compile(source, filename, "exec", dont_inherit=True), namespace)
+    return namespace.pop("example")  # type: ignore[no-any-return]
+
+
+def run_as_script(code: str, filename: str, namespace: dict[str, Any], *, line: int = 1) -> bool:
+    """Run ``code`` (dedented) in ``namespace`` as a script would; False (nothing run) when it
+    uses ``await`` at the top level, and must then be run with :func:`as_coroutine`."""
+    try:
+        compiled = compile(
+            "\n" * (line - 1) + textwrap.dedent(code), filename, "exec", dont_inherit=True
+        )
+    except SyntaxError:
+        return False
+    exec(compiled, namespace)
+    return True
+
+
+@functools.cache
+def quickstart() -> subprocess.CompletedProcess[str]:
+    """examples/quickstart.py run once (with warnings as errors), for every test reading it."""
+    return subprocess.run(
+        [sys.executable, "-W", "error", str(ROOT / "examples" / "quickstart.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -21,7 +21,6 @@ import inspect
 import logging
 import os
 import re
-import subprocess
 import sys
 import textwrap
 import traceback
@@ -29,7 +28,16 @@ import uuid
 from pathlib import Path
 
 import pytest
-from docs_examples import DOCS, ROOT, Example, examples, pages
+from docs_examples import (
+    DOCS,
+    ROOT,
+    Example,
+    as_coroutine,
+    examples,
+    pages,
+    quickstart,
+    run_as_script,
+)
 
 import aioinflux
 from aioinflux.testing import InfluxDBServer
@@ -191,24 +199,16 @@ def databases(client) -> set[str]:
 
 def run_example(example: Example, namespace: dict, server: InfluxDBServer) -> None:
     filename = str(DOCS / example.page)
-    try:
-        # dont_inherit: the examples run as a user's code would, without this file's
-        # ``from __future__ import annotations`` (which would turn annotations into strings)
-        code = compile(
-            "\n" * (example.line - 1) + example.code, filename, "exec", dont_inherit=True
-        )
-    except SyntaxError:  # top-level await: the body of a coroutine
-        source = "\n" * (example.line - 2) + "async def __example(client):\n"
-        source += textwrap.indent(example.code, "    ")
-        exec(compile(source, filename, "exec", dont_inherit=True), namespace)
+    if not run_as_script(example.code, filename, namespace, line=example.line):
+        # top-level await: the body of a coroutine
+        body = as_coroutine(example.code, filename, line=example.line, namespace=namespace)
 
         async def main() -> None:
             async with namespace["InfluxDBClient"](db="mydb") as client:
-                await namespace["__example"](client)
+                await body(client)
 
         asyncio.run(main())
         return
-    exec(code, namespace)
     for name, function in list(namespace.items()):
         if name.startswith("test_") and inspect.iscoroutinefunction(function):
             database = f"docs_{uuid.uuid4().hex[:8]}"
@@ -451,12 +451,7 @@ def test_docstring_examples_run(docs_server, capsys):
 def test_the_quick_start_page_shows_what_the_example_prints():
     text = (DOCS / "quickstart.rst").read_text()
     shown = textwrap.dedent(text.split("prints something like::\n\n")[1].split("\n\n")[0])
-    out = subprocess.run(
-        [sys.executable, "-W", "error", str(ROOT / "examples" / "quickstart.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = quickstart()
     assert out.returncode == 0, out.stderr
     printed, expected = out.stdout.splitlines(), shown.splitlines()
     assert printed[0].startswith("started a throwaway InfluxDB at http://127.0.0.1:")

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pytest
+from docs_examples import as_coroutine, run_as_script
 
 import aioinflux
 from aioinflux.testing import InfluxDBServer
@@ -430,18 +431,17 @@ def run_block(block: Block, namespace: dict, server: InfluxDBServer) -> None:
     if block.client in (None, "blocking"):
         if block.client == "blocking":
             namespace["client"] = namespace["InfluxDBClient"](db="testdb", mode="blocking")
-        exec(compile(code, block.section, "exec", dont_inherit=True), namespace)
+        if not run_as_script(code, block.section, namespace):
+            raise SyntaxError(f"{block.section}: a block run as a script cannot await")
         return
     # top-level await: the body of a coroutine, whose names then join the page's (as names
     # bound at the top level would), all but the client given to it
-    source = "async def __block(client):\n" + textwrap.indent(code, "    ")
-    source += "\n    return locals()"
-    exec(compile(source, block.section, "exec", dont_inherit=True), namespace)
+    body = as_coroutine(code, block.section, keep_locals=True, namespace=namespace)
     output = "dataframe" if block.client == "dataframe" else "json"
 
     async def main() -> dict:
         async with namespace["InfluxDBClient"](db="testdb", output=output) as client:
-            return await namespace["__block"](client)  # type: ignore[no-any-return]
+            return await body(client)  # type: ignore[no-any-return]
 
     names = asyncio.run(main())
     namespace.update((k, v) for k, v in names.items() if k != "client")

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from docs_examples import quickstart
 
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def test_quickstart_example_writes_three_ways_and_reads_back():
-    out = subprocess.run(
-        [sys.executable, "-W", "error", str(ROOT / "examples" / "quickstart.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = quickstart()  # run once for this test and tests/test_docs.py
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[1].startswith("server version: 1.")

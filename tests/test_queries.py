@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from docs_examples import python_examples
+from docs_examples import as_coroutine, python_examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -624,10 +624,10 @@ async def test_docs_examples_run(influxdb_server, capsys):
     async with influxdb_server.client(db="mydb") as client:
         try:
             for code in doc_examples():
-                source = "async def example(client, InfluxDBClient):\n" + code + "\n"
-                namespace: dict = {}
-                exec(compile(source, "docs/queries.rst", "exec"), namespace)
-                await namespace["example"](client, make_client)
+                example = as_coroutine(
+                    code, "docs/queries.rst", params=("client", "InfluxDBClient")
+                )
+                await example(client, make_client)
             assert column(await client.show_measurements()) == []  # the example dropped cpu
             assert "host_load" in dir(client)
             # show_tag_values('host') and show_tag_values('host', 'cpu'): both list cpu's

@@ -15,7 +15,7 @@ import aiohttp.web
 import numpy as np
 import pandas as pd
 import pytest
-from docs_examples import python_examples
+from docs_examples import as_coroutine, python_examples
 
 from aioinflux import (
     InfluxDBChunkedResult,
@@ -617,10 +617,7 @@ async def test_docs_examples_run(client, capsys):
     assert len(examples) == 6
     for code in examples:
         client.output = "json"
-        source = "async def example(client):\n" + code + "\n"
-        namespace: dict = {}
-        exec(compile(source, "docs/querying.rst", "exec"), namespace)
-        await namespace["example"](client)
+        await as_coroutine(code, "docs/querying.rst")(client)
     out = capsys.readouterr().out
     assert "1257894000000000000 server01 0.64" in out
     assert "Point(time=1257894000000000000, host='server01', load=0.64)" in out
