@@ -10,6 +10,7 @@ async iterator into a plain one, so the same object works with ``for`` and ``asy
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
@@ -19,25 +20,29 @@ __all__ = ["InfluxDBChunkedResult", "InfluxDBResult", "iterpoints"]
 Parser = Callable[..., Any]
 
 
-def _call_style(parser: Parser) -> str:
-    """How to call ``parser`` with a point's ``values`` (a list) and the series' ``meta``.
+def _call_style(parser: Parser) -> tuple[bool, str | None]:
+    """How to call ``parser`` with a point's ``values`` (a list) and the series' ``meta``:
+    whether the values are unpacked, and whether ``meta`` is passed (``'pos'`` or ``'kw'``).
 
-    - ``'values'``: ``parser(values)``: one positional parameter, or no signature (builtins
-      and C types such as ``tuple``);
-    - ``'meta'`` / ``'meta_kw'``: ``parser(values, meta)`` / ``parser(values, meta=meta)``: a
-      parameter named ``meta`` (positional or keyword-only);
-    - ``'star'`` / ``'star_meta'``: ``parser(*values)`` / ``parser(*values, meta=meta)``: how
-      aioinflux 0.x called every parser, kept for parsers written for it, recognised by
-      ``*args`` (``lambda *x, meta: ...``) or by several required positional parameters
-      besides ``meta`` (``lambda time, value: ...``, ``def p(time, value, meta)``, a
-      namedtuple class), so they are never handed the values in a shape they do not expect.
+    The documented conventions:
 
-    A series of one column is handed to every parser as 0.9 did, unpacked (``_ONE_VALUE``).
+    - ``parser(values, meta)``, aioinflux's original README (``'pos'``), or with a
+      keyword-only ``meta``, ``parser(values, meta=meta)`` (``'kw'``);
+    - ``parser(values)``: one positional parameter, or no signature (builtins and C types
+      such as ``tuple``);
+    - ``parser(*values)`` and ``parser(*values, meta=meta)``: how aioinflux 0.9 called every
+      parser, kept for parsers written for it, recognised by ``*args`` (``lambda *x, meta:
+      ...``) or by several required positional parameters besides ``meta`` (``lambda time,
+      value: ...``, ``def p(time, value, meta)``, a namedtuple class), so they are never
+      handed the values in a shape they do not expect.
+
+    A series of one column is handed to every parser as 0.9 did, unpacked (``meta`` by
+    keyword, if taken).
     """
     try:
         signature = inspect.signature(parser)
     except (TypeError, ValueError):
-        return "values"
+        return False, None
     params = signature.parameters
     meta = params.get("meta")
     required = [
@@ -47,23 +52,12 @@ def _call_style(parser: Parser) -> str:
         and p.default is inspect.Parameter.empty
         and p.name != "meta"
     ]
-    if len(required) >= 2 or any(
+    unpack = len(required) >= 2 or any(
         p.kind is inspect.Parameter.VAR_POSITIONAL for p in params.values()
-    ):
-        return "star_meta" if meta is not None else "star"
-    if meta is not None:
-        return "meta_kw" if meta.kind is inspect.Parameter.KEYWORD_ONLY else "meta"
-    return "values"
-
-
-#: The call style used for a series of one column: the value unpacked, as aioinflux 0.9 did.
-_ONE_VALUE = {
-    "values": "star",
-    "meta": "star_meta",
-    "meta_kw": "star_meta",
-    "star": "star",
-    "star_meta": "star_meta",
-}
+    )
+    if meta is None:
+        return unpack, None
+    return unpack, "kw" if unpack or meta.kind is inspect.Parameter.KEYWORD_ONLY else "pos"
 
 
 def _check_answer(resp: object, where: str) -> None:
@@ -135,34 +129,34 @@ def iterpoints(resp: dict[str, Any], parser: Parser | None = None) -> Iterator[A
 
 
 def _points(resp: Mapping[str, Any], parser: Parser | None) -> Iterator[Any]:
-    given = _call_style(parser) if parser is not None else "values"
+    unpack, pass_meta = _call_style(parser) if parser is not None else (False, None)
     for statement in resp.get("results", ()):
         for series in statement.get("series", ()):
             values = series.get("values", ())
             if parser is None:
                 yield from values
                 continue
-            # one value per point (SHOW MEASUREMENTS, SHOW DATABASES): the value itself, as
-            # aioinflux 0.9 called every parser (parser(*values))
-            style = _ONE_VALUE[given] if len(series.get("columns", ())) == 1 else given
-            if style == "values":
+            style = unpack, pass_meta
+            if len(series.get("columns", ())) == 1:
+                # one value per point (SHOW MEASUREMENTS, SHOW DATABASES): the value itself,
+                # as aioinflux 0.9 called every parser (parser(*values))
+                style = True, pass_meta and "kw"
+            if style == (False, None):
                 yield from map(parser, values)
-                continue
-            if style == "star":
-                for point in values:
-                    yield parser(*point)
-                continue
-            meta = {k: v for k, v in series.items() if k not in ("values", "partial")}
-            meta["statement_id"] = statement.get("statement_id")
-            if style == "meta":
-                for point in values:
-                    yield parser(point, meta)
-            elif style == "meta_kw":
-                for point in values:
-                    yield parser(point, meta=meta)
-            else:  # star_meta
-                for point in values:
-                    yield parser(*point, meta=meta)
+            elif style == (True, None):
+                yield from itertools.starmap(parser, values)
+            else:
+                meta = {k: v for k, v in series.items() if k not in ("values", "partial")}
+                meta["statement_id"] = statement.get("statement_id")
+                if style == (False, "pos"):
+                    for point in values:
+                        yield parser(point, meta)
+                elif style == (False, "kw"):
+                    for point in values:
+                        yield parser(point, meta=meta)
+                else:  # (True, "kw")
+                    for point in values:
+                        yield parser(*point, meta=meta)
 
 
 def _short(query: str | None) -> str:
