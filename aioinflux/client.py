@@ -40,7 +40,7 @@ from .blocking import iterate, run, runner
 from .exceptions import InfluxDBError, InfluxDBQueryError
 from .exceptions import InfluxDBWriteError as InfluxDBWriteError  # 0.9 imported it from here
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
-from .queries import PATTERNS, Pattern, PatternMethod, helper_pattern
+from .queries import PATTERNS, Pattern, PatternMethod, helper_ident, helper_source
 from .serialization import counted_bodies, write_bodies
 from .writer import BatchWriter
 
@@ -867,20 +867,32 @@ class InfluxDBClient:
                 yield chunk
 
     # -- the helpers of aioinflux 0.9 ----------------------------------------------------
-    # Plain methods with 0.9's parameters, in 0.9's order; the database is the keyword ``db``
-    # (default: the client's). Each fills its InfluxQL as a pattern is filled (names quoted
-    # and escaped) and runs it with query(): it follows the mode and the output, and takes
-    # every query() option.
+    # Plain methods with 0.9's parameters, in 0.9's order, writing their InfluxQL as 0.9 did
+    # but with every name quoted and escaped (queries.helper_ident, as a pattern's "{x}");
+    # the database is the keyword ``db`` (default: the client's), and also the database the
+    # statement runs in. Each runs with query(): it follows the mode and the output, and
+    # takes every query() option. Every argument is checked when the method is called.
 
-    def _helper(self, name: str, options: dict[str, Any], **values: Any) -> Any:
-        if values.get("db") == "" and name != "create_database":
+    def _helper_db(self, name: str, db: str | None) -> str:
+        """The database of helper ``name``: ``db``, or :attr:`db` when None."""
+        if db == "" and name != "create_database":
             # refused as by query() and write(): the server reads 'ON ""' as the query's
             # database and takes 'DROP DATABASE ""' silently, without dropping anything
             # (0.9 used the client's database); 'CREATE DATABASE ""' it refuses itself
             self._database("")
-        pattern = helper_pattern(name, values.get("measurement"))
-        given = {k: v for k, v in values.items() if k in pattern.params or k == "db"}
-        return self._query_pattern(pattern, **given, **options)
+        if db is None:
+            db = self.db
+            if db is None:
+                raise ValueError(f"{name}() needs a database: pass db=... or set the client's db")
+        if not isinstance(db, str):
+            raise TypeError(f"{name}(): db must be a str, got {type(db).__name__}")
+        return db
+
+    def _in_db(self, q: str, db: str, options: dict[str, Any]) -> Any:
+        """``query(q)`` run in ``db`` (an empty name is left to the server)."""
+        if db:
+            options["db"] = db
+        return self.query(q, **options)
 
     def create_database(self, db: str | None = None, **options: Any) -> Any:
         """Create a database (nothing happens if it exists): ``CREATE DATABASE "{db}"``.
@@ -889,7 +901,9 @@ class InfluxDBClient:
         :param options: :meth:`query`'s options (``epoch``, ``chunked``...).
         :return: what :meth:`query` returns.
         """
-        return self._helper("create_database", options, db=db)
+        db = self._helper_db("create_database", db)
+        name = helper_ident("create_database", "db", db)
+        return self._in_db(f"CREATE DATABASE {name}", db, options)
 
     def drop_database(self, db: str | None = None, **options: Any) -> Any:
         """Drop a database and all its data: ``DROP DATABASE "{db}"``.
@@ -898,7 +912,9 @@ class InfluxDBClient:
         :param options: :meth:`query`'s options.
         :return: what :meth:`query` returns.
         """
-        return self._helper("drop_database", options, db=db)
+        db = self._helper_db("drop_database", db)
+        name = helper_ident("drop_database", "db", db)
+        return self._in_db(f"DROP DATABASE {name}", db, options)
 
     def drop_measurement(self, measurement: str, *, db: str | None = None, **options: Any) -> Any:
         """Drop a measurement, its series and all their data: ``DROP MEASUREMENT
@@ -912,7 +928,9 @@ class InfluxDBClient:
         .. versionchanged:: 0.10
            ``db``; the measurement is quoted and escaped.
         """
-        return self._helper("drop_measurement", options, measurement=measurement, db=db)
+        db = self._helper_db("drop_measurement", db)
+        name = helper_ident("drop_measurement", "measurement", measurement)
+        return self._in_db(f"DROP MEASUREMENT {name}", db, options)
 
     def show_databases(self, **options: Any) -> Any:
         """List the databases: ``SHOW DATABASES``.
@@ -920,7 +938,7 @@ class InfluxDBClient:
         :param options: :meth:`query`'s options.
         :return: what :meth:`query` returns.
         """
-        return self._helper("show_databases", options)
+        return self.query("SHOW DATABASES", **options)
 
     def show_measurements(self, *, db: str | None = None, **options: Any) -> Any:
         """List a database's measurements: ``SHOW MEASUREMENTS ON "{db}"``.
@@ -932,7 +950,9 @@ class InfluxDBClient:
         .. versionchanged:: 0.10
            ``db``.
         """
-        return self._helper("show_measurements", options, db=db)
+        db = self._helper_db("show_measurements", db)
+        on = helper_ident("show_measurements", "db", db)
+        return self._in_db(f"SHOW MEASUREMENTS ON {on}", db, options)
 
     def show_users(self, **options: Any) -> Any:
         """List the users and whether they are admins: ``SHOW USERS``.
@@ -940,7 +960,7 @@ class InfluxDBClient:
         :param options: :meth:`query`'s options.
         :return: what :meth:`query` returns.
         """
-        return self._helper("show_users", options)
+        return self.query("SHOW USERS", **options)
 
     def show_series(
         self, measurement: str | None = None, *, db: str | None = None, **options: Any
@@ -958,7 +978,10 @@ class InfluxDBClient:
         .. versionchanged:: 0.10
            ``db``; the measurement is quoted and escaped.
         """
-        return self._helper("show_series", options, measurement=measurement, db=db)
+        db = self._helper_db("show_series", db)
+        on = helper_ident("show_series", "db", db)
+        source = helper_source("show_series", measurement)
+        return self._in_db(f"SHOW SERIES ON {on}{source}", db, options)
 
     def show_tag_keys(
         self, measurement: str | None = None, *, db: str | None = None, **options: Any
@@ -976,7 +999,10 @@ class InfluxDBClient:
         .. versionchanged:: 0.10
            ``db``; the measurement is quoted and escaped.
         """
-        return self._helper("show_tag_keys", options, measurement=measurement, db=db)
+        db = self._helper_db("show_tag_keys", db)
+        on = helper_ident("show_tag_keys", "db", db)
+        source = helper_source("show_tag_keys", measurement)
+        return self._in_db(f"SHOW TAG KEYS ON {on}{source}", db, options)
 
     def show_field_keys(
         self, measurement: str | None = None, *, db: str | None = None, **options: Any
@@ -994,7 +1020,10 @@ class InfluxDBClient:
         .. versionchanged:: 0.10
            ``db``; the measurement is quoted and escaped.
         """
-        return self._helper("show_field_keys", options, measurement=measurement, db=db)
+        db = self._helper_db("show_field_keys", db)
+        on = helper_ident("show_field_keys", "db", db)
+        source = helper_source("show_field_keys", measurement)
+        return self._in_db(f"SHOW FIELD KEYS ON {on}{source}", db, options)
 
     def show_tag_values(
         self, key: str, measurement: str | None = None, *, db: str | None = None, **options: Any
@@ -1011,7 +1040,11 @@ class InfluxDBClient:
         .. versionchanged:: 0.10
            ``db``; the key and measurement are quoted and escaped.
         """
-        return self._helper("show_tag_values", options, key=key, measurement=measurement, db=db)
+        db = self._helper_db("show_tag_values", db)
+        on = helper_ident("show_tag_values", "db", db)
+        source = helper_source("show_tag_values", measurement)
+        with_key = helper_ident("show_tag_values", "key", key)
+        return self._in_db(f"SHOW TAG VALUES ON {on}{source} WITH KEY = {with_key}", db, options)
 
     def show_retention_policies(self, *, db: str | None = None, **options: Any) -> Any:
         """List a database's retention policies: ``SHOW RETENTION POLICIES ON "{db}"``.
@@ -1023,7 +1056,9 @@ class InfluxDBClient:
         .. versionchanged:: 0.10
            ``db``.
         """
-        return self._helper("show_retention_policies", options, db=db)
+        db = self._helper_db("show_retention_policies", db)
+        on = helper_ident("show_retention_policies", "db", db)
+        return self._in_db(f"SHOW RETENTION POLICIES ON {on}", db, options)
 
     def show_continuous_queries(self, **options: Any) -> Any:
         """List the continuous queries of every database: ``SHOW CONTINUOUS QUERIES``.
@@ -1031,7 +1066,7 @@ class InfluxDBClient:
         :param options: :meth:`query`'s options.
         :return: what :meth:`query` returns.
         """
-        return self._helper("show_continuous_queries", options)
+        return self.query("SHOW CONTINUOUS QUERIES", **options)
 
     # -- query patterns ------------------------------------------------------------------
     # Each pattern is a partialmethod over _query_pattern(pattern, *args, **kwargs), which

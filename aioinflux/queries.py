@@ -29,11 +29,11 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 __all__ = [
-    "HELPERS",
     "PATTERNS",
     "Pattern",
     "PatternMethod",
-    "helper_pattern",
+    "helper_ident",
+    "helper_source",
     "quote_ident",
     "quote_literal",
 ]
@@ -104,6 +104,26 @@ def _number(value: object) -> str | None:
             text = format(Decimal(text), "f")
         return text if "." in text else text + ".0"  # a float stays a float
     return None
+
+
+def _quoted_text(value: object, where: str, context: _Context = "ident") -> str:
+    """What goes between the quotes of ``"…"`` (``context='ident'``) or ``'…'``
+    (``'string'``) for ``value``: a number as InfluxQL writes it, a str escaped.
+
+    :raises TypeError: for any other value; ValueError for one that cannot be written
+        (both name ``where``).
+    """
+    try:
+        number = _number(value)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    if number is not None:
+        return number
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{where} ({_WHERE[context]}) takes a str or a number, got {type(value).__name__}"
+        )
+    return _escape(value, f"{where} ({_WHERE[context]})")
 
 
 @dataclass(frozen=True)
@@ -328,19 +348,12 @@ class Pattern:
 
     def _fill(self, slot: _Slot, value: Any) -> str:
         where = f"{self.name}(): placeholder {{{slot.name}}}"
+        if slot.context != "bare":
+            return _quoted_text(value, where, slot.context)
         try:
             number = _number(value)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
-        if slot.context != "bare":
-            if number is not None:
-                return number
-            if not isinstance(value, str):
-                raise TypeError(
-                    f"{where} ({_WHERE[slot.context]}) takes a str or a number, "
-                    f"got {type(value).__name__}"
-                )
-            return _escape(value, f"{where} ({_WHERE[slot.context]})")
         if number is not None:
             return number
         if isinstance(value, bool):
@@ -441,49 +454,19 @@ PATTERNS: Mapping[str, Pattern] = dict(
 
 
 # -- the helpers of aioinflux 0.9 --------------------------------------------------------
-# Plain methods of the client with 0.9's parameters (client.py); their InfluxQL is filled
-# like a pattern's, so names are quoted and escaped by the same rules.
+# Plain methods of the client with 0.9's parameters (client.py), whose InfluxQL is written
+# as 0.9 wrote it, with each name quoted by _quoted_text (as a pattern's "{name}").
 
 
-def _helper(
-    name: str, template: str, with_measurement: str | None = None, *, needs_db: bool = False
-) -> tuple[str, tuple[Pattern, Pattern | None]]:
-    measured = Pattern(name, with_measurement) if with_measurement is not None else None
-    return name, (Pattern(name, template, needs_db=needs_db), measured)
+def helper_ident(helper: str, param: str, value: object) -> str:
+    """``value`` as a quoted identifier in the InfluxQL of aioinflux 0.9's helper ``helper``
+    (argument ``param``), quoted and escaped as a pattern's ``"{param}"``.
 
+    :raises TypeError: for a value that is neither a str nor a number.
+    :raises ValueError: for a value InfluxQL cannot express (a carriage return, a NUL).
+    """
+    return f'"{_quoted_text(value, f"{helper}(): placeholder {{{param}}}")}"'
 
-#: aioinflux 0.9's helpers: the pattern of each, and of each that takes an optional
-#: measurement the pattern used when one is given.
-HELPERS: Mapping[str, tuple[Pattern, Pattern | None]] = dict(
-    [
-        _helper("create_database", 'CREATE DATABASE "{db}"'),
-        _helper("drop_database", 'DROP DATABASE "{db}"'),
-        _helper("drop_measurement", 'DROP MEASUREMENT "{measurement}"', needs_db=True),
-        _helper("show_databases", "SHOW DATABASES"),
-        _helper("show_measurements", 'SHOW MEASUREMENTS ON "{db}"'),
-        _helper("show_users", "SHOW USERS"),
-        _helper(
-            "show_series", 'SHOW SERIES ON "{db}"', 'SHOW SERIES ON "{db}" FROM "{measurement}"'
-        ),
-        _helper(
-            "show_tag_keys",
-            'SHOW TAG KEYS ON "{db}"',
-            'SHOW TAG KEYS ON "{db}" FROM "{measurement}"',
-        ),
-        _helper(
-            "show_field_keys",
-            'SHOW FIELD KEYS ON "{db}"',
-            'SHOW FIELD KEYS ON "{db}" FROM "{measurement}"',
-        ),
-        _helper(
-            "show_tag_values",
-            'SHOW TAG VALUES ON "{db}" WITH KEY = "{key}"',
-            'SHOW TAG VALUES ON "{db}" FROM "{measurement}" WITH KEY = "{key}"',
-        ),
-        _helper("show_retention_policies", 'SHOW RETENTION POLICIES ON "{db}"'),
-        _helper("show_continuous_queries", "SHOW CONTINUOUS QUERIES"),
-    ]
-)
 
 # aioinflux 0.9 put these helpers' measurement into the InfluxQL unquoted, so a regular
 # expression or a quoted name given there was read as InfluxQL; quoted now, it would name a
@@ -492,29 +475,27 @@ _UNQUOTED_IN_09 = frozenset({"show_series", "show_tag_keys", "show_field_keys"})
 _INFLUXQL_SOURCE = re.compile(r'/.*/|".*"', re.S)
 
 
-def helper_pattern(name: str, measurement: object = None) -> Pattern:
-    """The pattern of aioinflux 0.9's helper ``name``, given its ``measurement`` argument.
+def helper_source(helper: str, measurement: object) -> str:
+    """`` FROM "measurement"`` for aioinflux 0.9's helper ``helper``, or ``""`` for no
+    measurement (None or ``""``: 0.9 tested ``if measurement:``, an empty name meant all).
 
     :raises ValueError: for a measurement written as InfluxQL (``/regex/`` or ``"name"``)
         where aioinflux 0.9 inserted it unquoted: it would now name no measurement.
-
-    .. versionadded:: 0.10
     """
-    plain, measured = HELPERS[name]
-    if measurement is None or measurement == "" or measured is None:
-        return plain  # 0.9 tested ``if measurement:``: an empty name means all of them
+    if measurement is None or measurement == "":
+        return ""
     if (
-        name in _UNQUOTED_IN_09
+        helper in _UNQUOTED_IN_09
         and isinstance(measurement, str)
         and _INFLUXQL_SOURCE.fullmatch(measurement)
     ):
         raise ValueError(
-            f"{name}(): measurement {measurement!r} is InfluxQL (a regular expression or a "
+            f"{helper}(): measurement {measurement!r} is InfluxQL (a regular expression or a "
             "quoted name), which aioinflux 0.9 inserted unquoted; the measurement is quoted "
             f"now and names one measurement exactly: pass the name itself, or write the "
             f"statement with query()"
         )
-    return measured
+    return f" FROM {helper_ident(helper, 'measurement', measurement)}"
 
 
 def _signature(pattern: Pattern) -> inspect.Signature:

@@ -9,11 +9,9 @@ import pytest
 
 from aioinflux import InfluxDBClient
 from aioinflux.queries import (
-    HELPERS,
     PATTERNS,
     Pattern,
     PatternMethod,
-    helper_pattern,
     quote_ident,
     quote_literal,
 )
@@ -245,7 +243,7 @@ def test_missing_database_is_a_value_error():
     with pytest.raises(ValueError, match=r"where\(\) needs a database"):
         WHERE.bind(["f", "cpu", "a"], {}, db=None)
     with pytest.raises(ValueError, match=r"drop_measurement\(\) needs a database"):
-        HELPERS["drop_measurement"][0].bind(["m"], {}, db=None)
+        InfluxDBClient().drop_measurement("m")
     with pytest.raises(TypeError, match="db must be a str, got int"):
         WHERE.bind(["f", "cpu", "a", 3], {}, db=None)
 
@@ -256,7 +254,7 @@ def test_unknown_and_surplus_arguments_are_refused():
     with pytest.raises(TypeError, match=r"takes the arguments field, m, host, db, got 5"):
         WHERE.bind(["f", "cpu", "a", "d", "e"], {}, db="d")
     with pytest.raises(TypeError, match="takes no arguments, got 1"):
-        HELPERS["show_databases"][0].bind(["x"], {})
+        Pattern("show_databases", "SHOW DATABASES").bind(["x"], {})
 
 
 # -- the built-in patterns as methods ---------------------------------------------------
@@ -296,15 +294,14 @@ def test_the_docs_page_lists_every_pattern_with_its_influxql():
     for name, pattern in PATTERNS.items():
         assert f"``{name}(" in page
         assert f"``{pattern.template}``" in page
-    for name, (plain, measured) in HELPERS.items():
+    for name in HELPERS_09:
+        plain, measured = helper_influxql(name)
         assert f"``{name}(" in page
-        assert f"``{plain.template}``" in page
+        assert f"``{plain}``" in page
         if measured is not None:
-            assert (
-                measured.template
-                == plain.template.replace(" WITH KEY", ' FROM "{measurement}" WITH KEY')
-                or measured.template == plain.template + ' FROM "{measurement}"'
-            )
+            assert measured == plain.replace(
+                " WITH KEY", ' FROM "{measurement}" WITH KEY'
+            ) or measured == (plain + ' FROM "{measurement}"')
 
 
 def test_a_pattern_method_must_be_named_after_its_pattern():
@@ -346,8 +343,23 @@ HELPERS_09 = {
 }
 
 
+def helper_influxql(name, measurement="{measurement}"):
+    """The InfluxQL helper ``name`` sends, its arguments named as placeholders (``{db}``),
+    without and (None if it takes none) with a measurement."""
+    client = InfluxDBClient(db="{db}")
+    client.query = lambda q, **options: q  # what would be sent, without sending it
+    method = getattr(client, name)
+    arguments = ["{key}"] if name == "show_tag_values" else []
+    if name in ("create_database", "drop_database"):
+        return method(), None
+    if name == "drop_measurement":
+        return method("{measurement}"), None
+    if "measurement" not in inspect.signature(method).parameters:
+        return method(*arguments), None
+    return method(*arguments), method(*arguments, measurement)
+
+
 def test_the_09_helpers_take_09s_positional_parameters_and_db_by_keyword():
-    assert set(HELPERS) == set(HELPERS_09)
     for name, positional in HELPERS_09.items():
         params = list(inspect.signature(getattr(InfluxDBClient, name)).parameters.values())
         assert params[0].name == "self"
@@ -359,21 +371,18 @@ def test_the_09_helpers_take_09s_positional_parameters_and_db_by_keyword():
         assert ours == positional, name
         assert params[-1].kind is inspect.Parameter.VAR_KEYWORD  # query()'s options
         keyword_only = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
-        takes_db = 'ON "{db}"' in HELPERS[name][0].template or name == "drop_measurement"
+        takes_db = 'ON "{db}"' in helper_influxql(name)[0] or name == "drop_measurement"
         assert keyword_only == (["db"] if takes_db and positional != ["db=None"] else []), name
 
 
 def test_the_measurement_of_a_helper_picks_the_statement():
-    assert (
-        helper_pattern("show_tag_values").template == 'SHOW TAG VALUES ON "{db}" WITH KEY = "{key}"'
+    assert helper_influxql("show_tag_values")[0] == 'SHOW TAG VALUES ON "{db}" WITH KEY = "{key}"'
+    assert helper_influxql("show_series", "")[1] == 'SHOW SERIES ON "{db}"'  # as 0.9
+    assert helper_influxql("show_tag_values", "cpu")[1] == (
+        'SHOW TAG VALUES ON "{db}" FROM "cpu" WITH KEY = "{key}"'
     )
-    assert helper_pattern("show_series", "").template == 'SHOW SERIES ON "{db}"'  # as 0.9
-    assert helper_pattern("show_tag_values", "cpu").template == (
-        'SHOW TAG VALUES ON "{db}" FROM "{measurement}" WITH KEY = "{key}"'
-    )
-    pattern = helper_pattern("show_series", 'x" ; DROP DATABASE "y')
-    assert pattern.render({"db": "d", "measurement": 'x" ; DROP DATABASE "y'}) == (
-        'SHOW SERIES ON "d" FROM "x\\" ; DROP DATABASE \\"y"'
+    assert helper_influxql("show_series", 'x" ; DROP DATABASE "y')[1] == (
+        'SHOW SERIES ON "{db}" FROM "x\\" ; DROP DATABASE \\"y"'
     )
 
 
@@ -384,4 +393,7 @@ def test_influxql_where_09_took_it_unquoted_is_refused(name, measurement):
     with pytest.raises(ValueError, match=rf"{name}\(\): measurement .* is InfluxQL"):
         getattr(InfluxDBClient(db="d"), name)(measurement)
     # show_tag_values quoted it in 0.9 already: a measurement of that name, as before
-    assert helper_pattern("show_tag_values", measurement).name == "show_tag_values"
+    quoted = measurement.replace('"', '\\"')
+    assert helper_influxql("show_tag_values", measurement)[1] == (
+        f'SHOW TAG VALUES ON "{{db}}" FROM "{quoted}" WITH KEY = "{{key}}"'
+    )
