@@ -26,8 +26,11 @@ def read_version() -> str:
 
 
 PANDAS = ["pandas>=2.0", "numpy>=1.24"]
-# MessagePack answers: the server produces them about twice as fast as JSON (shared/PERF.md)
+# MessagePack answers: smaller than JSON and cheaper for the server to
+# produce (benchmarks/query.py compares both)
 MSGPACK = ["msgpack>=1.0"]
+# progress=True draws a tqdm bar (in a terminal, and as a widget in Jupyter)
+PROGRESS = ["tqdm>=4.60"]
 # ruff and mypy are pinned: another version may format or judge the same code differently.
 TEST = [
     "pytest>=8.3",
@@ -43,6 +46,8 @@ TEST = [
     # tests/test_docs.py runs the Jupyter example in a real IPython kernel
     "ipykernel>=6.29",
     "jupyter_client>=8.6",
+    # tests/test_progress.py checks that progress=True is a widget in a notebook
+    "ipywidgets>=8",
 ]
 
 setup(
@@ -56,7 +61,12 @@ setup(
     package_data={"aioinflux": ["py.typed"]},
     python_requires=">=3.10",
     install_requires=["aiohttp>=3.9", "ciso8601>=2.3"],
-    extras_require={"pandas": PANDAS, "msgpack": MSGPACK, "test": TEST + PANDAS + MSGPACK},
+    extras_require={
+        "pandas": PANDAS,
+        "msgpack": MSGPACK,
+        "progress": PROGRESS,
+        "test": TEST + PANDAS + MSGPACK + PROGRESS,
+    },
     classifiers=[
         "Development Status :: 4 - Beta",
         "Framework :: AsyncIO",

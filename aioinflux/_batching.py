@@ -5,6 +5,7 @@ Rule 1: line boundaries are found exactly as influxd 1.x finds them (``scanLine`
 quoted string field value, so a string field holding a newline stays one point.
 Rule 2: only failures that a later attempt can fix are retried: connection errors and
 timeouts, 5xx and 429. A 4xx (including a partial write) is final: the server has decided.
+The same policy serves the batch writer and the client's ``retry_for`` option.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ import email.utils
 import random
 from datetime import datetime, timezone
 
-from .exceptions import InfluxDBConnectionError, InfluxDBError, InfluxDBWriteError
+from .exceptions import (
+    InfluxDBConnectionError,
+    InfluxDBError,
+    InfluxDBQueryError,
+    InfluxDBWriteError,
+)
 
-__all__ = ["backoff_delay", "is_retryable", "retry_after", "split_lines"]
+__all__ = ["backoff_delay", "is_retryable", "retry_after", "retry_delay", "split_lines"]
 
 
 def _scan(piece: bytes, state: list[int]) -> None:
@@ -75,14 +81,14 @@ def is_retryable(exc: BaseException) -> bool:
     """True for failures a later attempt may fix: no connection, timeout, 5xx, 429."""
     if isinstance(exc, InfluxDBConnectionError):
         return True
-    if isinstance(exc, InfluxDBWriteError):
+    if isinstance(exc, (InfluxDBWriteError, InfluxDBQueryError)):
         return exc.status == 429 or exc.status >= 500
     return False
 
 
 def retry_after(exc: InfluxDBError, now: datetime | None = None) -> float | None:
     """Seconds to wait that the server asked for in ``Retry-After`` (seconds or a date)."""
-    if not isinstance(exc, InfluxDBWriteError):
+    if not isinstance(exc, (InfluxDBWriteError, InfluxDBQueryError)):
         return None
     value = next((v for k, v in exc.headers.items() if k.lower() == "retry-after"), None)
     if value is None:
@@ -97,6 +103,26 @@ def retry_after(exc: InfluxDBError, now: datetime | None = None) -> float | None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def retry_delay(
+    exc: InfluxDBError,
+    attempt: int,
+    *,
+    left: float,
+    base: float,
+    cap: float,
+    rng: random.Random | None = None,
+) -> float | None:
+    """Seconds to wait before attempt ``attempt + 1`` after ``exc``, or None to give up:
+    when ``exc`` is final, or when the wait (``Retry-After``, else the back-off) would end
+    after the ``left`` seconds of the time budget."""
+    if not is_retryable(exc):
+        return None
+    delay = retry_after(exc)
+    if delay is None:
+        delay = backoff_delay(attempt, base, cap, rng)
+    return delay if delay <= left else None
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:

@@ -4,7 +4,7 @@ Rule 1: nothing here touches a socket or an event loop; the transport sends the 
 objects built here and hands back ``Response`` objects to be checked here.
 Rule 2: every answer is checked completely: a query reports every failing statement, a write
 reports the server's own message and, for a partial write, what was dropped.
-Rule 3: credentials only ever go into headers (shared/DESIGN.md: never URLs or logs).
+Rule 3: credentials only ever go into headers, never into URLs or logs.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import gzip as _gzip
 import ipaddress
 import json
 import math
+import re
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -44,6 +45,7 @@ __all__ = [
     "check_results",
     "check_write",
     "check_write_options",
+    "count_points",
     "credentials_note",
     "gc_paused",
     "msgpack_available",
@@ -51,6 +53,7 @@ __all__ = [
     "parse_query",
     "ping_request",
     "query_request",
+    "read_only",
     "server_message",
     "write_request",
 ]
@@ -199,8 +202,9 @@ def write_request(
 ) -> Request:
     """``POST /write``; raises ValueError before anything is sent for a bad argument.
 
-    With ``gzip`` the body is compressed (level 1: on 2 cores, shared/PERF.md measured
-    compression costing more CPU than it saves on loopback, so the cheapest level).
+    With ``gzip`` the body is compressed (level 1: on 2 cores, compression was measured to
+    cost more CPU than it saves on loopback, so the cheapest level; ``benchmarks/bench_writer.py``
+    compares gzip with plain bodies).
     """
     if not db:
         raise ValueError("write needs a database: pass db=... or set client.db")
@@ -347,6 +351,7 @@ def parse_query(resp: Response, credentials: str = "") -> dict[str, Any]:
             errors=[(None, message)],
             reason=resp.reason,
             note=_auth_note(resp.status, credentials),
+            headers=resp.headers,
         )
     try:
         data = json.loads(resp.body)
@@ -451,6 +456,62 @@ def msgpack_suits(q: str) -> bool:
     return text.startswith("select") and "diagnostics" not in text
 
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_READ_ONLY_FIRST = ("SELECT", "SHOW")
+
+
+def _statement_words(q: str) -> list[list[str]]:
+    """The bare words (upper case) of each statement of ``q``; quoted text is skipped.
+
+    Only what a retry decision needs: quoted strings and identifiers are skipped with their
+    backslash escapes, ``;`` outside quotes ends a statement, any other character is a word
+    of its own. A regex or comment holding ``;`` or ``INTO`` only makes a query look less
+    read-only than it is, never more.
+    """
+    statements: list[list[str]] = [[]]
+    i, n = 0, len(q)
+    while i < n:
+        c = q[i]
+        if c in "'\"":
+            i += 1
+            while i < n and q[i] != c:
+                i += 2 if q[i] == "\\" else 1
+            i += 1
+        elif c == ";":
+            statements.append([])
+            i += 1
+        elif (word := _WORD.match(q, i)) is not None:
+            statements[-1].append(word.group().upper())
+            i = word.end()
+        else:
+            if not c.isspace():
+                statements[-1].append(c)
+            i += 1
+    return [words for words in statements if words]
+
+
+def read_only(q: str) -> bool:
+    """Whether every statement of ``q`` only reads: a SELECT without INTO, or a SHOW.
+
+    Such a query can be sent again after a failure; anything else (``SELECT ... INTO``,
+    ``CREATE``, ``DROP``, ``DELETE``, ``GRANT``, ``KILL``, ``EXPLAIN``...) is never retried,
+    nor a query of several statements of which one is not read-only.
+    """
+    statements = _statement_words(q)
+    return bool(statements) and all(
+        words[0] in _READ_ONLY_FIRST and "INTO" not in words for words in statements
+    )
+
+
+def count_points(chunk: Mapping[str, Any]) -> int:
+    """The points (rows) of every series of every statement of one answer or chunk."""
+    return sum(
+        len(series.get("values") or ())
+        for result in chunk.get("results", ())
+        for series in result.get("series", ())
+    )
+
+
 def msgpack_available() -> bool:
     """True when the optional ``msgpack`` package (extra ``aioinflux[msgpack]``) is installed."""
     try:
@@ -533,9 +594,16 @@ class AnswerChecker:
     shape: no ``series`` key when empty, tags sorted by key.
     """
 
-    def __init__(self, status: int = 200, reason: str = "", credentials: str = "") -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        reason: str = "",
+        credentials: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.status = status
         self.reason = reason
+        self.headers = headers
         self._note = _auth_note(status, credentials)
         self.errors: list[tuple[int | None, str]] = []
         self._last_id = -1
@@ -576,7 +644,12 @@ class AnswerChecker:
                 f"statement {sid}: {msg}" if sid is not None else msg for sid, msg in self.errors
             )
         raise InfluxDBQueryError(
-            message, status=self.status, errors=self.errors, reason=self.reason, note=self._note
+            message,
+            status=self.status,
+            errors=self.errors,
+            reason=self.reason,
+            note=self._note,
+            headers=self.headers,
         )
 
 
@@ -586,7 +659,7 @@ class ResultAssembler:
     A series continued in the next chunk is flagged ``"partial": true``; its values are
     appended to the series already held. The result has no ``partial`` flags left: every
     series is complete (a chunked answer is not cut by the server's ``max-row-limit``,
-    shared/INFLUXDB.md).
+    measured on influxd 1.6.7).
 
     :param convert: applied to each chunk's values of a series as the chunk arrives (the
         DataFrame path turns rows into a table while the server sends the rest).

@@ -8,7 +8,13 @@ Rule 2: every aiohttp call sits inside ``_map_errors()``, which turns aiohttp's 
 exceptions into ``InfluxDBConnectionError``/``InfluxDBTimeoutError`` naming the URL; nothing
 above this module sees an aiohttp exception.
 Rule 3: nothing secret is logged: a log line is method, URL (never holding credentials),
-status and duration.
+status and duration; a proxy is named with its password replaced by ``***``.
+Rule 4: closing ends every request in flight. Each request is a ``_Call`` registered with
+its loop's session; ``close()`` aborts them all (the task awaiting one is cancelled, and the
+cancellation becomes ``InfluxDBConnectionError`` saying the client was closed; a streamed
+body not being read at that moment fails on its next read). Closing the aiohttp session is
+not enough: it drops the connections of bodies being read without waking their readers,
+which then wait for the request timeout (tests/test_shutdown.py shows both).
 """
 
 from __future__ import annotations
@@ -20,16 +26,20 @@ import io
 import logging
 import ssl as _ssl
 import time
+import urllib.request
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from yarl import URL
 
+from ._config import redact_url
 from ._protocol import Request, Response
 from .exceptions import InfluxDBConnectionError, InfluxDBError, InfluxDBTimeoutError
 
 __all__ = ["Transport", "make_timeout"]
+
+T = TypeVar("T")
 
 logger = logging.getLogger("aioinflux")
 
@@ -53,24 +63,104 @@ def _url(req: Request) -> str:
     return str(URL(req.url).with_query(req.params)) if req.params else req.url
 
 
+#: Why the requests of a session are aborted when the client closes it.
+CLIENT_CLOSED = "the client was closed"
+
+
+class _Aborted(Exception):
+    """A request aborted on purpose (see ``_Call``); ``_map_errors`` says why, with the URL."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Call:
+    """One request in flight on a loop's session, which ``abort()`` can end at any time.
+
+    Every await of the request goes through :meth:`wait`, which records the task awaiting;
+    ``abort()`` cancels that task, and ``wait`` turns the cancellation into ``_Aborted``
+    (a cancellation that also came from elsewhere stays a cancellation).
+    """
+
+    __slots__ = ("reason", "task")
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task[Any] | None = None
+        self.reason: str | None = None
+
+    def abort(self, reason: str) -> None:
+        if self.reason is not None:
+            return
+        self.reason = reason
+        # (the task of a loop that is closed already will never run again: leave it)
+        if self.task is not None and not self.task.get_loop().is_closed():
+            self.task.cancel()
+
+    async def wait(self, awaitable: Awaitable[T]) -> T:
+        if self.reason is not None:
+            close = getattr(awaitable, "close", None)
+            if close is not None:
+                close()  # a coroutine never to be awaited
+            raise _Aborted(self.reason)
+        task = self.task = asyncio.current_task()
+        try:
+            return await awaitable
+        except asyncio.CancelledError:
+            reason = self._aborted_by()
+            if reason is None or task is None:
+                raise
+            # the cancellation was ours: take it back (Python 3.11+ counts them), unless
+            # someone else cancelled the task too
+            uncancel = getattr(task, "uncancel", None)
+            if uncancel is not None and uncancel() > 0:
+                raise
+            raise _Aborted(reason) from None
+        finally:
+            self.task = None
+
+    def _aborted_by(self) -> str | None:
+        return self.reason
+
+
 @contextlib.contextmanager
-def _map_errors(req: Request, timeout: aiohttp.ClientTimeout | None) -> Iterator[None]:
+def _map_errors(
+    req: Request, timeout: aiohttp.ClientTimeout | None, proxy: str | None = None
+) -> Iterator[None]:
     url = _url(req)
     try:
         yield
     except InfluxDBError:
         raise
+    except _Aborted as exc:
+        raise InfluxDBConnectionError(
+            f"{req.method} {url} was aborted: {exc.reason}", url=url
+        ) from None
     except asyncio.TimeoutError as exc:  # aiohttp raises ServerTimeoutError, a subclass
         limit = f" (timeout: {timeout.total} s)" if timeout and timeout.total else ""
         raise InfluxDBTimeoutError(f"{req.method} {url} timed out{limit}", url=url) from exc
     except aiohttp.ClientSSLError as exc:
         raise InfluxDBConnectionError(f"TLS error talking to {url}: {exc}", url=url) from exc
+    except aiohttp.ClientProxyConnectionError as exc:
+        where = f"the proxy {redact_url(proxy)}" if proxy else "the proxy"
+        raise InfluxDBConnectionError(
+            f"cannot connect to {where} (for {url}): {exc}", url=url
+        ) from exc
     except aiohttp.ClientConnectorError as exc:
         raise InfluxDBConnectionError(f"cannot connect to {url}: {exc}", url=url) from exc
+    except aiohttp.ClientHttpProxyError as exc:
+        where = f"the proxy {redact_url(proxy)}" if proxy else "the proxy"
+        raise InfluxDBConnectionError(
+            f"{where} refused to connect to {url}: {exc.status} {exc.message}", url=url
+        ) from exc
     except (aiohttp.ClientError, OSError) as exc:
         raise InfluxDBConnectionError(
             f"{req.method} {url} failed: {exc or type(exc).__name__}", url=url
         ) from exc
+    except RuntimeError as exc:
+        # only aiohttp's calls run in here: its RuntimeError('Connection closed.') comes
+        # from a read on a connection closed under it (its session was closed)
+        raise InfluxDBConnectionError(f"{req.method} {url} failed: {exc}", url=url) from exc
 
 
 class _LoopSession:
@@ -85,6 +175,8 @@ class _LoopSession:
     def __init__(self, session: aiohttp.ClientSession):
         self.session = session
         self.guard = self._guard()
+        #: the requests in flight on this session
+        self.calls: set[_Call] = set()
 
     async def _guard(self) -> AsyncGenerator[None, None]:
         try:
@@ -95,7 +187,10 @@ class _LoopSession:
     async def start(self) -> None:
         await self.guard.__anext__()
 
-    async def close(self) -> None:
+    async def close(self, reason: str = CLIENT_CLOSED) -> None:
+        """Abort the requests in flight, then close the session."""
+        for call in list(self.calls):
+            call.abort(reason)
         await self.guard.aclose()
 
 
@@ -112,10 +207,18 @@ class Transport:
         *,
         ssl: _ssl.SSLContext | bool,
         timeout: aiohttp.ClientTimeout | None,
+        max_connections: int | None = 100,
+        keepalive_timeout: float = 15.0,
+        proxy: str | None = None,
+        url: str | None = None,
     ):
         self._factory = factory
         self._ssl = ssl
         self.timeout = timeout
+        self.max_connections = max_connections
+        self.keepalive_timeout = keepalive_timeout
+        self._proxy = proxy
+        self._url = url
         self._sessions: dict[asyncio.AbstractEventLoop, _LoopSession] = {}
         self._closing: set[concurrent.futures.Future[None]] = set()
 
@@ -124,13 +227,37 @@ class Transport:
         return all(entry.session.closed for entry in self._sessions.values())
 
     def make_session(self, opts: dict[str, Any], unix_socket: str | None) -> aiohttp.ClientSession:
-        """A new session for the running loop; a unix socket gets its own connector."""
+        """A new session for the running loop, with a connection pool of its own (a
+        connector belongs to the loop it was made in, so each session gets a new one)."""
         opts = dict(opts)
-        if unix_socket is not None and "connector" not in opts:
-            opts["connector"] = aiohttp.UnixConnector(path=unix_socket)
+        pool: dict[str, Any] = {"limit": self.max_connections or 0}  # aiohttp: 0 is no limit
+        if self._proxied(opts):
+            # Some proxies (tinyproxy) close the connection after each answer without saying
+            # so; a request sent on it then fails ("Cannot write to closing transport", seen
+            # with tinyproxy 1.11). Connections through a proxy are not reused
+            # (tests/test_proxies.py sends requests in a row through tinyproxy).
+            pool["force_close"] = True
+        else:
+            pool["keepalive_timeout"] = self.keepalive_timeout
+        if unix_socket is not None:
+            opts["connector"] = aiohttp.UnixConnector(path=unix_socket, **pool)
+        else:
+            opts["connector"] = aiohttp.TCPConnector(**pool)
         if self.timeout is not None and "timeout" not in opts:
             opts["timeout"] = self.timeout
         return aiohttp.ClientSession(**opts)
+
+    def _proxied(self, opts: dict[str, Any]) -> bool:
+        """Whether requests go through a proxy: the ``proxy`` option, or with ``trust_env``
+        the ``*_PROXY`` variables for the server's URL (as aiohttp reads them)."""
+        if self._proxy is not None:
+            return True
+        if not opts.get("trust_env") or self._url is None:
+            return False
+        url = URL(self._url)
+        return url.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(
+            url.raw_host or ""
+        )
 
     async def install(self, session: aiohttp.ClientSession) -> None:
         """Make ``session`` the one of the running loop, closing the one it replaces."""
@@ -139,9 +266,12 @@ class Transport:
         entry = self._sessions[loop] = _LoopSession(session)
         await entry.start()
         if old is not None and old.session is not session:
-            await old.close()
+            await old.close("its session was replaced (create_session)")
 
     async def session(self) -> aiohttp.ClientSession:
+        return (await self._entry()).session
+
+    async def _entry(self) -> _LoopSession:
         loop = asyncio.get_running_loop()
         entry = self._sessions.get(loop)
         if entry is None or entry.session.closed:
@@ -150,7 +280,7 @@ class Transport:
             entry = self._sessions.get(loop)
             if entry is None:
                 raise RuntimeError("create_session() must install the session it creates")
-        return entry.session
+        return entry
 
     def _forget_dead_loops(self) -> None:
         """Drop the sessions of loops that were closed (closing them if still open)."""
@@ -158,28 +288,36 @@ class Transport:
             _close_without_loop(self._sessions.pop(loop).close())
 
     @contextlib.asynccontextmanager
-    async def _open(self, req: Request) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send ``req`` on the running loop's session; errors inside are mapped too."""
-        session = await self.session()
+    async def _open(self, req: Request) -> AsyncIterator[tuple[aiohttp.ClientResponse, _Call]]:
+        """Send ``req`` on the running loop's session, as a call that closing aborts;
+        errors inside are mapped too."""
+        entry = await self._entry()
         body: bytes | io.BytesIO | None = req.body
         if req.body is not None and len(req.body) > LARGE_BODY:
             body = io.BytesIO(req.body)
-        with _map_errors(req, self.timeout):
-            async with session.request(
-                req.method,
-                req.url,
-                params=req.params,
-                headers=req.headers,
-                data=body,
-                ssl=self._ssl,
-            ) as resp:
-                yield resp
+        call = _Call()
+        entry.calls.add(call)
+        try:
+            with _map_errors(req, self.timeout, self._proxy):
+                request = entry.session.request(
+                    req.method,
+                    req.url,
+                    params=req.params,
+                    headers=req.headers,
+                    data=body,
+                    ssl=self._ssl,
+                    proxy=self._proxy,
+                )
+                async with await call.wait(request) as resp:
+                    yield resp, call
+        finally:
+            entry.calls.discard(call)
 
     async def send(self, req: Request) -> Response:
         """Send ``req`` and read the whole answer."""
         start = time.perf_counter()
-        async with self._open(req) as resp:
-            body = await resp.read()
+        async with self._open(req) as (resp, call):
+            body = await call.wait(resp.read())
         _log(req, resp.status, start)
         return Response(resp.status, resp.reason or "", dict(resp.headers), body)
 
@@ -187,13 +325,13 @@ class Transport:
     async def stream(self, req: Request) -> AsyncIterator[tuple[Response, AsyncIterator[bytes]]]:
         """Send ``req``; yield the answer's head (empty body) and an iterator over its body."""
         start = time.perf_counter()
-        async with self._open(req) as resp:
+        async with self._open(req) as (resp, call):
             _log(req, resp.status, start)
             head = Response(resp.status, resp.reason or "", dict(resp.headers), b"")
 
             async def body() -> AsyncIterator[bytes]:
-                with _map_errors(req, self.timeout):
-                    while piece := await resp.content.read(STREAM_READ_SIZE):
+                with _map_errors(req, self.timeout, self._proxy):
+                    while piece := await call.wait(resp.content.read(STREAM_READ_SIZE)):
                         yield piece
 
             yield head, body()

@@ -13,24 +13,35 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import os
+import random
 import ssl as _ssl
 import warnings
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, cast
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+)
+from typing import Any, TypeVar, cast
 
 import aiohttp
 
-from . import _protocol
+from . import _batching, _config, _progress, _protocol
+from ._progress import Progress
+from ._sources import kinds_from_keys, query_sources, show_keys_query, tags_only
 from ._transport import Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
-from .exceptions import InfluxDBError
+from .exceptions import InfluxDBError, InfluxDBQueryError
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
 from .queries import PATTERNS, Pattern, PatternMethod
-from .serialization import write_bodies
+from .serialization import counted_bodies, write_bodies
 from .serialization.dataframe import ColumnKinds as _ColumnKinds
-from .serialization.dataframe import join_tables, rows_to_table, to_dataframe, unknown_columns
+from .serialization.dataframe import join_tables, rows_to_table, to_dataframe
 from .writer import BatchWriter
 
 __all__ = ["InfluxDBClient"]
@@ -46,6 +57,63 @@ _REMOVED_OPTIONS = {
 _OUTPUTS = {"json": "json", "raw": "json", "iterable": "iterable", "dataframe": "dataframe"}
 #: Points per chunk on the wire when a non-chunked query is read in chunks and reassembled.
 _WIRE_CHUNK_SIZE = 10_000
+
+
+_T = TypeVar("_T")
+#: First back-off of a retry, doubled at each attempt up to _MAX_BACKOFF (as the writer's).
+_BACKOFF = 0.1
+_MAX_BACKOFF = 10.0
+
+logger = logging.getLogger("aioinflux")
+
+
+def _check_retry_for(retry_for: float) -> float:
+    if (
+        isinstance(retry_for, bool)
+        or not isinstance(retry_for, (int, float))
+        or not retry_for >= 0
+        or retry_for == float("inf")
+    ):
+        raise ValueError(f"retry_for must be a number of seconds >= 0, got {retry_for!r}")
+    return float(retry_for)
+
+
+def _check_session_options(options: Mapping[str, Any]) -> None:
+    if "connector" in options:
+        raise TypeError(
+            "connector= cannot be given: a connector belongs to one event loop, and the "
+            "client makes a session with a connection pool of its own in each loop it is "
+            "used in; set the pool with max_connections= and keepalive_timeout="
+        )
+
+
+def _check_max_connections(value: int | None) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"max_connections must be a positive integer or None, got {value!r}")
+    return value
+
+
+def _check_keepalive(value: float) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value < float("inf")
+    ):
+        raise ValueError(f"keepalive_timeout must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def _override(options: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Configured ``options`` overridden by the caller's ``kwargs``: a database given as
+    ``database=`` replaces ``db``, a token replaces user and password and the reverse."""
+    replaced = set(kwargs)
+    if "database" in kwargs:
+        replaced.add("db")
+    if "token" in kwargs:
+        replaced.update(("username", "password"))
+    if "username" in kwargs or "password" in kwargs:
+        replaced.add("token")
+    return {**{k: v for k, v in options.items() if k not in replaced}, **kwargs}
 
 
 class InfluxDBClient:
@@ -73,7 +141,29 @@ class InfluxDBClient:
         by default aiohttp's (5 minutes).
     :param gzip: compress write bodies (``Content-Encoding: gzip``); worth it across real
         networks, not on loopback. Can be changed through the ``gzip`` attribute.
-    :param kwargs: passed on to :class:`aiohttp.ClientSession`.
+    :param retry_for: seconds during which a :meth:`write` or a read-only :meth:`query`
+        (``SELECT`` without ``INTO``, ``SHOW``) that failed on a connection error, a timeout,
+        a 5xx or a 429 is sent again, with exponential back-off and jitter, honouring
+        ``Retry-After`` (the batch writer's policy); 0, the default, never retries. Can be
+        changed through the ``retry_for`` attribute. A retried write is safe for points
+        with a timestamp; a point without one may be stored twice. See :doc:`configuration`.
+    :param max_connections: connections open to the server at most, per event loop the
+        client is used in (each loop has its own pool); more requests wait for a free
+        one. None for no limit. Default 100, aiohttp's.
+    :param keepalive_timeout: seconds an idle connection is kept open for the next request.
+        Default 15, aiohttp's.
+    :param proxy: URL of an HTTP(S) proxy every request goes through,
+        ``http://[user:password@]host:port`` (its password is kept out of ``repr``, logs and
+        messages). Without it, ``trust_env=True`` takes the proxy from the ``HTTP_PROXY``,
+        ``HTTPS_PROXY`` and ``NO_PROXY`` environment variables, as aiohttp does.
+    :param kwargs: passed on to :class:`aiohttp.ClientSession` (e.g. ``trust_env=True``),
+        except ``connector``
+        (refused: a connector belongs to one event loop; use ``max_connections`` and
+        ``keepalive_timeout``).
+
+    .. versionchanged:: 0.10
+        ``retry_for``, ``max_connections``, ``keepalive_timeout``, ``proxy``; ``connector``
+        is refused.
     """
 
     def __init__(
@@ -93,6 +183,10 @@ class InfluxDBClient:
         token: str | None = None,
         timeout: float | aiohttp.ClientTimeout | None = None,
         gzip: bool = False,
+        retry_for: float = 0,
+        max_connections: int | None = 100,
+        keepalive_timeout: float = 15.0,
+        proxy: str | None = None,
         **kwargs: Any,
     ):
         removed = sorted(_REMOVED_OPTIONS.keys() & kwargs.keys())
@@ -121,12 +215,19 @@ class InfluxDBClient:
         self.mode = mode
         self.output = output
         self.db = db if db is not None else database
-        # per database: {measurement: {column: 'tag' | field type | None}} (DataFrame dtypes)
-        self._column_kinds: dict[str | None, dict[str, dict[str, str | None]]] = {}
         # MessagePack answers when the msgpack package is installed (None: decide then)
         self._msgpack: bool | None = None
+        _check_session_options(kwargs)
+        if proxy is not None:
+            _config.check_proxy(proxy)
+            if unix_socket is not None:
+                raise ValueError("a proxy cannot be used with unix_socket: give one of them")
+        self._proxy = proxy
         #: Options of every :class:`aiohttp.ClientSession` this client creates.
         self.opts: dict[str, Any] = kwargs
+        #: Seconds a failed write or read-only query may be retried for (0: never).
+        self.retry_for = _check_retry_for(retry_for)
+        self._rng = random.Random()
         self._headers = _protocol.auth_headers(username, password, token)
         # what a 401/403 error says was sent: the user name at most, never a secret
         self._credentials = _protocol.credentials_note(username, token)
@@ -135,7 +236,74 @@ class InfluxDBClient:
             self.create_session,
             ssl=ssl if isinstance(ssl, _ssl.SSLContext) else True,
             timeout=make_timeout(timeout),
+            max_connections=_check_max_connections(max_connections),
+            keepalive_timeout=_check_keepalive(keepalive_timeout),
+            proxy=self._proxy,
+            url=self._url,
         )
+
+    @classmethod
+    def from_dsn(cls, dsn: str, **kwargs: Any) -> InfluxDBClient:
+        """A client configured by one URL (a *DSN*, data source name).
+
+        The forms (``[...]`` is optional; user, password, database and socket path are
+        percent-decoded, as in any URL):
+
+        - ``influxdb://[user[:password]@]host[:port][/database]``: HTTP, port 8086 by
+          default; ``https+influxdb://...`` the same over HTTPS;
+        - ``http://[user[:password]@]host[:port][/prefix][?db=database]``: ports 80 and 443
+          by default, as in any URL; ``https://...`` the same over HTTPS;
+        - ``http+unix://[user[:password]@]<socket path>[/prefix][?db=database]``: the
+          socket path percent-encoded (``%2Fvar%2Frun%2Finfluxdb.sock``).
+
+        ``influxdb://`` and ``https+influxdb://`` mean what they mean to the ``influxdb``
+        package's ``from_dsn`` (the path is the database); in an ``http(s)://`` URL the
+        path is the API prefix of a server behind a reverse proxy, as ``path=``.
+
+        :param dsn: the URL.
+        :param kwargs: constructor options; they override what the DSN says (``db=`` or
+            ``database=`` replaces its database, ``ssl=`` an :class:`ssl.SSLContext` for a
+            ``https`` DSN).
+        :raises ValueError: for a malformed DSN, naming the part that is wrong (never
+            quoting the password).
+
+        .. versionadded:: 0.10
+        """
+        return cls(**_override(_config.parse_dsn(dsn), kwargs))
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> InfluxDBClient:
+        """A client configured by environment variables (unset or empty ones are ignored):
+
+        - ``INFLUX_URL``: a DSN, as for :meth:`from_dsn` (default
+          ``http://localhost:8086``);
+        - ``INFLUX_DB``: the database;
+        - ``INFLUX_USERNAME``, ``INFLUX_PASSWORD``: credentials (the names the 1.x ``influx``
+          CLI reads);
+        - ``INFLUX_TOKEN``: a token of InfluxDB 2.x/3.x;
+        - ``INFLUX_TIMEOUT``: seconds a request may take;
+        - ``INFLUX_GZIP``: compress write bodies: ``1``/``true``/``yes``/``on`` or
+          ``0``/``false``/``no``/``off``;
+        - ``INFLUX_SSL_CA_CERT``: a PEM file of the certificate authorities to trust, for an
+          HTTPS ``INFLUX_URL``.
+
+        A variable that contradicts ``INFLUX_URL`` (another database or user) is an error.
+
+        :param kwargs: constructor options; they override the environment.
+        :raises ValueError: naming the variable whose value is wrong.
+
+        .. versionadded:: 0.10
+        """
+        options = _config.parse_environment(os.environ)
+        ca_cert = options.pop("ca_cert", None)
+        if ca_cert is not None and "ssl" not in kwargs:
+            try:
+                options["ssl"] = _ssl.create_default_context(cafile=ca_cert)
+            except (OSError, _ssl.SSLError) as exc:
+                raise ValueError(
+                    f"INFLUX_SSL_CA_CERT: cannot load certificates from {ca_cert!r}: {exc}"
+                ) from None
+        return cls(**_override(options, kwargs))
 
     # -- configuration -------------------------------------------------------------------
 
@@ -196,6 +364,8 @@ class InfluxDBClient:
     def __repr__(self) -> str:
         user = f", username={self.username!r}" if self.username is not None else ""
         where = f", unix_socket={self.unix_socket!r}" if self.unix_socket else ""
+        if self._proxy is not None:
+            where += f", proxy={_config.redact_url(self._proxy)!r}"
         return (
             f"{type(self).__name__}(url={self.url!r}{where}, db={self.db!r}, "
             f"mode={self.mode!r}, output={self.output!r}{user})"
@@ -208,6 +378,7 @@ class InfluxDBClient:
         change the session's options (they are kept for later sessions too), or override it
         to build the session yourself; an override must call ``super().create_session()``.
         """
+        _check_session_options(kwargs)
         self.opts.update(kwargs)
         session = self._transport.make_session(self.opts, self.unix_socket)
         await self._transport.install(session)
@@ -243,6 +414,7 @@ class InfluxDBClient:
         rp: str | None = None,
         tag_columns: list[str] | None = None,
         consistency: Consistency | None = None,
+        progress: bool | Progress | None = None,
         **extra_tags: Any,
     ) -> bool:
         """Write data.
@@ -264,6 +436,11 @@ class InfluxDBClient:
         :param rp: retention policy; default the database's default one.
         :param tag_columns: DataFrame columns to write as tags.
         :param consistency: write consistency of an InfluxDB Enterprise cluster.
+        :param progress: report progress: a function called as ``f(done, total)`` with the
+            points written so far and the points of the write (rows for a DataFrame of more
+            than 100,000 rows), after each request, at least every 100,000 points, and at
+            least once; or ``True`` for a tqdm progress bar (``pip install tqdm``: it
+            renders in a terminal and as a widget in Jupyter). Nothing by default.
         :param extra_tags: tags added to every point.
         :return: True once the server has stored the data.
         :raises InfluxDBWriteError: if the server does not accept the data. When the write
@@ -272,19 +449,53 @@ class InfluxDBClient:
         :raises LineProtocolError: (a ``ValueError``) for data that cannot be written exactly;
             nothing is sent.
         :raises TypeError: for data of an unsupported type; nothing is sent.
+
+        .. versionchanged:: 0.10
+            ``progress``.
         """
-        bodies = write_bodies(data, measurement, tag_columns, precision, **extra_tags)
-        for written, body in enumerate(bodies):
-            try:
-                await self._post_write(
-                    body, db=db, precision=precision, rp=rp, consistency=consistency
-                )
-            except InfluxDBError as exc:
-                if written:  # the data took several requests: say what is stored already
-                    exc.requests_written = written  # type: ignore[attr-defined]
-                    if hasattr(exc, "add_note"):  # Python 3.11+
-                        exc.add_note(f"{written} earlier request(s) of this write were stored")
-                raise
+        if isinstance(progress, str):
+            raise TypeError(
+                f"progress={progress!r}: progress is the option that reports progress (True "
+                "or a function); a tag named 'progress' goes in the points' own tags"
+            )
+        report = _progress.reporter(progress)
+        total: int | None = None
+        bodies: Iterator[tuple[bytes, int]]
+        if report is None:
+            bodies = (
+                (body, 0)
+                for body in write_bodies(data, measurement, tag_columns, precision, **extra_tags)
+            )
+        else:
+            total, bodies = counted_bodies(data, measurement, tag_columns, precision, **extra_tags)
+        written = done = 0
+        try:
+            for body, points in bodies:
+                try:
+                    send = functools.partial(
+                        self._post_write,
+                        body,
+                        db=db,
+                        precision=precision,
+                        rp=rp,
+                        consistency=consistency,
+                    )
+                    await self._retrying(send, retry=True)
+                except InfluxDBError as exc:
+                    if written:  # the data took several requests: say what is stored already
+                        exc.requests_written = written  # type: ignore[attr-defined]
+                        if hasattr(exc, "add_note"):  # Python 3.11+
+                            exc.add_note(f"{written} earlier request(s) of this write were stored")
+                    raise
+                written += bool(body)
+                if report is not None:
+                    done += points
+                    report(done, total)
+            if report is not None and not done:
+                report(0, total)  # nothing to write: still one report
+        finally:
+            if report is not None:
+                report.close()
         return True
 
     def batch_writer(self, **options: Any) -> BatchWriter:
@@ -334,6 +545,7 @@ class InfluxDBClient:
         db: str | None = None,
         params: Mapping[str, Any] | None = None,
         parser: Parser | None = None,
+        progress: bool | Progress | None = None,
     ) -> Any:
         """Run one or more InfluxQL statements (separated by ``;``).
 
@@ -354,6 +566,11 @@ class InfluxDBClient:
             can carry (str, int, float, bool, None); another raises TypeError naming it.
         :param parser: with ``output='iterable'``, applied to each point (see
             :func:`~aioinflux.iterutils.iterpoints`).
+        :param progress: report progress: a function called as ``f(done, total)`` with the
+            points received so far, after each chunk (``chunk_size`` points; 10,000 when
+            the answer is reassembled), ``total`` None until the last call, where it is
+            ``done``; or ``True`` for a tqdm progress bar (``pip install tqdm``). A query
+            retried after a failure counts again from 0. Nothing by default.
         :return: the answer in the :attr:`output` format: the parsed JSON (a dict), an
             :class:`~aioinflux.iterutils.InfluxDBResult`, or DataFrames (see
             :func:`~aioinflux.serialization.dataframe.to_dataframe`).
@@ -361,7 +578,8 @@ class InfluxDBClient:
             when the chunk holding the error is reached).
 
         .. versionchanged:: 0.10
-           ``parser``; ``output='iterable'`` and ``'dataframe'`` also for chunked queries.
+           ``parser``, ``progress``; ``output='iterable'`` and ``'dataframe'`` also for
+           chunked queries.
         """
         if isinstance(q, bytes):
             q = q.decode("utf-8")
@@ -370,7 +588,8 @@ class InfluxDBClient:
         output = self.output
         if parser is not None and output != "iterable":
             raise ValueError(f"parser only applies to output='iterable' (output is {output!r})")
-        db = db or self.db
+        report = _progress.reporter(progress)
+        db = self._database(db)
         if output == "dataframe" and epoch is None:
             # the index is the same from RFC3339 strings and from integer nanoseconds, which
             # are much faster to read
@@ -387,20 +606,35 @@ class InfluxDBClient:
             accept=self._accept(q),
             compress=self._compress(),
         )
+        retry = _protocol.read_only(q)
+        # the format the server answers in: MessagePack carries the fields' types
+        wire: set[str] = set()
         if chunked:
-            chunks = self._chunks(req)
+            retrying = retry and self.retry_for > 0
+            chunks = self._retrying_chunks(req, wire) if retrying else self._chunks(req, wire)
+            if report is not None:
+                chunks = self._reported(chunks, report)
             if output == "iterable":
                 to_sync = iterate if self.mode == "blocking" else None
                 return InfluxDBChunkedResult(chunks, parser, q, to_sync=to_sync)
             if output == "dataframe":
-                return self._frames(chunks, db, epoch)
+                return self._frames(chunks, wire, q, db, epoch)
             return chunks
         if output == "dataframe":
-            # rows become tables chunk by chunk, while the server sends the rest
-            assembler = _protocol.ResultAssembler(rows_to_table, join_tables)
-            resp = await self._answer(req, assembler)
-            return to_dataframe(resp, kinds=await self._kinds(db, resp), epoch=epoch)
-        resp = await self._answer(req)
+            # the columns' types are asked while the answer comes
+            kinds = self._ask_kinds(q, db)
+            try:
+                # rows become tables chunk by chunk, while the server sends the rest
+                assembler = functools.partial(_protocol.ResultAssembler, rows_to_table, join_tables)
+                resp = await self._answer(req, assembler, wire, retry=retry, report=report)
+                known = await kinds
+            finally:
+                kinds.cancel()
+            if "msgpack" in wire:
+                known = tags_only(known)
+            frames = to_dataframe(resp, kinds=known, epoch=epoch)
+            return _label_statements(frames, resp)
+        resp = await self._answer(req, retry=retry, report=report)
         if output == "iterable":
             return InfluxDBResult(resp, parser, q)
         return resp
@@ -415,7 +649,7 @@ class InfluxDBClient:
 
         .. versionadded:: 0.10
         """
-        db = db or self.db
+        db = self._database(db)
         resp = await self._answer(
             self._internal_query("SHOW MEASUREMENTS; SHOW TAG VALUES WITH KEY =~ /.*/", db)
         )
@@ -428,6 +662,14 @@ class InfluxDBClient:
             for key, value in series["values"]:
                 tags.setdefault(key, []).append(value)
         return info
+
+    def _database(self, db: str | None) -> str | None:
+        """``db``, or :attr:`db` when None; an empty name is refused, as by :meth:`write`."""
+        if db is None:
+            db = self.db
+        if db == "":
+            raise ValueError("db='' names no database: pass a database name, or None for client.db")
+        return db
 
     def _internal_query(self, q: str, db: str | None) -> _protocol.Request:
         if not db:
@@ -455,61 +697,187 @@ class InfluxDBClient:
             self._msgpack = _protocol.msgpack_available()
         return _protocol.MSGPACK if self._msgpack and _protocol.msgpack_suits(q) else None
 
-    async def _kinds(self, db: str | None, resp: dict[str, Any]) -> _ColumnKinds:
-        """What is known of ``db``'s columns, asked again when ``resp`` has a new one."""
-        kinds = self._column_kinds.get(db, {})
-        if not unknown_columns(resp, kinds):
-            return kinds
-        kinds = {}
-        if db:
-            answer = await self._answer(self._internal_query("SHOW TAG KEYS; SHOW FIELD KEYS", db))
-            tag_keys, field_keys = answer["results"]
-            for series in field_keys.get("series", ()):
-                kinds.setdefault(series["name"], {}).update(series["values"])
-            for series in tag_keys.get("series", ()):
-                kinds.setdefault(series["name"], {}).update((k, "tag") for (k,) in series["values"])
-        # columns still unknown (e.g. aggregates) are remembered as such: no new asking
-        for statement in resp.get("results", ()):
-            for series in statement.get("series", ()):
-                known = kinds.setdefault(series.get("name", ""), {})
-                for column in series.get("columns", ()):
-                    known.setdefault(column, None)
-        self._column_kinds[db] = kinds
-        return kinds
+    def _ask_kinds(self, q: str, db: str | None) -> asyncio.Task[_ColumnKinds]:
+        """Start asking which columns of what ``q`` reads are tags, and each field's type.
+
+        Asked of the databases and measurements the query actually reads, at each query:
+        a measurement may have been dropped and rewritten with other types meanwhile, and
+        ``FROM other_db..m`` reads another database than :attr:`db`.
+        """
+        task = asyncio.ensure_future(self._column_kinds(q, db))
+        # its error (if any) is raised where it is awaited; never "never retrieved"
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return task
+
+    async def _column_kinds(self, q: str, db: str | None) -> _ColumnKinds:
+        sources = query_sources(q)
+        if not sources:  # nothing read, or a query not understood: types from the values
+            return {}
+        text, databases = show_keys_query(sources, db)
+        if not text:
+            return {}
+        try:
+            answer = await self._answer(self._internal_query(text, databases[0]))
+        except InfluxDBQueryError:
+            # e.g. a database that does not exist: the query itself reports it
+            return {}
+        return kinds_from_keys(answer)
 
     async def _frames(
-        self, chunks: AsyncIterator[dict[str, Any]], db: str | None, epoch: str | None
+        self,
+        chunks: AsyncIterator[dict[str, Any]],
+        wire: set[str],
+        q: str,
+        db: str | None,
+        epoch: str | None,
     ) -> AsyncIterator[Any]:
-        async for chunk in chunks:
-            yield to_dataframe(chunk, kinds=await self._kinds(db, chunk), epoch=epoch)
+        """DataFrames of each chunk of ``chunks`` (whose answer's format goes into ``wire``)."""
+        kinds = self._ask_kinds(q, db)
+        try:
+            known: _ColumnKinds | None = None
+            async for chunk in chunks:
+                if known is None:
+                    known = await kinds
+                    if "msgpack" in wire:
+                        known = tags_only(known)
+                frames = to_dataframe(chunk, kinds=known, epoch=epoch)
+                yield _label_statements(frames, chunk)
+        finally:
+            kinds.cancel()
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
 
     async def _answer(
-        self, req: _protocol.Request, assembler: _protocol.ResultAssembler | None = None
+        self,
+        req: _protocol.Request,
+        assembler: Callable[[], _protocol.ResultAssembler] = _protocol.ResultAssembler,
+        wire: set[str] | None = None,
+        *,
+        retry: bool = True,
+        report: _progress.Reporter | None = None,
     ) -> dict[str, Any]:
-        """The whole answer of a query read in chunks, reassembled."""
-        assembler = assembler or _protocol.ResultAssembler()
-        # The pause spans the awaits of the read: other tasks and threads run without the
-        # cyclic collector meanwhile (for seconds only with answers of millions of points).
-        # Measured 2026-11-25 on 1M rows, output='json': 2.0 s pausing across the whole read,
-        # 3.3 s pausing only inside each feed() (1.65x; the decoding alone gains more, see
-        # _protocol.gc_paused).
-        with _protocol.gc_paused():
-            async for chunk in self._chunks(req):
-                assembler.add(chunk)
-        return assembler.result()
+        """The whole answer of a query read in chunks, reassembled; read again from the
+        start after a failure when ``retry`` (a read-only query) and :attr:`retry_for` allow.
+        ``report`` is told the points received after each chunk; the format the server
+        answered in goes into ``wire``.
+        """
 
-    async def _chunks(self, req: _protocol.Request) -> AsyncIterator[dict[str, Any]]:
+        async def read() -> dict[str, Any]:
+            if wire is not None:
+                wire.clear()  # the attempt that succeeds says
+            assembled = assembler()
+            done = 0
+            # The pause spans the awaits of the read: other tasks and threads run without the
+            # cyclic collector meanwhile (for seconds only with answers of millions of points).
+            # Measured 2026-11-25 on 1M rows, output='json': 2.0 s pausing across the whole
+            # read, 3.3 s pausing only inside each feed() (1.65x; the decoding alone gains
+            # more, see _protocol.gc_paused).
+            with _protocol.gc_paused():
+                async for chunk in self._chunks(req, wire):
+                    if report is not None:
+                        done += _protocol.count_points(chunk)
+                        report(done, None)
+                    assembled.add(chunk)
+            if report is not None:
+                report(done, done)
+            return assembled.result()
+
+        if report is None:
+            return await self._retrying(read, retry=retry)
+        try:
+            return await self._retrying(read, retry=retry)
+        finally:
+            report.close()
+
+    @staticmethod
+    async def _reported(
+        chunks: AsyncIterator[dict[str, Any]], report: _progress.Reporter
+    ) -> AsyncIterator[dict[str, Any]]:
+        """``chunks``, telling ``report`` the points received after each, and at the end."""
+        done = 0
+        try:
+            async for chunk in chunks:
+                done += _protocol.count_points(chunk)
+                report(done, None)
+                yield chunk
+            report(done, done)
+        finally:
+            report.close()
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[_T]], *, retry: bool) -> _T:
+        """``await attempt()``, again after a failure that a later attempt may fix, while
+        :attr:`retry_for` seconds have not passed (the batch writer's policy)."""
+        if not retry or self.retry_for <= 0:
+            return await attempt()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.retry_for
+        attempts = 0
+        while True:
+            try:
+                return await attempt()
+            except InfluxDBError as exc:
+                delay = _batching.retry_delay(
+                    exc,
+                    attempts,
+                    left=deadline - loop.time(),
+                    base=_BACKOFF,
+                    cap=_MAX_BACKOFF,
+                    rng=self._rng,
+                )
+                if delay is None:
+                    raise
+                attempts += 1
+                logger.debug("attempt %d failed, retry in %.2f s: %s", attempts, delay, exc)
+                await asyncio.sleep(delay)
+
+    async def _retrying_chunks(
+        self, req: _protocol.Request, wire: set[str] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The chunks of a streamed answer; the request is sent again after a failure that
+        comes before the first chunk (after it, chunks have been handed on: no retry)."""
+        chunks: AsyncGenerator[dict[str, Any], None] | None = None
+
+        async def start() -> dict[str, Any] | None:
+            nonlocal chunks
+            if wire is not None:
+                wire.clear()
+            chunks = self._chunks(req, wire)
+            return await anext(chunks, None)
+
+        first = await self._retrying(start, retry=True)
+        assert chunks is not None
+        try:
+            if first is None:
+                return
+            yield first
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()
+
+    async def _chunks(
+        self, req: _protocol.Request, wire: set[str] | None = None
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """The checked chunks of a chunked answer, decoded while the body arrives.
 
         After a failing statement the rest of the answer (the server's ``"not executed"``
-        for each later statement) is read too, so that the error names them all.
+        for each later statement) is read too, so that the error names them all. The
+        format the server answered in (``'msgpack'`` or ``'json'``) is added to ``wire``.
         """
         async with self._transport.stream(req) as (head, body):
             # what the server sent, not what was asked for: a server or proxy may ignore
             # Accept (InfluxDB 2.x's v1 API, error pages)
             msgpack = head.headers.get("Content-Type", "").startswith(_protocol.MSGPACK)
+            if wire is not None:
+                wire.add("msgpack" if msgpack else "json")
             decoder = _protocol.MsgpackChunkDecoder() if msgpack else _protocol.ChunkDecoder()
-            checker = _protocol.AnswerChecker(head.status, head.reason, self._credentials)
+            checker = _protocol.AnswerChecker(
+                head.status, head.reason, self._credentials, headers=head.headers
+            )
             if head.status != 200:
                 content = b"".join([piece async for piece in body])
                 try:
@@ -606,7 +974,8 @@ class InfluxDBClient:
         names = self._query_options().difference(pattern.params)
         options = {key: kwargs.pop(key) for key in [*kwargs] if key in names}
         values = pattern.bind(args, kwargs, db=self.db)
-        if "db" in values:
+        if values.get("db"):
+            # (an empty name is left to the server, which refuses it with its own message)
             options["db"] = values["db"]
         return self.query(pattern.render(values), **options)
 
@@ -667,3 +1036,14 @@ class InfluxDBClient:
                 source=self,
                 stacklevel=2,
             )
+
+
+def _label_statements(frames: Any, resp: dict[str, Any]) -> Any:
+    """Put each statement's id in ``DataFrame.attrs['statement_id']`` of its frames (a chunk
+    of a chunked query says no other way which statement it belongs to)."""
+    ids = [result.get("statement_id") for result in resp.get("results", ())]
+    parts = frames if isinstance(frames, list) and len(ids) > 1 else [frames]
+    for part, statement_id in zip(parts, ids, strict=False):
+        for frame in part.values() if isinstance(part, dict) else [part]:
+            frame.attrs["statement_id"] = statement_id
+    return frames

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "FailedBatch",
+    "FieldTypeConflict",
     "InfluxDBBatchError",
     "InfluxDBConnectionError",
     "InfluxDBError",
@@ -51,13 +52,14 @@ class InfluxDBQueryError(InfluxDBError):
     :ivar message: the server's own message; for statement errors, all of them joined.
     :ivar errors: ``(statement_id, message)`` for every failing statement; for an error that
         concerns the whole query (a parse error, a 401), one entry with ``statement_id`` None.
+    :ivar headers: the response headers, as a plain dict.
 
     Its text is the server's message, followed by the status when it is not 200 (``error
     parsing query: ... (400 Bad Request)``) and, for a 401 or 403, by which credentials were
     sent: the user name, or that none or a token were sent (never a password or token).
 
     .. versionchanged:: 0.10
-       ``reason``; the status and the credentials in the text.
+       ``reason``, ``headers``; the status and the credentials in the text.
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class InfluxDBQueryError(InfluxDBError):
         errors: Sequence[tuple[int | None, str]],
         reason: str = "",
         note: str = "",
+        headers: Mapping[str, str] | None = None,
     ):
         text = message
         if status != 200:
@@ -77,6 +80,62 @@ class InfluxDBQueryError(InfluxDBError):
         self.reason = reason
         self.message = message
         self.errors = list(errors)
+        self.headers = dict(headers or {})
+
+
+# influxd 1.x writes names between quotes as they are (a name may hold quotes itself; tests/
+# test_errors.py writes each pair of types to the server and reads its message)
+_CONFLICT = re.compile(
+    r'field type conflict: input field "(?P<field>.*?)" on measurement "(?P<measurement>.*?)" '
+    r"is type (?P<sent>\w+), already exists as type (?P<stored>\w+)",
+    re.S,
+)
+# influxd 1.6.7 answers only this, and stores nothing, when the points of the write that
+# creates a shard (the first write of its time range) conflict (tests/test_errors.py)
+_BARE_CONFLICT = re.compile(r"(?:\A|: )field type conflict(?: dropped=\d+)?\Z")
+#: How to write a value of each type the server may store, for the hint of an error.
+_HOW_TO_WRITE = {
+    "float": "a float (1.0, not 1; FLOAT in a @lineprotocol schema; a float column)",
+    "integer": "an integer (a Python int; INT in a @lineprotocol schema; an int column)",
+    "string": "a string (a Python str; STR in a @lineprotocol schema; a str column)",
+    "boolean": "a boolean (a Python bool; BOOL in a @lineprotocol schema; a bool column)",
+    "unsigned": "an unsigned integer (line protocol 5u)",
+}
+
+
+@dataclass(frozen=True)
+class FieldTypeConflict:
+    """A field written with another type than the one the server stores it as.
+
+    :ivar measurement: the measurement, as the server names it.
+    :ivar field: the field key.
+    :ivar sent: the type of the value that was written: ``'float'``, ``'integer'``,
+        ``'string'``, ``'boolean'`` or ``'unsigned'``, spelled as the server spells it.
+    :ivar stored: the type the field already has in its shard, spelled the same way.
+
+    .. versionadded:: 0.10
+    """
+
+    measurement: str
+    field: str
+    sent: str
+    stored: str
+
+    def _hint(self) -> str:
+        """What to change: write the field as the type it is stored as."""
+        how = _HOW_TO_WRITE.get(self.stored, self.stored)
+        return (
+            f"field {self.field!r} of measurement {self.measurement!r} is stored as "
+            f"{self.stored}: write it as {how}"
+        )
+
+
+def _field_type_conflicts(message: str) -> list[FieldTypeConflict]:
+    """Every field type conflict that a server's message names (influxd 1.x names the first)."""
+    return [
+        FieldTypeConflict(m["measurement"], m["field"], m["sent"], m["stored"])
+        for m in _CONFLICT.finditer(message)
+    ]
 
 
 # `partial write: <reason> dropped=<n>` (tsdb.PartialWriteError.Error() in influxd 1.x)
@@ -97,9 +156,18 @@ class InfluxDBWriteError(InfluxDBError):
     :ivar dropped: for a partial write, how many points the server dropped as it says
         (its ``dropped=N``; lines it could not parse are listed in ``lines`` instead).
     :ivar lines: the lines the server could not parse, as it quotes them.
+    :ivar conflicts: the field type conflicts the server names
+        (:class:`FieldTypeConflict`: ``measurement``, ``field``, ``sent``, ``stored``);
+        empty when there is none. InfluxDB 1.x names the first conflict of a write only
+        (``dropped`` counts every point it dropped), and none when the conflict is between
+        points of the write that creates a shard, the first of its time range (the message
+        is then a bare ``field type conflict`` and nothing is stored).
 
     For a 401 or 403 its text also says which credentials were sent: the user name, or that
     none or a token were sent (never a password or token).
+
+    .. versionchanged:: 0.10
+        ``conflicts``.
     """
 
     def __init__(
@@ -126,8 +194,15 @@ class InfluxDBWriteError(InfluxDBError):
         self.lines = [
             m["line"] for part in details.split("\n") if (m := _UNPARSEABLE.match(part)) is not None
         ]
+        self.conflicts = _field_type_conflicts(message)
         kind = "Partial write" if self.partial else "Error writing data"
-        super().__init__(f"{kind} ({f'{status} {reason}'.strip()}): {message}{note}")
+        hints = "".join(f"\n{conflict._hint()}" for conflict in self.conflicts)
+        if not self.conflicts and _BARE_CONFLICT.search(message):
+            hints = (
+                "\nthe values of a field have different types in this write (the server "
+                "names neither the field nor the types; nothing was stored)"
+            )
+        super().__init__(f"{kind} ({f'{status} {reason}'.strip()}): {message}{note}{hints}")
 
 
 @dataclass(frozen=True)

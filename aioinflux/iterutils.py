@@ -206,8 +206,10 @@ class InfluxDBChunkedResult:
 
     ``async for point in result`` iterates over the points of every chunk as they arrive;
     :meth:`iterchunks` iterates over the chunks themselves. In blocking mode use ``for``
-    instead of ``async for``, and :meth:`iterchunks` returns a plain iterator. Either can
-    be consumed only once: the chunks are streamed, never all held.
+    instead of ``async for``, and :meth:`iterchunks` returns a plain iterator; ``for``
+    fetches a chunk at a time from the event loop's thread and runs the parser in the
+    caller's thread. Either can be consumed only once: the chunks are streamed, never all
+    held.
 
     :param gen: the async iterator of chunk answers (what ``output='json'`` yields).
     :param parser: applied to each point, as in :func:`iterpoints`.
@@ -267,7 +269,13 @@ class InfluxDBChunkedResult:
                 "a chunked result of an async client is iterated with 'async for'; "
                 "'for' works in blocking mode"
             )
-        return self._to_sync(self.iterpoints())
+        return self._sync_points(self._to_sync(self._gen))
+
+    def _sync_points(self, chunks: Iterator[dict[str, Any]]) -> Iterator[Any]:
+        # one trip to the event loop's thread per chunk; the points (and the parser) come
+        # from the chunk in the caller's thread (tests/test_query_results.py checks it)
+        for chunk in chunks:
+            yield from iterpoints(chunk, self.parser)
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__} [q="{_short(self.query)}"]>'

@@ -12,6 +12,14 @@ Replaying a batch cannot duplicate data: InfluxDB identifies a point by measurem
 and timestamp, so a second write of the same point overwrites it with the same values.
 Rule 4: the writer belongs to the event loop it is first used in (in blocking mode, the
 private loop of ``blocking.py``), like the client's sessions.
+Rule 5: lines go where they were told to go when they were queued: the destination
+(database, retention policy, precision, consistency) is fixed by ``write()``, and a batch
+never mixes destinations.
+Rule 6: the background work is never cancelled by the caller's cancellation: a cancelled
+``close()`` (or a cancelled ``async with`` block) stops waiting, the writer keeps sending
+and reporting failures, and a later ``close()`` waits for the rest and raises them. Any
+exception of a send is a failed batch, reported with its lines. A writer dropped with
+lines never written warns (``ResourceWarning``) with their number.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import contextlib
 import inspect
 import logging
 import random
+import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +72,24 @@ class WriterStats:
 OnError = Callable[[list[bytes], InfluxDBError], Any]
 
 
+@dataclass(frozen=True)
+class _Destination:
+    """Where lines go, fixed when they are queued."""
+
+    db: str
+    rp: str | None
+    precision: Precision | None
+    consistency: Consistency | None
+
+
+@dataclass
+class _Batch:
+    destination: _Destination
+    lines: list[bytes]
+    #: number of the first line, counting every line ever queued (flush() waits by it)
+    start: int
+
+
 class BatchWriter:
     """Buffers points and writes them in batches in the background.
 
@@ -81,11 +108,16 @@ class BatchWriter:
     :param max_backoff: longest back-off in seconds.
     :param on_error: called as ``on_error(lines, error)`` (may be a coroutine function) for
         each batch that finally fails.
-    :param db: database; default the client's.
+    :param db: database; default the client's :attr:`~InfluxDBClient.db` at the time of
+        each ``write()``.
     :param rp: retention policy.
     :param precision: precision of integer timestamps.
     :param consistency: write consistency (InfluxDB Enterprise).
     :param gzip: compress the bodies; default the client's ``gzip``.
+
+    ``db``, ``rp``, ``precision`` and ``consistency`` (and the client's ``db``) may be changed
+    between writes: each ``write()`` takes them as they are then, and its lines are sent
+    there, whatever changes afterwards.
     """
 
     def __init__(
@@ -143,14 +175,19 @@ class BatchWriter:
         self.gzip = gzip
         #: Counters, updated as batches are written, retried or fail.
         self.stats = WriterStats()
-        self._lines: deque[bytes] = deque()
+        # queued lines, in runs of one destination each
+        self._queue: deque[tuple[_Destination, deque[bytes]]] = deque()
+        self._pending = 0
+        self._queued = 0  # lines ever queued
+        self._taken = 0  # lines ever taken into batches
+        self._unfinished = 0  # lines queued or in flight: neither written nor failed
+        self._flush_mark = 0  # lines numbered below it are sent without waiting
         self._failures: list[FailedBatch] = []
         self._closing = False
-        self._flush_now = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: asyncio.Condition | None = None
         self._flusher: asyncio.Task[None] | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[asyncio.Task[None], _Batch] = {}
         self._rng = random.Random()
 
     @property
@@ -161,7 +198,7 @@ class BatchWriter:
     @property
     def pending(self) -> int:
         """Lines waiting to be sent (not counting batches being sent)."""
-        return len(self._lines)
+        return self._pending
 
     @property
     def in_flight(self) -> int:
@@ -179,11 +216,19 @@ class BatchWriter:
         if self._loop is None:
             self._loop = loop
             self._changed = asyncio.Condition()
-            self._flusher = loop.create_task(self._flush_loop())
         elif loop is not self._loop:
             raise RuntimeError("a BatchWriter is used from the event loop it started in only")
+        if self._flusher is None or (self._flusher.done() and self._pending):
+            self._flusher = loop.create_task(self._flush_loop())
         assert self._changed is not None
         return self._changed
+
+    def _destination(self) -> _Destination:
+        db = self.db or self.client.db
+        if not db:
+            raise ValueError("a batch writer needs a database: pass db=... or set client.db")
+        _protocol.check_write_options(self.precision, self.consistency)
+        return _Destination(db, self.rp, self.precision, self.consistency)
 
     # -- public API --------------------------------------------------------------------------
 
@@ -198,54 +243,70 @@ class BatchWriter:
     ) -> None:
         """Serialize ``data`` now and queue its lines; wait while the buffer is full.
 
-        Accepts everything :meth:`InfluxDBClient.write` accepts.
+        Accepts everything :meth:`InfluxDBClient.write` accepts. The lines go to the
+        database, retention policy, precision and consistency in effect now.
 
         :raises ValueError: or TypeError, for data that cannot be written (nothing is queued).
         :raises RuntimeError: after :meth:`close`.
         """
         if self._closing:
             raise RuntimeError("this BatchWriter is closed")
-        body = serialize(data, measurement, tag_columns, self.precision, **extra_tags)
+        destination = self._destination()
+        body = serialize(data, measurement, tag_columns, destination.precision, **extra_tags)
         lines = _batching.split_lines(body)
         if not lines:
             return
         changed = self._start()
         async with changed:
             await changed.wait_for(
-                lambda: not self._lines or len(self._lines) + len(lines) <= self.max_pending
+                lambda: not self._pending or self._pending + len(lines) <= self.max_pending
             )
             if self._closing:
                 raise RuntimeError("this BatchWriter is closed")
-            self._lines.extend(lines)
+            if self._queue and self._queue[-1][0] == destination:
+                self._queue[-1][1].extend(lines)
+            else:
+                self._queue.append((destination, deque(lines)))
+            self._pending += len(lines)
+            self._queued += len(lines)
+            self._unfinished += len(lines)
             changed.notify_all()
 
     @runner
     async def flush(self) -> None:
-        """Send everything queued so far, without waiting for full batches, and wait for it."""
+        """Send everything queued so far, without waiting for full batches, and wait until
+        it is written or has finally failed. Lines queued meanwhile (by other tasks) are not
+        waited for. Failed batches are raised by :meth:`close`.
+        """
         changed = self._start()
         async with changed:
-            self._flush_now = True
+            mark = self._queued
+            self._flush_mark = max(self._flush_mark, mark)
             changed.notify_all()
-            await changed.wait_for(lambda: not self._lines and not self._in_flight)
-            self._flush_now = False
+            await changed.wait_for(lambda: self._finished_below() >= mark)
+
+    def _finished_below(self) -> int:
+        """Every line numbered below this one is written or has failed."""
+        return min((batch.start for batch in self._in_flight.values()), default=self._taken)
 
     @runner
     async def close(self) -> None:
-        """Flush everything, wait for it, and stop. Calling it again does nothing.
+        """Flush everything, wait for it, and stop; ``write()`` is refused from now on.
 
-        :raises InfluxDBBatchError: listing every batch that could not be written.
+        Cancelling the call (a timeout around it) stops the waiting only: the writer goes on
+        sending in the background, and a later ``close()`` waits for the rest. Each failed
+        batch is raised once; a ``close()`` with nothing left to report returns at once.
+
+        :raises InfluxDBBatchError: listing every batch that could not be written (and was
+            not raised by an earlier ``close()``).
         """
-        if self._closing:
-            return
         self._closing = True
-        if self._flusher is None:
+        if self._loop is None:
             return
-        assert self._changed is not None
-        async with self._changed:
-            self._changed.notify_all()
-        await self._flusher
-        if self._in_flight:
-            await asyncio.gather(*self._in_flight)
+        changed = self._start()
+        async with changed:
+            changed.notify_all()
+            await changed.wait_for(lambda: not self._pending and not self._in_flight)
         if self._failures:
             failures, self._failures = self._failures, []
             raise InfluxDBBatchError(failures)
@@ -253,8 +314,17 @@ class BatchWriter:
     async def __aenter__(self) -> BatchWriter:
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        await asyncio.shield(self.close())
+    async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
+            # the block was cancelled: let the cancellation through at once; what is queued
+            # is still sent in the background, failures go to on_error and the log, and a
+            # later close() waits for them and raises them
+            self._closing = True
+            if self._changed is not None:
+                async with self._changed:
+                    self._changed.notify_all()
+            return
+        await self.close()
 
     def __enter__(self) -> BatchWriter:
         if self.mode != "blocking":
@@ -263,6 +333,25 @@ class BatchWriter:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()  # blocking mode (checked on entry): runs to completion
+
+    def __del__(self) -> None:
+        lost = getattr(self, "_unfinished", 0)
+        unraised = getattr(self, "_failures", ())
+        if not lost and not unraised:
+            return
+        what = []
+        if lost:
+            what.append(f"{lost} line(s) were never written")
+        if unraised:
+            points = sum(len(f.lines) for f in unraised)
+            what.append(f"{len(unraised)} failed batch(es) ({points} line(s)) were never raised")
+        warnings.warn(
+            f"{self!r} was not closed: {' and '.join(what)}; call close() and let it finish "
+            f"(or use 'async with' / 'with') before the event loop ends",
+            ResourceWarning,
+            source=self,
+            stacklevel=2,
+        )
 
     # -- background work ---------------------------------------------------------------------
 
@@ -277,38 +366,53 @@ class BatchWriter:
                         await asyncio.wait_for(
                             changed.wait_for(self._batch_ready), self.flush_interval
                         )
-                if not self._lines:
+                if not self._queue:
                     if self._closing:
                         return
                     continue
                 # a free slot before taking the lines, so that waiting keeps them counted
                 await changed.wait_for(lambda: len(self._in_flight) < self.max_in_flight)
-                count = min(self.batch_size, len(self._lines))
-                batch = [self._lines.popleft() for _ in range(count)]
+                batch = self._take()
                 task = asyncio.get_running_loop().create_task(self._run_batch(batch))
-                self._in_flight.add(task)
+                self._in_flight[task] = batch
                 changed.notify_all()
 
     def _batch_ready(self) -> bool:
-        # a full batch; or closing (send the rest, or stop); or a flush with lines queued
+        # closing (send the rest, or stop); a full batch; a run of lines that cannot grow
+        # (lines for another destination follow it); or a flush waiting for queued lines
         return (
-            len(self._lines) >= self.batch_size
-            or self._closing
-            or (self._flush_now and bool(self._lines))
+            self._closing
+            or (bool(self._queue) and len(self._queue[0][1]) >= self.batch_size)
+            or len(self._queue) > 1
+            or self._taken < self._flush_mark
         )
 
-    async def _run_batch(self, batch: list[bytes]) -> None:
+    def _take(self) -> _Batch:
+        """The next batch: up to ``batch_size`` lines of the first run (one destination)."""
+        destination, run = self._queue[0]
+        count = min(self.batch_size, len(run))
+        batch = _Batch(destination, [run.popleft() for _ in range(count)], self._taken)
+        if not run:
+            self._queue.popleft()
+        self._pending -= count
+        self._taken += count
+        return batch
+
+    async def _run_batch(self, batch: _Batch) -> None:
         changed = self._changed
         assert changed is not None
         try:
             await self._send(batch)
         finally:
             async with changed:
-                self._in_flight.discard(asyncio.current_task())
+                task = asyncio.current_task()
+                if task is not None:
+                    self._in_flight.pop(task, None)
                 changed.notify_all()
 
-    async def _send(self, batch: list[bytes]) -> None:
-        body = b"\n".join(batch)
+    async def _send(self, batch: _Batch) -> None:
+        lines, destination = batch.lines, batch.destination
+        body = b"\n".join(lines)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.retry_for
         attempt = 0
@@ -316,34 +420,41 @@ class BatchWriter:
             try:
                 await self.client._post_write(
                     body,
-                    db=self.db,
-                    precision=self.precision,
-                    rp=self.rp,
-                    consistency=self.consistency,
+                    db=destination.db,
+                    precision=destination.precision,
+                    rp=destination.rp,
+                    consistency=destination.consistency,
                     gzip=self.gzip,
                 )
-            except InfluxDBError as exc:
-                if _batching.is_retryable(exc):
-                    delay = _batching.retry_after(exc)
-                    if delay is None:
-                        delay = _batching.backoff_delay(
-                            attempt, self.backoff, self.max_backoff, self._rng
-                        )
-                    if loop.time() + delay <= deadline:
-                        attempt += 1
-                        self.stats.retries += 1
-                        self.stats.points_retried += len(batch)
-                        logger.debug("%d lines: retry in %.2fs: %s", len(batch), delay, exc)
-                        await asyncio.sleep(delay)
-                        continue
-                await self._fail(batch, exc)
+            except Exception as error:
+                # anything else than the client's own errors (a bad session option, a bug
+                # in a create_session() override) fails the batch too, never silently
+                exc = error if isinstance(error, InfluxDBError) else _unexpected(error, lines)
+                delay = _batching.retry_delay(
+                    exc,
+                    attempt,
+                    left=deadline - loop.time(),
+                    base=self.backoff,
+                    cap=self.max_backoff,
+                    rng=self._rng,
+                )
+                if delay is not None:
+                    attempt += 1
+                    self.stats.retries += 1
+                    self.stats.points_retried += len(lines)
+                    logger.debug("%d lines: retry in %.2fs: %s", len(lines), delay, exc)
+                    await asyncio.sleep(delay)
+                    continue
+                await self._fail(lines, exc)
                 return
-            self.stats.points_written += len(batch)
+            self._unfinished -= len(lines)
+            self.stats.points_written += len(lines)
             self.stats.batches_written += 1
             self.stats.bytes_written += len(body)
             return
 
     async def _fail(self, batch: list[bytes], exc: InfluxDBError) -> None:
+        self._unfinished -= len(batch)
         self.stats.points_failed += len(batch)
         self.stats.batches_failed += 1
         self._failures.append(FailedBatch(batch, exc))
@@ -355,3 +466,12 @@ class BatchWriter:
                     await result
             except Exception:
                 logger.exception("on_error raised for a failed batch (the batch stays reported)")
+
+
+def _unexpected(error: Exception, lines: list[bytes]) -> InfluxDBError:
+    """An error of a send that is not one of the client's, as a final InfluxDBError."""
+    exc = InfluxDBError(
+        f"sending a batch of {len(lines)} line(s) raised {type(error).__name__}: {error}"
+    )
+    exc.__cause__ = error
+    return exc

@@ -25,7 +25,7 @@ Contenders:
 - ``influxdb-client``: ``Point.from_dict(...).to_line_protocol()`` / ``DataframeSerializer``;
 - ``floor``: no client; mappings: a plain f-string per point, no escaping or checks;
   frames: columns to lists, strings escaped once per distinct value (factorize), one
-  f-string per row (shared/PERF.md).
+  f-string per row.
 """
 
 from __future__ import annotations

@@ -159,6 +159,16 @@ async def plain_json_loop(server: InfluxDBServer) -> int:
     return count
 
 
+def blocking_chunked(server: InfluxDBServer, *, by_chunk: bool) -> int:
+    """Blocking mode, chunked, output='iterable': ``for point in result`` (one trip to the
+    loop thread per chunk), or ``iterchunks()`` + ``iterpoints()`` by hand."""
+    with server.client(db=DB, output="iterable", mode="blocking") as client:
+        result = client.query(QUERY, chunked=True)
+        if by_chunk:
+            return sum(1 for chunk in result.iterchunks() for _ in iterpoints(chunk))
+        return sum(1 for _ in result)
+
+
 def dataframe_client(server: InfluxDBServer) -> Any:
     from influxdb import DataFrameClient
 
@@ -242,6 +252,14 @@ def main() -> None:
             ("influxdb query().get_points()", lambda: influxdb_points(server)),
             ("aioinflux iterable (msgpack)", ours("iterable", True, iterate=True)),
             ("aioinflux iterable (JSON)", ours("iterable", False, iterate=True)),
+            (
+                "aioinflux blocking chunked: for point",
+                lambda: blocking_chunked(server, by_chunk=False),
+            ),
+            (
+                "aioinflux blocking chunked: iterchunks",
+                lambda: blocking_chunked(server, by_chunk=True),
+            ),
         ]
 
         print(f"\n{args.rows:,} rows, SELECT * (6 columns + time), best of {args.repeat}")

@@ -1,6 +1,7 @@
 # Shared set-up of the two README commands; sourced, not run.
 # Makes .venv (Python 3.10+) with aioinflux and the extras in $EXTRAS, and makes sure an
 # InfluxDB 1.x server binary (influxd) is available: installs Debian's package as root.
+# The tests (EXTRAS=test) also need an HTTP proxy, Debian's tinyproxy, installed the same way.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,6 +31,21 @@ if [ -z "${AIOINFLUX_INFLUXD:-}" ] && ! command -v influxd >/dev/null 2>&1; then
 InfluxDB 1.x (influxd) is needed and was not found. Install it, e.g.
     sudo apt-get install influxdb          (Debian, Ubuntu)
 or download InfluxDB 1.x from InfluxData and set AIOINFLUX_INFLUXD=/path/to/influxd.
+MSG
+        exit 1
+    fi
+fi
+
+if [ "$EXTRAS" = test ] && ! command -v tinyproxy >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> installing tinyproxy (Debian package tinyproxy; the proxy tests start it)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq tinyproxy >/dev/null
+    else
+        cat >&2 <<'MSG'
+tinyproxy (an HTTP proxy the tests start on 127.0.0.1) is needed and was not found:
+    sudo apt-get install tinyproxy          (Debian, Ubuntu)
 MSG
         exit 1
     fi

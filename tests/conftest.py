@@ -1,8 +1,16 @@
-"""Fixtures: real, throwaway InfluxDB servers from aioinflux.testing, and clients on them."""
+"""Fixtures: real, throwaway InfluxDB servers from aioinflux.testing, clients on them, a
+real HTTP proxy (tinyproxy), and a local server for faults."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -46,3 +54,94 @@ async def fault_server() -> AsyncIterator[Callable[[Handler], Awaitable[int]]]:
     yield start
     for runner in runners:
         await runner.cleanup()
+
+
+class TinyProxy:
+    """Debian's tinyproxy on 127.0.0.1, started in the foreground by pid, logging each request.
+
+    :param auth: ``(user, password)`` the proxy requires (``Proxy-Authorization``).
+    """
+
+    def __init__(self, directory: Path, auth: tuple[str, str] | None = None):
+        binary = shutil.which("tinyproxy")
+        if binary is None:
+            raise RuntimeError(
+                "tinyproxy is needed by the proxy tests and was not found: "
+                "'apt-get install tinyproxy' (bash scripts/test.sh does it as root)"
+            )
+        self.log = directory / "tinyproxy.log"
+        self.auth = auth
+        with socket.socket() as sock:  # a free port (tinyproxy cannot pick one itself)
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        config = directory / "tinyproxy.conf"
+        lines = [
+            f"Port {self.port}",
+            "Listen 127.0.0.1",
+            "Allow 127.0.0.1",
+            "Timeout 60",
+            "MaxClients 300",
+            f'LogFile "{self.log}"',
+            "LogLevel Connect",
+        ]
+        if auth is not None:
+            lines.append(f"BasicAuth {auth[0]} {auth[1]}")
+        config.write_text("\n".join(lines) + "\n")
+        self.process = subprocess.Popen(
+            [binary, "-d", "-c", str(config)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:  # ready when it accepts a connection; it offers no other signal
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"tinyproxy did not start: {self.log_text()}") from None
+                time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        credentials = f"{self.auth[0]}:{self.auth[1]}@" if self.auth else ""
+        return f"http://{credentials}127.0.0.1:{self.port}"
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def requests(self) -> list[str]:
+        """Every request the proxy received, as ``METHOD target``, in order."""
+        return re.findall(r"Request \(file descriptor \d+\): (\S+ \S+)", self.log_text())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def http_proxy() -> Iterator[Callable[..., TinyProxy]]:
+    """Start real HTTP proxies (tinyproxy) on 127.0.0.1, each with its config and log in a
+    temporary directory; after the test each is stopped by its pid and the directory is
+    removed. A missing tinyproxy is an error, never a skip."""
+    proxies: list[TinyProxy] = []
+    with tempfile.TemporaryDirectory(prefix="aioinflux-tinyproxy-") as tmp:
+
+        def start(auth: tuple[str, str] | None = None) -> TinyProxy:
+            directory = Path(tmp) / f"proxy{len(proxies)}"
+            directory.mkdir()
+            proxies.append(TinyProxy(directory, auth))
+            return proxies[-1]
+
+        try:
+            yield start
+        finally:
+            for proxy in proxies:
+                proxy.stop()

@@ -8,8 +8,14 @@ from email.utils import format_datetime
 
 import pytest
 
-from aioinflux import InfluxDBConnectionError, InfluxDBQueryError, InfluxDBWriteError
-from aioinflux._batching import backoff_delay, is_retryable, retry_after, split_lines
+from aioinflux import InfluxDBConnectionError, InfluxDBError, InfluxDBQueryError, InfluxDBWriteError
+from aioinflux._batching import (
+    backoff_delay,
+    is_retryable,
+    retry_after,
+    retry_delay,
+    split_lines,
+)
 
 #: (body, lines) — shared with the real-server check in test_writer.py
 SPLIT_CASES = [
@@ -49,11 +55,29 @@ def test_split_lines_of_nothing():
         (InfluxDBWriteError("partial write: x dropped=1", status=400), False),
         (InfluxDBWriteError("database not found", status=404), False),
         (InfluxDBWriteError("authorization failed", status=401), False),
-        (InfluxDBQueryError("x", status=500, errors=[]), False),
+        (InfluxDBQueryError("x", status=500, errors=[]), True),
+        (InfluxDBQueryError("x", status=429, errors=[]), True),
+        (InfluxDBQueryError("error parsing query", status=400, errors=[]), False),
+        (InfluxDBQueryError("statement 0: x", status=200, errors=[(0, "x")]), False),
+        (InfluxDBError("unexpected answer"), False),
     ],
 )
 def test_is_retryable(exc, retry):
     assert is_retryable(exc) is retry
+
+
+def test_retry_delay_gives_up_on_final_errors_and_at_the_end_of_the_budget():
+    rng = random.Random(1)
+    final = InfluxDBWriteError("partial write: x dropped=1", status=400)
+    assert retry_delay(final, 0, left=60, base=0.1, cap=10, rng=rng) is None
+    busy = InfluxDBQueryError("busy", status=503, errors=[], headers={"Retry-After": "5"})
+    assert retry_delay(busy, 0, left=60, base=0.1, cap=10, rng=rng) == 5.0
+    assert retry_delay(busy, 0, left=4.9, base=0.1, cap=10, rng=rng) is None
+    refused = InfluxDBConnectionError("refused", url="u")
+    delay = retry_delay(refused, 2, left=60, base=0.1, cap=10, rng=rng)
+    assert delay is not None
+    assert 0 <= delay <= 0.4
+    assert retry_delay(refused, 2, left=0, base=0.1, cap=10, rng=random.Random(2)) is None
 
 
 def test_retry_after_seconds_and_dates():
@@ -66,6 +90,8 @@ def test_retry_after_seconds_and_dates():
     assert retry_after(InfluxDBWriteError("x", status=503, headers={"Retry-After": "soon"})) is None
     assert retry_after(InfluxDBWriteError("x", status=503)) is None
     assert retry_after(InfluxDBConnectionError("x", url="u")) is None
+    query_error = InfluxDBQueryError("x", status=429, errors=[], headers={"Retry-After": "2"})
+    assert retry_after(query_error) == 2.0
 
 
 def test_backoff_grows_exponentially_up_to_the_cap_with_full_jitter():

@@ -159,6 +159,14 @@ def test_url():
 async def test_an_empty_database_name_is_not_replaced_by_the_default(client):
     with pytest.raises(ValueError, match="write needs a database"):
         await client.write("m v=1", db="")
+    for output in ("json", "iterable", "dataframe"):
+        client.output = output
+        with pytest.raises(ValueError, match="db='' names no database"):
+            await client.query("SELECT * FROM m", db="")
+        with pytest.raises(ValueError, match="db='' names no database"):
+            await client.query("SELECT * FROM m", db="", chunked=True)
+    with pytest.raises(ValueError, match="db='' names no database"):
+        await client.get_tag_info(db="")
 
 
 async def test_write_without_a_database_fails_before_any_io():

@@ -19,6 +19,7 @@ import asyncio
 import doctest
 import inspect
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -59,7 +60,21 @@ PRINTS = {
         "('server02', 1257894000000000001, 0.55)",
     ],
     "client.rst": ["http://", "'async'", "'values': [[0, 3]]", "0.75"],
+    "configuration.rst": [
+        "http://127.0.0.1:",  # the test server stands for localhost:8086
+        "mydb\n[[0, 2]]",
+        "https://influx.example.com:443/influx/ other",
+        "mydb [['cpu'], ['mem']]",
+        "INFLUX_GZIP must be one of 1, true, yes, on or 0, false, no, off, got 'sometimes'",
+        "[[0, 3]]\n200\n",
+        "proxy='http://me:***@proxy.example.com:3128'",
+        "[[1257894000000000000, 'server01', 0.64]]\n[[1257894000000000001, 'server02', 0.55]]\n",
+        "https://influx.example.com:8086/",
+    ],
     "errors.rst": [
+        "cpu load integer float\n",
+        "field 'load' of measurement 'cpu' is stored as float: write it as a float (1.0, not 1;",
+        "[1257894000000000002, 1.0], [1257894000000000003, 2.0], [1257894000000000004, 3.0]]",
         "400 True ['cpu,host=a load= 3'] 0",
         "[(0, 'invalid operation: time and *influxql.StringLiteral are not compatible'), "
         "(1, 'not executed')]",
@@ -76,7 +91,11 @@ PRINTS = {
         "401 unable to parse authentication credentials (401 Unauthorized): no credentials "
         "were sent; pass username= and password=",
     ],
-    "writer.rst": ["points_written=1000", "points_written=3"],
+    "writing.rst": [
+        "100000/250000 points\n200000/250000 points\n250000/250000 points\n"
+        "100000/None points\n200000/None points\n250000/None points\n250000/250000 points\n",
+    ],
+    "writer.rst": ["points_written=1000", "points_written=3", "0 0 1"],
     "migrating.rst": [
         "Point(time=1257894000000000000, host='server01', load=0.64)",
         "{'time': 1257894000000000000, 'host': 'server01', 'load': 0.64}",
@@ -102,6 +121,7 @@ def test_every_page_with_code_is_run():
     assert set(page_ids()) == {
         "../README.rst",
         "client.rst",
+        "configuration.rst",
         "errors.rst",
         "migrating.rst",
         "quickstart.rst",
@@ -167,10 +187,15 @@ def databases(client) -> set[str]:
 def run_example(example: Example, namespace: dict, server: InfluxDBServer) -> None:
     filename = str(DOCS / example.page)
     try:
-        code = compile("\n" * (example.line - 1) + example.code, filename, "exec")
+        # dont_inherit: the examples run as a user's code would, without this file's
+        # ``from __future__ import annotations`` (which would turn annotations into strings)
+        code = compile(
+            "\n" * (example.line - 1) + example.code, filename, "exec", dont_inherit=True
+        )
     except SyntaxError:  # top-level await: the body of a coroutine
         source = "\n" * (example.line - 2) + "async def __example(client):\n"
-        exec(compile(source + textwrap.indent(example.code, "    "), filename, "exec"), namespace)
+        source += textwrap.indent(example.code, "    ")
+        exec(compile(source, filename, "exec", dont_inherit=True), namespace)
 
         async def main() -> None:
             async with namespace["InfluxDBClient"](db="mydb") as client:
@@ -206,8 +231,17 @@ def logging_restored():
     ours.setLevel(our_level)
 
 
+@pytest.fixture
+def environment_restored():
+    """The process environment as it was (configuration.rst's example sets INFLUX_*)."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.mark.parametrize("page", page_ids())
-def test_examples_run(page, docs_server, capsys, logging_restored):
+def test_examples_run(page, docs_server, capsys, logging_restored, environment_restored):
     namespace: dict = {"__name__": "__docs__", "InfluxDBClient": aioinflux.InfluxDBClient}
     ran = 0
     for example in examples(page):

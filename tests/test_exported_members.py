@@ -26,6 +26,8 @@ MODULES = [
     "aioinflux.testing",
     "aioinflux.writer",
     "aioinflux._batching",
+    "aioinflux._config",
+    "aioinflux._progress",
     "aioinflux._protocol",
     "aioinflux._transport",
     "aioinflux._types",

@@ -12,9 +12,12 @@ PURE = [
     "_types.py",
     "_protocol.py",
     "_batching.py",
+    "_config.py",
+    "_progress.py",
     "exceptions.py",
     "iterutils.py",
     "queries.py",
+    "_sources.py",
     "serialization/__init__.py",
     "serialization/common.py",
     "serialization/mapping.py",
@@ -54,3 +57,22 @@ def test_only_the_transport_imports_aiohttp_at_run_time():
 
 def test_every_pure_module_is_listed():
     assert {"_protocol.py", "exceptions.py", "_types.py", "queries.py"} <= set(pure_modules())
+
+
+def test_the_project_stands_alone():
+    """No file of the project points to notes kept outside the repository: a fact is stated
+    where it is used, with the test or benchmark in the repository that shows it."""
+    import re
+    import subprocess
+
+    root = PACKAGE.parent
+    outside = re.compile("shared" + r"/[A-Z]+\.md|\.\./shared")
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
+    pointing = [
+        name
+        for name in files
+        if (root / name).is_file() and outside.search((root / name).read_text(errors="replace"))
+    ]
+    assert pointing == []

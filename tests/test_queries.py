@@ -38,7 +38,7 @@ def column(resp, name="name"):
 
 
 def lp_measurement(name):
-    # line protocol: a measurement escapes commas and spaces (shared/INFLUXDB.md)
+    # line protocol: a measurement escapes commas and spaces (as influxd 1.x parses it)
     return name.replace(",", "\\,").replace(" ", "\\ ")
 
 

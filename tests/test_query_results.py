@@ -7,6 +7,7 @@ JSON (the default install), as the ``wire`` fixture says.
 from __future__ import annotations
 
 import sys
+import threading
 import uuid
 
 import aiohttp
@@ -186,6 +187,20 @@ async def test_chunked_dataframes(qclient):
     pd.testing.assert_frame_equal(pd.concat(frames).astype(whole.dtypes), whole)
 
 
+async def test_chunked_dataframes_say_which_statement_they_belong_to(qclient):
+    qclient.output = "dataframe"
+    q = "SELECT f FROM m; SELECT v FROM n; SELECT f FROM m WHERE time > 1000000000"
+    frames = [df async for df in await qclient.query(q, chunked=True, chunk_size=2)]
+    assert [(df.attrs["statement_id"], len(df)) for df in frames] == [
+        (0, 2),
+        (0, 1),
+        (1, 1),
+        (2, 2),
+    ]
+    whole = await qclient.query(q)
+    assert [df.attrs["statement_id"] for df in whole] == [0, 1, 2]
+
+
 async def test_error_inside_the_chunks(qclient):
     chunks = await qclient.query(
         f"SELECT v FROM n; SELECT i FROM m; {BAD}; SELECT v FROM n", chunked=True, chunk_size=1
@@ -240,6 +255,27 @@ def test_blocking_mode_chunked_results(influxdb_server, influxdb_database, wire)
         assert [df["i"].tolist() for df in frames] == [[INT_MIN, INT_MAX], [0]]
 
 
+def test_blocking_chunked_points_take_one_round_trip_per_chunk(influxdb_server, influxdb_database):
+    # The points of a chunk are produced in the caller's thread, once the chunk has come
+    # from the loop thread: one round trip per chunk, not per point. So a parser runs in the
+    # caller's thread, and may itself make blocking calls.
+    with influxdb_server.client(db=influxdb_database, mode="blocking", output="iterable") as c:
+        c.write([f"m v={i}i {i}" for i in range(50)])
+        threads = set()
+
+        def parser(values):
+            threads.add(threading.current_thread())
+            return values[1]
+
+        result = c.query("SELECT v FROM m", chunked=True, chunk_size=10, parser=parser)
+        assert list(result) == list(range(50))
+        assert threads == {threading.current_thread()}
+        pinging = c.query(
+            "SELECT v FROM m", chunked=True, chunk_size=10, parser=lambda v: bool(c.ping())
+        )
+        assert all(pinging)
+
+
 # -- DataFrames --------------------------------------------------------------------------
 
 
@@ -259,6 +295,57 @@ async def test_dataframe_values_and_dtypes_equal_what_was_written(qclient):
     for tag in ("host", "region"):
         assert isinstance(df[tag].dtype, pd.CategoricalDtype)
     assert df["host"].tolist() == ["a", "b", "a"]
+
+
+BIG = 9007199254740993  # 2**53 + 1: a float64 cannot hold it
+
+
+async def test_dataframe_types_follow_a_dropped_and_rewritten_measurement(qclient):
+    qclient.output = "dataframe"
+    await qclient.write(["x,t=a v=1.5 1"])
+    first = await qclient.query("SELECT * FROM x")
+    assert first["v"].dtype == np.float64
+    assert isinstance(first["t"].dtype, pd.CategoricalDtype)
+    await qclient.query('DROP MEASUREMENT "x"')
+    await qclient.write([f'x v={BIG}i,t="now a field" 2'])
+    df = await qclient.query("SELECT * FROM x")
+    assert df["v"].dtype == np.int64
+    assert df["v"].tolist() == [BIG]
+    assert df["t"].dtype == object  # a field now, not a tag
+    qclient.output = "json"
+    values = (await qclient.query("SELECT * FROM x"))["results"][0]["series"][0]["values"]
+    assert values == [[2, "now a field", BIG]]
+
+
+async def test_dataframe_types_come_from_the_database_read(qclient, influxdb_server):
+    qclient.output = "dataframe"
+    await qclient.write(["n,t=x y=1.5 1"])  # in the client's database: y is a float, t a tag
+    assert (await qclient.query("SELECT * FROM n"))["y"].dtype == np.float64
+    other = f"other_{uuid.uuid4().hex[:8]}"
+    influxdb_server.request(f'CREATE DATABASE "{other}"')
+    try:
+        await qclient.write([f"n,u=z y={BIG}i,t=4i 1"], db=other)
+        df = await qclient.query(f'SELECT * FROM "{other}"."autogen"."n"')
+        assert df["y"].tolist() == [BIG]
+        assert df["y"].dtype == np.int64
+        assert df["t"].dtype == np.int64  # a field there
+        assert isinstance(df["u"].dtype, pd.CategoricalDtype)
+        inner = await qclient.query(f'SELECT max(y) AS y FROM (SELECT y FROM "{other}".."n")')
+        assert inner["y"].tolist() == [BIG]
+    finally:
+        influxdb_server.request(f'DROP DATABASE "{other}"')
+
+
+async def test_chunked_dataframe_types_come_from_the_database_read(qclient):
+    qclient.output = "dataframe"
+    await qclient.write(["w,t=x y=1.5 1"])
+    [df] = [f async for f in await qclient.query("SELECT * FROM w", chunked=True)]
+    assert isinstance(df["t"].dtype, pd.CategoricalDtype)
+    await qclient.query('DROP MEASUREMENT "w"')
+    await qclient.write([f'w y={BIG}i,t="x" 1'])
+    [df] = [f async for f in await qclient.query("SELECT * FROM w", chunked=True)]
+    assert df["y"].tolist() == [BIG]
+    assert df["t"].dtype == object
 
 
 async def test_dataframe_gaps(qclient):
@@ -468,14 +555,12 @@ async def test_show_diagnostics_whatever_the_wire(qclient):
     assert "build" in names
 
 
-async def test_the_schema_is_asked_once_for_columns_it_cannot_know(
-    influxdb_server, influxdb_database
-):
+async def test_the_schema_is_asked_at_each_query_in_one_request(influxdb_server, influxdb_database):
     requests = []
     trace = aiohttp.TraceConfig()
 
     async def on_start(session, ctx, params):
-        requests.append(params.url.path)
+        requests.append((params.url.path, ctx.trace_request_ctx))
 
     trace.on_request_start.append(on_start)
     async with influxdb_server.client(
@@ -483,12 +568,11 @@ async def test_the_schema_is_asked_once_for_columns_it_cannot_know(
     ) as client:
         await client.write("m,t=a f=1.5 1")
         assert isinstance((await client.query("SELECT * FROM m"))["t"].dtype, pd.CategoricalDtype)
-        assert len(requests) == 3  # write, query, SHOW TAG KEYS; SHOW FIELD KEYS
-        await client.query("SELECT * FROM m")
-        assert len(requests) == 4  # everything known: no new asking
-        await client.query("SELECT mean(f) FROM m")
-        await client.query("SELECT mean(f) FROM m")
-        assert len(requests) == 7  # 'mean' is asked about once, then remembered
+        assert len(requests) == 3  # write, query, SHOW TAG KEYS; SHOW FIELD KEYS (together)
+        await client.query("SELECT * FROM m; SELECT mean(f) FROM m")
+        assert len(requests) == 5  # asked again: the measurement may have changed
+        await client.query("SHOW MEASUREMENTS")
+        assert len(requests) == 6  # nothing read from a measurement: nothing asked
 
 
 # -- the examples of docs/querying.rst, run ---------------------------------------------

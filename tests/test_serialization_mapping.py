@@ -66,7 +66,7 @@ CASES = [
     Case("numpy_bool", p(fields={"v": np.bool_(True)}), "m v=true", stored={"v": True}),
     Case("decimal", p(fields={"v": decimal.Decimal("0.1")}), "m v=0.1", stored={"v": 0.1}),
     Case("int_subclass", p(fields={"v": type("MyInt", (int,), {})(5)}), "m v=5i", stored={"v": 5}),
-    # measurements (irregular escaping, shared/INFLUXDB.md)
+    # measurements (irregular escaping, measured on influxd 1.6.7)
     Case("measurement_space_comma", p("a b,c"), "a\\ b\\,c v=1.5"),
     Case("measurement_equals", p("k=v"), "k=v v=1.5"),
     Case("measurement_backslash", p("back\\slash"), "back\\slash v=1.5"),

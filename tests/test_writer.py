@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 import tracemalloc
+import warnings
 from collections.abc import Callable
 
 import pytest
 from aiohttp import web
 from test_batching import SPLIT_CASES
 
-from aioinflux import BatchWriter, InfluxDBBatchError, InfluxDBClient, InfluxDBWriteError
+from aioinflux import (
+    BatchWriter,
+    InfluxDBBatchError,
+    InfluxDBClient,
+    InfluxDBConnectionError,
+    InfluxDBError,
+    InfluxDBWriteError,
+)
 from aioinflux.testing import InfluxDBServer
 
 pytestmark = pytest.mark.server
@@ -328,3 +337,173 @@ async def test_memory_stays_bounded_while_the_server_is_down():
             await producer
             await writer.close()
             assert await count(client) == 300_000
+
+
+# -- closing, cancelling, changing state ---------------------------------------------------
+
+
+@pytest.fixture
+def own_server():
+    """A real server of this test only, which the test may stop and restart."""
+    with InfluxDBServer() as server:
+        server.request('CREATE DATABASE "own"')
+        yield server
+
+
+async def test_a_cancelled_close_leaves_the_writer_able_to_finish(own_server):
+    async with own_server.client(db="own") as client:
+        writer = client.batch_writer(batch_size=10, retry_for=120, backoff=0.05, max_backoff=0.2)
+        await asyncio.to_thread(own_server.stop, keep_data=True)
+        await writer.write(lines(0, 25))
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(writer.close(), 0.3)  # the server is down: cannot finish
+        await asyncio.to_thread(own_server.start)
+        await asyncio.wait_for(writer.close(), 60)  # failure guard: drains, then returns
+        assert writer.stats.points_written == 25
+        assert await count(client) == 25
+
+
+async def test_batches_failing_after_a_cancelled_close_are_raised_by_the_next_close(own_server):
+    reported = []
+    failed = asyncio.Event()
+
+    def on_error(batch, exc):
+        reported.append(batch)
+        if len(reported) == 3:
+            failed.set()
+
+    async with own_server.client(db="own") as client:
+        writer = client.batch_writer(
+            batch_size=10, retry_for=0.5, backoff=0.05, max_backoff=0.1, on_error=on_error
+        )
+        await asyncio.to_thread(own_server.stop, keep_data=True)
+        await writer.write(lines(0, 25))
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(writer.close(), 0.05)
+        await asyncio.wait_for(failed.wait(), 30)  # failure guard
+        with pytest.raises(InfluxDBBatchError) as info:
+            await writer.close()
+        await writer.close()  # everything has been reported: nothing more to say
+    assert [f.lines for f in info.value.failures] == reported
+    assert sorted(line for batch in reported for line in batch) == sorted(
+        line.encode() for line in lines(0, 25)
+    )
+    assert all(isinstance(f.error, InfluxDBConnectionError) for f in info.value.failures)
+    assert writer.stats.points_failed == 25
+
+
+async def test_a_send_failing_with_any_exception_is_a_reported_batch(influxdb_server):
+    # an option aiohttp does not know fails when the first session is made, as the batch is
+    # sent: a TypeError, not an InfluxDBError
+    reported = []
+    client = influxdb_server.client(db="own", no_such_option=1)
+    writer = client.batch_writer(on_error=lambda batch, exc: reported.append((batch, exc)))
+    await writer.write(lines(0, 3))
+    with pytest.raises(InfluxDBBatchError) as info:
+        await writer.close()
+    await client.close()
+    (failure,) = info.value.failures
+    assert failure.lines == [line.encode() for line in lines(0, 3)]
+    assert isinstance(failure.error, InfluxDBError)
+    assert isinstance(failure.error.__cause__, TypeError)
+    assert "no_such_option" in str(failure.error)
+    assert reported == [(failure.lines, failure.error)]
+    assert (writer.stats.batches_failed, writer.stats.points_failed) == (1, 3)
+
+
+async def test_the_destination_is_fixed_when_lines_are_queued(client, influxdb_server):
+    first = client.db
+    influxdb_server.request('CREATE DATABASE "second"')
+    try:
+        writer = client.batch_writer(flush_interval=60)  # follows client.db
+        await writer.write(lines(0, 3))
+        writer.precision = "s"  # for what is written from now on
+        client.db = "second"
+        await writer.write(["m,s=x v=100i 7"])
+        await writer.close()
+        assert await count(client) == 1
+        resp = await client.query("SELECT v FROM m", epoch="s")
+        assert resp["results"][0]["series"][0]["values"] == [[7, 100]]
+        client.db = first
+        resp = await client.query("SELECT v FROM m", epoch="ns")
+        assert resp["results"][0]["series"][0]["values"] == [[i, i] for i in range(3)]
+    finally:
+        influxdb_server.request('DROP DATABASE "second"')
+
+
+async def test_flush_waits_for_what_was_queued_before_it_only(client):
+    writer = client.batch_writer(batch_size=100, flush_interval=60, max_in_flight=1)
+    stop = asyncio.Event()
+    written = 0
+
+    async def keep_writing() -> None:
+        nonlocal written
+        while not stop.is_set():
+            await writer.write(lines(1000 + written, 1000 + written + 50))
+            written += 50
+            await asyncio.sleep(0)
+
+    producer = asyncio.ensure_future(keep_writing())
+    try:
+        await writer.write(lines(0, 10))
+        await asyncio.wait_for(writer.flush(), 30)  # failure guard: returns while others write
+        resp = await client.query("SELECT count(v) FROM m WHERE time < 10")
+        assert resp["results"][0]["series"][0]["values"][0][1] == 10
+    finally:
+        stop.set()
+        await producer
+        await writer.close()
+    assert await count(client) == 10 + written
+
+
+def test_a_writer_never_closed_warns_with_the_lines_it_lost(influxdb_server, influxdb_database):
+    async def main() -> BatchWriter:
+        async with influxdb_server.client(db=influxdb_database) as client:
+            writer = client.batch_writer(flush_interval=3600)
+            await writer.write(lines(0, 3))
+            return writer
+
+    writer = asyncio.run(main())  # the loop ends, and with it the writer's background work
+    assert writer.pending == 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del writer
+        gc.collect()
+    messages = [str(w.message) for w in caught if w.category is ResourceWarning]
+    assert any("was not closed: 3 line(s) were never written" in m for m in messages), messages
+
+
+async def test_a_closed_writer_does_not_warn(client):
+    async with client.batch_writer() as writer:
+        await writer.write(lines(0, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        writer.__del__()
+
+
+async def test_cancelling_a_block_whose_batches_fail_stays_a_cancellation(own_server):
+    failed = asyncio.Event()
+    reported = []
+
+    def on_error(batch, exc):
+        reported.append(batch)
+        failed.set()
+
+    async with own_server.client(db="own") as client:
+        await asyncio.to_thread(own_server.stop, keep_data=True)
+        writer = client.batch_writer(
+            batch_size=10, retry_for=1.0, backoff=0.05, max_backoff=0.1, on_error=on_error
+        )
+
+        async def block() -> None:
+            async with writer:
+                await writer.write(lines(0, 5))
+                await asyncio.Event().wait()  # until cancelled
+
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(block(), 0.2)
+        assert not reported  # the cancellation came first, without waiting for the retries
+        await asyncio.wait_for(failed.wait(), 30)  # failure guard: still reported
+        with pytest.raises(InfluxDBBatchError):
+            await writer.close()
+    assert reported == [[line.encode() for line in lines(0, 5)]]

@@ -18,7 +18,7 @@ from ..exceptions import LineProtocolError
 from .common import precision_factor
 from .mapping import encode_tags, serialize_mapping
 
-__all__ = ["MAX_BODY", "STREAM_ROWS", "serialize", "write_bodies"]
+__all__ = ["MAX_BODY", "STREAM_ROWS", "counted_bodies", "serialize", "write_bodies"]
 
 #: A DataFrame with more rows than this is encoded and sent in slices of at most this many.
 STREAM_ROWS = 100_000
@@ -143,21 +143,63 @@ def write_bodies(
     return _cut(body)
 
 
+def counted_bodies(
+    data: Any,
+    measurement: str | None = None,
+    tag_columns: Iterable[str] | None = None,
+    precision: str | None = None,
+    *,
+    max_points: int = STREAM_ROWS,
+    **extra_tags: Any,
+) -> tuple[int, Iterator[tuple[bytes, int]]]:
+    """Like :func:`write_bodies`, with the number of points: ``(total, bodies)`` where each
+    body comes with the points it holds, at most ``max_points`` (and :data:`MAX_BODY`
+    bytes). For progress reports; checked completely before this returns.
+
+    Points are the lines written; for a DataFrame of more than :data:`STREAM_ROWS` rows,
+    encoded as it is sent, they are its rows (a row with no field is written as nothing).
+    """
+    from .._batching import split_lines
+
+    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    if _is_dataframe(data) and len(data) > STREAM_ROWS:
+        from .dataframe import serialize_dataframe_counted
+
+        options = batch.frame_options()
+        pieces = _encode_one(
+            data,
+            0,
+            batch,
+            lambda frame, _: serialize_dataframe_counted(
+                frame, **options, slice_rows=min(STREAM_ROWS, max_points), max_bytes=MAX_BODY
+            ),
+        )
+        return len(data), pieces
+    lines = split_lines(_serialize(data, batch))
+    return len(lines), _group(lines, max_points)
+
+
+def _group(lines: list[bytes], max_points: int) -> Iterator[tuple[bytes, int]]:
+    """``lines`` joined into bodies of at most ``max_points`` lines and MAX_BODY bytes (a
+    longer line goes alone)."""
+    piece: list[bytes] = []
+    size = 0
+    for line in lines:
+        if piece and (size + len(line) + 1 > MAX_BODY or len(piece) == max_points):
+            yield b"\n".join(piece), len(piece)
+            piece, size = [], 0
+        piece.append(line)
+        size += len(line) + 1
+    if piece:
+        yield b"\n".join(piece), len(piece)
+
+
 def _cut(body: bytes) -> Iterator[bytes]:
     """``body`` in pieces of at most MAX_BODY bytes (a longer line goes alone), cut between
     lines as influxd finds them (a newline inside a string value is not a boundary)."""
     from .._batching import split_lines
 
-    piece: list[bytes] = []
-    size = 0
-    for line in split_lines(body):
-        if piece and size + len(line) + 1 > MAX_BODY:
-            yield b"\n".join(piece)
-            piece, size = [], 0
-        piece.append(line)
-        size += len(line) + 1
-    if piece:
-        yield b"\n".join(piece)
+    return (piece for piece, _ in _group(split_lines(body), len(body) + 1))
 
 
 def _stream_frame(frame: Any, batch: _Batch) -> Iterator[bytes]:

@@ -2,8 +2,9 @@
 
 Rule 1: what the server stores is exactly what the user gave, or we raise
 ``LineProtocolError`` (a ``ValueError``). The escaping rules below were measured on
-influxd 1.6.7 by writing each name and reading it back (shared/INFLUXDB.md and
-``tests/test_serialization_mapping.py``); they differ per element.
+influxd 1.6.7 by writing each name and reading it back (the cases are in
+``tests/test_serialization_mapping.py``, which checks them on the real server); they differ
+per element.
 Rule 2: a name that needs no escaping costs one dict lookup: escaped names are cached, and a
 name is only rewritten when it holds a special character.
 Rule 3: timestamps are integers all the way: no float seconds, no local time zone.
@@ -73,7 +74,7 @@ def precision_factor(precision: str | None) -> int:
 # --- names --------------------------------------------------------------------------------
 # Tag keys, tag values, field keys: a backslash before each comma, space and '=', and any
 # other backslash written as is (doubling it stores two). Measurements: ',' and ' ' escaped,
-# backslashes and '=' as is. Measured: shared/INFLUXDB.md.
+# backslashes and '=' as is (measured on influxd 1.6.7; tests/test_serialization_mapping.py).
 # A measurement with a backslash right before ',', ' ', '=' or '"' raises: written as the matrix
 # says (`x\\\ y`), SHOW MEASUREMENTS lists it exactly but no SELECT returns its data, and no
 # other encoding does better (measured on 1.6.7, tests/test_serialization_mapping.py).

@@ -40,6 +40,7 @@ __all__ = [
     "join_tables",
     "rows_to_table",
     "serialize_dataframe",
+    "serialize_dataframe_counted",
     "to_dataframe",
     "unknown_columns",
 ]
@@ -87,8 +88,8 @@ def rows_to_table(rows: list[Any]) -> np.ndarray[Any, Any]:
     width = len(rows[0]) if rows else 0
     if sum(map(len, rows)) != len(rows) * width:
         raise ValueError("the rows of a series have different lengths")
-    # one flat pass in C, twice as fast as filling a 2-D array row by row (or zip(*rows),
-    # shared/PERF.md): 1.1 ms vs 2.2 ms per 10,000 rows of 7 values, measured
+    # one flat pass in C, twice as fast as filling a 2-D array row by row (or zip(*rows)):
+    # 1.1 ms vs 2.2 ms per 10,000 rows of 7 values, measured
     flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
     return flat.reshape(len(rows), width)
 
@@ -714,11 +715,36 @@ def serialize_dataframe(
         written exactly (the column and row are named).
     :raises TypeError: for an unsupported index or column dtype.
     """
+    pieces = serialize_dataframe_counted(
+        frame,
+        measurement=measurement,
+        tag_columns=tag_columns,
+        factor=factor,
+        extra_tags=extra_tags,
+        slice_rows=slice_rows,
+        max_bytes=max_bytes,
+    )
+    return (piece for piece, _ in pieces if piece)
+
+
+def serialize_dataframe_counted(
+    frame: pd.DataFrame,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str] = (),
+    factor: int = 1,
+    extra_tags: Mapping[str, Any] | None = None,
+    slice_rows: int = SLICE_ROWS,
+    max_bytes: int | None = None,
+) -> Iterator[tuple[bytes, int]]:
+    """:func:`serialize_dataframe`'s pieces, each with the number of rows it stands for
+    (the rows of a slice add up to ``len(frame)``; a piece is empty when no row of its slice
+    had a field left). Checked completely before it returns."""
     if slice_rows < 1:
         raise ValueError(f"slice_rows must be positive, got {slice_rows}")
     plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
 
-    def pieces() -> Iterator[bytes]:
+    def pieces() -> Iterator[tuple[bytes, int]]:
         rows, start, end = slice_rows, 0, len(frame)
         while start < end:
             stop = min(start + rows, end)
@@ -728,8 +754,7 @@ def serialize_dataframe(
                 rows = max(1, (stop - start) * max_bytes // len(piece) * 9 // 10)
                 stop = start + rows
                 piece = plan.encode(start, stop)
-            if piece:
-                yield piece
+            yield piece, stop - start
             start = stop
 
     return pieces()
