@@ -95,10 +95,10 @@ echo "==> docs (sphinx -W)";    sphinx-build -W -q -b html docs docs/_build/html
 echo "==> README renders";      python -W ignore::UserWarning -m readme_renderer README.rst -o /dev/null
 
 STATUS=0 PASSED=() FAILED=() REPORT=()
-failed() {  # version, what failed, its exit code
-    [ "$STATUS" -ne 0 ] || STATUS=$3
+failed() {  # version, where, what failed, its exit code
+    [ "$STATUS" -ne 0 ] || STATUS=$4
     FAILED+=("$1")
-    REPORT+=("Python $1: FAILED ($2 exited with $3)")
+    REPORT+=("Python $1 ($2): FAILED ($3 exited with $4)")
 }
 
 echo "==> tests on Python $MAIN (.venv; coverage of aioinflux/ at least 90%)"
@@ -107,13 +107,13 @@ if python -m pytest --cov=aioinflux --cov-report=term-missing:skip-covered \
     PASSED+=("$MAIN")
     REPORT+=("Python $MAIN (.venv, with coverage): passed")
 else
-    failed "$MAIN" "pytest with coverage" $?
+    failed "$MAIN" ".venv, with coverage" pytest $?
 fi
 for i in "${!OTHERS[@]}"; do
     venv=.venv-${OTHERS[$i]}
     version=$(version_of "${OTHER_PYTHONS[$i]}")
     make_venv "${OTHER_PYTHONS[$i]}" "$venv" || {
-        failed "$version" "setting up $venv" $?
+        failed "$version" "$venv" "setting it up" $?
         continue
     }
     echo "==> tests on Python $version ($venv)"
@@ -121,7 +121,7 @@ for i in "${!OTHERS[@]}"; do
         PASSED+=("$version")
         REPORT+=("Python $version ($venv): passed")
     else
-        failed "$version" pytest $?
+        failed "$version" "$venv" pytest $?
     fi
 done
 for v in "${NOT_FOUND[@]}"; do
