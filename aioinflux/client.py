@@ -37,8 +37,9 @@ from ._transport import Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
 from .exceptions import InfluxDBError, InfluxDBQueryError
+from .exceptions import InfluxDBWriteError as InfluxDBWriteError  # 0.9 imported it from here
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
-from .queries import PATTERNS, Pattern, PatternMethod
+from .queries import PATTERNS, Pattern, PatternMethod, helper_pattern
 from .serialization import counted_bodies, write_bodies
 from .serialization.dataframe import ColumnKinds as _ColumnKinds
 from .serialization.dataframe import join_tables, rows_to_table, to_dataframe
@@ -232,6 +233,7 @@ class InfluxDBClient:
         # what a 401/403 error says was sent: the user name at most, never a secret
         self._credentials = _protocol.credentials_note(username, token)
         self._url = _protocol.base_url(self.host, self.port, path, ssl is not False)
+        # the one seam for tests without a server: aioinflux._mock replaces it
         self._transport = Transport(
             self.create_session,
             ssl=ssl if isinstance(ssl, _ssl.SSLContext) else True,
@@ -483,7 +485,7 @@ class InfluxDBClient:
                     await self._retrying(send, retry=True)
                 except InfluxDBError as exc:
                     if written:  # the data took several requests: say what is stored already
-                        exc.requests_written = written  # type: ignore[attr-defined]
+                        exc.requests_written = written
                         if hasattr(exc, "add_note"):  # Python 3.11+
                             exc.add_note(f"{written} earlier request(s) of this write were stored")
                     raise
@@ -508,7 +510,8 @@ class InfluxDBClient:
 
         :param options: the :class:`~aioinflux.writer.BatchWriter` options.
         """
-        return BatchWriter(self, **options)
+        # the writer gets the one coroutine it needs to send a body, not the client's inside
+        return BatchWriter(self, send=self._post_write, **options)
 
     async def _post_write(
         self,
@@ -862,44 +865,188 @@ class InfluxDBClient:
     async def _chunks(
         self, req: _protocol.Request, wire: set[str] | None = None
     ) -> AsyncGenerator[dict[str, Any], None]:
-        """The checked chunks of a chunked answer, decoded while the body arrives.
-
-        After a failing statement the rest of the answer (the server's ``"not executed"``
-        for each later statement) is read too, so that the error names them all. The
-        format the server answered in (``'msgpack'`` or ``'json'``) is added to ``wire``.
+        """The checked chunks of a chunked answer, as the query reader hands them on while
+        the body arrives (it raises every failing statement at the end). The format the
+        server answered in (``'msgpack'`` or ``'json'``) is added to ``wire``.
         """
         async with self._transport.stream(req) as (head, body):
-            # what the server sent, not what was asked for: a server or proxy may ignore
-            # Accept (InfluxDB 2.x's v1 API, error pages)
-            msgpack = head.headers.get("Content-Type", "").startswith(_protocol.MSGPACK)
-            if wire is not None:
-                wire.add("msgpack" if msgpack else "json")
-            decoder = _protocol.MsgpackChunkDecoder() if msgpack else _protocol.ChunkDecoder()
-            checker = _protocol.AnswerChecker(
-                head.status, head.reason, self._credentials, headers=head.headers
+            reader = _protocol.QueryReader(
+                head.status, head.headers, reason=head.reason, credentials=self._credentials
             )
-            if head.status != 200:
-                content = b"".join([piece async for piece in body])
-                try:
-                    for chunk in decoder.feed(content) + decoder.flush():
-                        checker.check(chunk)
-                except InfluxDBError:
-                    pass  # not the server's JSON/MessagePack: say what it said instead
-                checker.raise_errors()
-                _protocol.parse_query(
-                    _protocol.Response(head.status, head.reason, head.headers, content),
-                    self._credentials,
-                )
+            if wire is not None:
+                wire.add(reader.format)
             async for piece in body:
-                for chunk in decoder.feed(piece):
-                    checker.check(chunk)
-                    if not checker.errors:
-                        yield chunk
-            for chunk in decoder.flush():
-                checker.check(chunk)
-                if not checker.errors:
+                for chunk in reader.feed(piece):
                     yield chunk
-            checker.raise_errors()
+            for chunk in reader.close():
+                yield chunk
+
+    # -- the helpers of aioinflux 0.9 ----------------------------------------------------
+    # Plain methods with 0.9's parameters, in 0.9's order; the database is the keyword ``db``
+    # (default: the client's). Each fills its InfluxQL as a pattern is filled (names quoted
+    # and escaped) and runs it with query(): it follows the mode and the output, and takes
+    # every query() option.
+
+    def _helper(self, name: str, options: dict[str, Any], **values: Any) -> Any:
+        if values.get("db") == "" and name != "create_database":
+            # refused as by query() and write(): the server reads 'ON ""' as the query's
+            # database and takes 'DROP DATABASE ""' silently, without dropping anything
+            # (0.9 used the client's database); 'CREATE DATABASE ""' it refuses itself
+            self._database("")
+        pattern = helper_pattern(name, values.get("measurement"))
+        given = {k: v for k, v in values.items() if k in pattern.params or k == "db"}
+        return self._query_pattern(pattern, **given, **options)
+
+    def create_database(self, db: str | None = None, **options: Any) -> Any:
+        """Create a database (nothing happens if it exists): ``CREATE DATABASE "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options (``epoch``, ``chunked``...).
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("create_database", options, db=db)
+
+    def drop_database(self, db: str | None = None, **options: Any) -> Any:
+        """Drop a database and all its data: ``DROP DATABASE "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("drop_database", options, db=db)
+
+    def drop_measurement(self, measurement: str, *, db: str | None = None, **options: Any) -> Any:
+        """Drop a measurement, its series and all their data: ``DROP MEASUREMENT
+        "{measurement}"``, run in ``db``.
+
+        :param measurement: the measurement.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """
+        return self._helper("drop_measurement", options, measurement=measurement, db=db)
+
+    def show_databases(self, **options: Any) -> Any:
+        """List the databases: ``SHOW DATABASES``.
+
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("show_databases", options)
+
+    def show_measurements(self, *, db: str | None = None, **options: Any) -> Any:
+        """List a database's measurements: ``SHOW MEASUREMENTS ON "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``.
+        """
+        return self._helper("show_measurements", options, db=db)
+
+    def show_users(self, **options: Any) -> Any:
+        """List the users and whether they are admins: ``SHOW USERS``.
+
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("show_users", options)
+
+    def show_series(
+        self, measurement: str | None = None, *, db: str | None = None, **options: Any
+    ) -> Any:
+        """List the series of a database, or of one measurement: ``SHOW SERIES ON "{db}"
+        [FROM "{measurement}"]``.
+
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
+            aioinflux 0.9 inserted unquoted.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """
+        return self._helper("show_series", options, measurement=measurement, db=db)
+
+    def show_tag_keys(
+        self, measurement: str | None = None, *, db: str | None = None, **options: Any
+    ) -> Any:
+        """List the tag keys of a database, or of one measurement: ``SHOW TAG KEYS ON
+        "{db}" [FROM "{measurement}"]``.
+
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
+            aioinflux 0.9 inserted unquoted.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """
+        return self._helper("show_tag_keys", options, measurement=measurement, db=db)
+
+    def show_field_keys(
+        self, measurement: str | None = None, *, db: str | None = None, **options: Any
+    ) -> Any:
+        """List the field keys and their types, of a database or of one measurement:
+        ``SHOW FIELD KEYS ON "{db}" [FROM "{measurement}"]``.
+
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
+            aioinflux 0.9 inserted unquoted.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """
+        return self._helper("show_field_keys", options, measurement=measurement, db=db)
+
+    def show_tag_values(
+        self, key: str, measurement: str | None = None, *, db: str | None = None, **options: Any
+    ) -> Any:
+        """List the values of a tag key, in a database or in one measurement: ``SHOW TAG
+        VALUES ON "{db}" [FROM "{measurement}"] WITH KEY = "{key}"``.
+
+        :param key: the tag key.
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``; the key and measurement are quoted and escaped.
+        """
+        return self._helper("show_tag_values", options, key=key, measurement=measurement, db=db)
+
+    def show_retention_policies(self, *, db: str | None = None, **options: Any) -> Any:
+        """List a database's retention policies: ``SHOW RETENTION POLICIES ON "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``.
+        """
+        return self._helper("show_retention_policies", options, db=db)
+
+    def show_continuous_queries(self, **options: Any) -> Any:
+        """List the continuous queries of every database: ``SHOW CONTINUOUS QUERIES``.
+
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("show_continuous_queries", options)
 
     # -- query patterns ------------------------------------------------------------------
     # Each pattern is a partialmethod over _query_pattern(pattern, *args, **kwargs), which
@@ -979,21 +1126,9 @@ class InfluxDBClient:
             options["db"] = values["db"]
         return self.query(pattern.render(values), **options)
 
-    create_database = PatternMethod(_query_pattern, PATTERNS["create_database"])
-    drop_database = PatternMethod(_query_pattern, PATTERNS["drop_database"])
-    drop_measurement = PatternMethod(_query_pattern, PATTERNS["drop_measurement"])
-    show_databases = PatternMethod(_query_pattern, PATTERNS["show_databases"])
-    show_measurements = PatternMethod(_query_pattern, PATTERNS["show_measurements"])
-    show_users = PatternMethod(_query_pattern, PATTERNS["show_users"])
-    show_series = PatternMethod(_query_pattern, PATTERNS["show_series"])
-    show_tag_keys = PatternMethod(_query_pattern, PATTERNS["show_tag_keys"])
     show_tag_keys_from = PatternMethod(_query_pattern, PATTERNS["show_tag_keys_from"])
-    show_field_keys = PatternMethod(_query_pattern, PATTERNS["show_field_keys"])
     show_field_keys_from = PatternMethod(_query_pattern, PATTERNS["show_field_keys_from"])
-    show_tag_values = PatternMethod(_query_pattern, PATTERNS["show_tag_values"])
     show_tag_values_from = PatternMethod(_query_pattern, PATTERNS["show_tag_values_from"])
-    show_retention_policies = PatternMethod(_query_pattern, PATTERNS["show_retention_policies"])
-    show_continuous_queries = PatternMethod(_query_pattern, PATTERNS["show_continuous_queries"])
     select_all = PatternMethod(_query_pattern, PATTERNS["select_all"])
     create_retention_policy = PatternMethod(_query_pattern, PATTERNS["create_retention_policy"])
     alter_retention_policy = PatternMethod(_query_pattern, PATTERNS["alter_retention_policy"])

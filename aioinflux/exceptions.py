@@ -15,7 +15,9 @@ The tree, one line per class saying when it is raised::
     │   └── InfluxDBTimeoutError  a request took longer than the client's timeout (also a
     │                             builtin ``TimeoutError``)
     └── LineProtocolError         data that cannot be written exactly (also a ``ValueError``);
-                                  raised before anything is sent
+        │                         raised before anything is sent
+        └── LineProtocolTypeError an object that is not a point, a DataFrame without a
+                                  DatetimeIndex (also a ``TypeError``)
 
 Rules: exceptions carry plain attributes (status, message, ...), never response or session
 objects; client-side problems with arguments are plain ``ValueError``/``TypeError``.
@@ -37,11 +39,23 @@ __all__ = [
     "InfluxDBTimeoutError",
     "InfluxDBWriteError",
     "LineProtocolError",
+    "LineProtocolTypeError",
 ]
 
 
 class InfluxDBError(Exception):
-    """Root of every error aioinflux raises on purpose."""
+    """Root of every error aioinflux raises on purpose.
+
+    :ivar requests_written: for an error of a write that took several requests (data over
+        16 MiB of line protocol, a large DataFrame): how many of its earlier requests the
+        server stored before this one failed; 0 otherwise.
+
+    .. versionchanged:: 0.10
+       ``requests_written``.
+    """
+
+    #: earlier requests of the failed write that were stored (set by the client's ``write``)
+    requests_written: int = 0
 
 
 class InfluxDBQueryError(InfluxDBError):
@@ -245,3 +259,12 @@ class InfluxDBTimeoutError(InfluxDBConnectionError, TimeoutError):
 
 class LineProtocolError(InfluxDBError, ValueError):
     """Data that cannot be written to InfluxDB exactly as given; nothing was sent."""
+
+
+class LineProtocolTypeError(LineProtocolError, TypeError):
+    """Data whose type cannot be written: an object that is not a point, a DataFrame without
+    a ``DatetimeIndex``; nothing was sent. Both a ``TypeError`` and, as aioinflux 0.9
+    raised ``ValueError`` there, a ``ValueError``.
+
+    .. versionadded:: 0.10
+    """
