@@ -16,6 +16,7 @@ from aioinflux._batching import (
     retry_delay,
 )
 
+
 @pytest.mark.parametrize(
     ("exc", "retry"),
     [
