@@ -35,6 +35,7 @@ __all__ = [
     "AnswerChecker",
     "ChunkDecoder",
     "MsgpackChunkDecoder",
+    "QueryReader",
     "Request",
     "Response",
     "ResultAssembler",
@@ -42,7 +43,6 @@ __all__ = [
     "base_url",
     "check_host",
     "check_port",
-    "check_results",
     "check_write",
     "check_write_options",
     "count_points",
@@ -50,7 +50,6 @@ __all__ = [
     "gc_paused",
     "msgpack_available",
     "msgpack_suits",
-    "parse_query",
     "ping_request",
     "query_request",
     "read_only",
@@ -323,43 +322,6 @@ def check_write(resp: Response, credentials: str = "") -> None:
     )
 
 
-def check_results(data: Any, status: int = 200) -> dict[str, Any]:
-    """Raise InfluxDBQueryError naming every failing statement; return ``data`` otherwise."""
-    if not isinstance(data, dict):
-        raise InfluxDBError(f"unexpected answer from the server: {data!r:.200}")
-    if "error" in data:
-        message = str(data["error"])
-        raise InfluxDBQueryError(message, status=status, errors=[(None, message)])
-    errors = [
-        (result.get("statement_id"), str(result["error"]))
-        for result in data.get("results", ())
-        if "error" in result
-    ]
-    if errors:
-        message = "; ".join(f"statement {sid}: {msg}" for sid, msg in errors)
-        raise InfluxDBQueryError(message, status=status, errors=errors)
-    return data
-
-
-def parse_query(resp: Response, credentials: str = "") -> dict[str, Any]:
-    """Decode a whole (non-chunked) query answer and check it."""
-    if resp.status != 200:
-        message = server_message(resp)
-        raise InfluxDBQueryError(
-            message,
-            status=resp.status,
-            errors=[(None, message)],
-            reason=resp.reason,
-            note=_auth_note(resp.status, credentials),
-            headers=resp.headers,
-        )
-    try:
-        data = json.loads(resp.body)
-    except ValueError as exc:
-        raise InfluxDBError(f"the server's answer is not JSON: {resp.body[:200]!r}") from exc
-    return check_results(data)
-
-
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while an answer's objects are created.
@@ -388,10 +350,10 @@ class ChunkDecoder:
 
     ``feed(bytes)`` returns the chunks completed by those bytes; ``flush()`` at the end of
     the body returns a final chunk that had no newline, and raises if the body stopped in the
-    middle of a chunk. Chunks are not checked here: the caller checks each one with
-    ``check_results`` as it hands it on, so the good chunks before a failing one still
-    arrive. Pieces of an unfinished chunk are kept in a list and joined once, so a chunk of
-    any size costs linear time.
+    middle of a chunk. Chunks are not checked here: :class:`QueryReader` checks each one
+    as it hands it on, so the good chunks before a failing one still arrive. Pieces of an
+    unfinished chunk are kept in a list and joined once, so a chunk of any size costs
+    linear time.
     """
 
     def __init__(self) -> None:
@@ -649,6 +611,111 @@ class AnswerChecker:
             errors=self.errors,
             reason=self.reason,
             note=self._note,
+            headers=self.headers,
+        )
+
+
+class QueryReader:
+    """Reads one query answer, with no I/O: built from the answer's status and headers, fed
+    its body piece by piece, closed at its end.
+
+    ``feed(bytes)`` returns the chunks those bytes complete, decoded (JSON or MessagePack,
+    as the ``Content-Type`` says) and checked; ``close()`` returns the last chunk, if the
+    body ended without a newline, and raises one :class:`~aioinflux.InfluxDBQueryError`
+    naming every failing statement. The caller only loops::
+
+        reader = QueryReader(status, headers, reason=reason)
+        for piece in body:
+            yield from reader.feed(piece)
+        yield from reader.close()
+
+    A chunk is handed on only while no statement has failed; after a failure the rest of
+    the answer is still read (influxd's ``"not executed"`` for each later statement), so
+    that the error names them all. An answer other than 200 is held whole and raised by
+    ``close()`` with the server's own message: its errors when the body holds influxd's
+    JSON or MessagePack, otherwise the body's text (an error page of a proxy).
+
+    :param status: the HTTP status of the answer.
+    :param headers: its headers (``Content-Type`` decides the decoder).
+    :param reason: its reason phrase, for the error's text.
+    :param credentials: what a 401/403 error adds about the credentials sent (from
+        :func:`credentials_note`).
+    """
+
+    def __init__(
+        self, status: int, headers: Mapping[str, str], *, reason: str = "", credentials: str = ""
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        # what the server sent, not what was asked for: a server or proxy may ignore
+        # Accept (InfluxDB 2.x's v1 API, error pages)
+        msgpack = headers.get("Content-Type", "").startswith(MSGPACK)
+        #: the format the server answered in: ``'msgpack'`` or ``'json'``
+        self.format = "msgpack" if msgpack else "json"
+        self._decoder = MsgpackChunkDecoder() if msgpack else ChunkDecoder()
+        self._checker = AnswerChecker(status, reason, credentials, headers=headers)
+        self._credentials = credentials
+        self._held: list[bytes] = []  # the body of an answer other than 200
+        # an error found after good chunks of the same feed(): raised at the next call, so
+        # that those chunks are handed on first
+        self._failure: InfluxDBError | None = None
+
+    def feed(self, data: bytes) -> list[dict[str, Any]]:
+        """The chunks completed by ``data``, checked; none once a statement has failed."""
+        self._raise_failure()
+        if self.status != 200:
+            self._held.append(data)
+            return []
+        return self._checked(self._decoder.feed(data))
+
+    def close(self) -> list[dict[str, Any]]:
+        """The chunk left at the end of the body, if any; raise for every failing statement, for
+        an answer other than 200, or for a body that stopped in the middle of a chunk."""
+        self._raise_failure()
+        if self.status != 200:
+            self._raise_status()
+        # (a flush completes one chunk at most: nothing can follow a failure in it)
+        chunks = self._checked(self._decoder.flush())
+        self._checker.raise_errors()
+        return chunks
+
+    def _checked(self, chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        good: list[dict[str, Any]] = []
+        checker = self._checker
+        for chunk in chunks:
+            try:
+                checker.check(chunk)
+            except InfluxDBError as exc:
+                if not good:
+                    raise
+                self._failure = exc
+                break
+            if not checker.errors:
+                good.append(chunk)
+        return good
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def _raise_status(self) -> None:
+        body = b"".join(self._held)
+        self._held.clear()
+        try:
+            for chunk in self._decoder.feed(body) + self._decoder.flush():
+                self._checker.check(chunk)
+        except InfluxDBError:
+            pass  # not the server's JSON/MessagePack: say what it said instead
+        self._checker.raise_errors()
+        message = server_message(Response(self.status, self.reason, self.headers, body))
+        raise InfluxDBQueryError(
+            message,
+            status=self.status,
+            errors=[(None, message)],
+            reason=self.reason,
+            note=_auth_note(self.status, self._credentials),
             headers=self.headers,
         )
 

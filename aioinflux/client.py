@@ -232,6 +232,7 @@ class InfluxDBClient:
         # what a 401/403 error says was sent: the user name at most, never a secret
         self._credentials = _protocol.credentials_note(username, token)
         self._url = _protocol.base_url(self.host, self.port, path, ssl is not False)
+        # the one seam for tests without a server: aioinflux._mock replaces it
         self._transport = Transport(
             self.create_session,
             ssl=ssl if isinstance(ssl, _ssl.SSLContext) else True,
@@ -483,7 +484,7 @@ class InfluxDBClient:
                     await self._retrying(send, retry=True)
                 except InfluxDBError as exc:
                     if written:  # the data took several requests: say what is stored already
-                        exc.requests_written = written  # type: ignore[attr-defined]
+                        exc.requests_written = written
                         if hasattr(exc, "add_note"):  # Python 3.11+
                             exc.add_note(f"{written} earlier request(s) of this write were stored")
                     raise
@@ -508,7 +509,8 @@ class InfluxDBClient:
 
         :param options: the :class:`~aioinflux.writer.BatchWriter` options.
         """
-        return BatchWriter(self, **options)
+        # the writer gets the one coroutine it needs to send a body, not the client's inside
+        return BatchWriter(self, send=self._post_write, **options)
 
     async def _post_write(
         self,
@@ -862,44 +864,21 @@ class InfluxDBClient:
     async def _chunks(
         self, req: _protocol.Request, wire: set[str] | None = None
     ) -> AsyncGenerator[dict[str, Any], None]:
-        """The checked chunks of a chunked answer, decoded while the body arrives.
-
-        After a failing statement the rest of the answer (the server's ``"not executed"``
-        for each later statement) is read too, so that the error names them all. The
-        format the server answered in (``'msgpack'`` or ``'json'``) is added to ``wire``.
+        """The checked chunks of a chunked answer, as the query reader hands them on while
+        the body arrives (it raises every failing statement at the end). The format the
+        server answered in (``'msgpack'`` or ``'json'``) is added to ``wire``.
         """
         async with self._transport.stream(req) as (head, body):
-            # what the server sent, not what was asked for: a server or proxy may ignore
-            # Accept (InfluxDB 2.x's v1 API, error pages)
-            msgpack = head.headers.get("Content-Type", "").startswith(_protocol.MSGPACK)
-            if wire is not None:
-                wire.add("msgpack" if msgpack else "json")
-            decoder = _protocol.MsgpackChunkDecoder() if msgpack else _protocol.ChunkDecoder()
-            checker = _protocol.AnswerChecker(
-                head.status, head.reason, self._credentials, headers=head.headers
+            reader = _protocol.QueryReader(
+                head.status, head.headers, reason=head.reason, credentials=self._credentials
             )
-            if head.status != 200:
-                content = b"".join([piece async for piece in body])
-                try:
-                    for chunk in decoder.feed(content) + decoder.flush():
-                        checker.check(chunk)
-                except InfluxDBError:
-                    pass  # not the server's JSON/MessagePack: say what it said instead
-                checker.raise_errors()
-                _protocol.parse_query(
-                    _protocol.Response(head.status, head.reason, head.headers, content),
-                    self._credentials,
-                )
+            if wire is not None:
+                wire.add(reader.format)
             async for piece in body:
-                for chunk in decoder.feed(piece):
-                    checker.check(chunk)
-                    if not checker.errors:
-                        yield chunk
-            for chunk in decoder.flush():
-                checker.check(chunk)
-                if not checker.errors:
+                for chunk in reader.feed(piece):
                     yield chunk
-            checker.raise_errors()
+            for chunk in reader.close():
+                yield chunk
 
     # -- query patterns ------------------------------------------------------------------
     # Each pattern is a partialmethod over _query_pattern(pattern, *args, **kwargs), which

@@ -41,7 +41,18 @@ __all__ = [
 
 
 class InfluxDBError(Exception):
-    """Root of every error aioinflux raises on purpose."""
+    """Root of every error aioinflux raises on purpose.
+
+    :ivar requests_written: for an error of a write that took several requests (data over
+        16 MiB of line protocol, a large DataFrame): how many of its earlier requests the
+        server stored before this one failed; 0 otherwise.
+
+    .. versionchanged:: 0.10
+       ``requests_written``.
+    """
+
+    #: earlier requests of the failed write that were stored (set by the client's ``write``)
+    requests_written: int = 0
 
 
 class InfluxDBQueryError(InfluxDBError):

@@ -34,7 +34,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import _batching, _protocol
 from ._types import Consistency, Precision
@@ -42,10 +42,34 @@ from .blocking import runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
 from .serialization import write_lines
 
-if TYPE_CHECKING:
-    from .client import InfluxDBClient
-
 __all__ = ["BatchWriter", "WriterStats"]
+
+
+class _Owner(Protocol):
+    """What the writer reads of the client that made it: public settings only."""
+
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def db(self) -> str | None: ...
+
+
+class _Send(Protocol):
+    """Sends one encoded body to ``/write`` and raises unless the server stored it; given to
+    the writer by the client (the writer never reaches into the client)."""
+
+    async def __call__(
+        self,
+        body: bytes,
+        *,
+        db: str | None,
+        precision: Precision | None,
+        rp: str | None,
+        consistency: Consistency | None,
+        gzip: bool | None,
+    ) -> None: ...
+
 
 logger = logging.getLogger("aioinflux")
 
@@ -97,7 +121,9 @@ class BatchWriter:
     Get one from :meth:`InfluxDBClient.batch_writer`. Use it with ``async with`` (or with
     ``with`` in blocking mode); leaving the block flushes everything and waits for it.
 
-    :param client: the client that sends the batches.
+    :param client: the client the writer belongs to: its mode and default database are
+        followed.
+    :param send: the coroutine function that sends a batch, given by the client.
     :param batch_size: at most this many lines per request.
     :param flush_interval: seconds a line may wait for its batch to fill.
     :param max_pending: lines that may wait to be sent before ``write()`` waits for room;
@@ -123,8 +149,9 @@ class BatchWriter:
 
     def __init__(
         self,
-        client: InfluxDBClient,
+        client: _Owner,
         *,
+        send: _Send,
         batch_size: int = 5000,
         flush_interval: float = 1.0,
         max_pending: int | None = None,
@@ -161,6 +188,7 @@ class BatchWriter:
         # checked now, not when the first batch is sent
         _protocol.check_write_options(precision, consistency)
         self.client = client
+        self._send_body = send
         self.batch_size = batch_size
         self.flush_interval = float(flush_interval)
         self.max_pending = max_pending
@@ -418,7 +446,7 @@ class BatchWriter:
         attempt = 0
         while True:
             try:
-                await self.client._post_write(
+                await self._send_body(
                     body,
                     db=destination.db,
                     precision=destination.precision,

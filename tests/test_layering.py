@@ -78,6 +78,93 @@ def test_the_project_stands_alone():
     assert pointing == []
 
 
+def _names_used(path: Path) -> set[str]:
+    """Every name a module imports, reads or reaches as an attribute."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            names.update(alias.name for alias in node.names)
+            names.add(node.module or "")
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+    return names
+
+
+def test_the_client_decodes_nothing_itself():
+    """Decoding, checking and the end of a query answer belong to ``_protocol.QueryReader``:
+    the client only loops over it."""
+    used = _names_used(PACKAGE / "client.py")
+    assert "QueryReader" in used
+    decoding = {"ChunkDecoder", "MsgpackChunkDecoder", "AnswerChecker", "json", "msgpack"}
+    assert not used & decoding
+
+
+def test_the_writer_does_not_reach_into_the_client():
+    """The writer gets a send coroutine from the client; it imports nothing of ``client.py``
+    (not even for types) and touches no private attribute of the client."""
+    tree = ast.parse((PACKAGE / "writer.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert node.module not in ("client", "aioinflux.client"), ast.unparse(node)
+            assert "InfluxDBClient" not in {alias.name for alias in node.names}
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            owner = ast.unparse(node.value)
+            assert owner.split(".")[-1] != "client", ast.unparse(node)
+
+
+def _declared_exception_attributes() -> set[str]:
+    declared = {"__cause__", "__context__", "__traceback__", "__suppress_context__", "args"}
+    for node in ast.walk(ast.parse((PACKAGE / "exceptions.py").read_text())):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            declared.add(node.target.id)  # a class-level declaration
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and ast.unparse(target.value) == "self":
+                declared.add(target.attr)
+    return declared
+
+
+def test_every_attribute_set_on_a_caught_error_is_declared():
+    """An attribute added to an exception on its way up (``requests_written``) is declared by
+    its class in ``exceptions.py``, with its type, so that no ``type: ignore`` is needed."""
+    declared = _declared_exception_attributes()
+    assert "requests_written" in declared
+    undeclared = []
+    for path in PACKAGE.rglob("*.py"):
+        for handler in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(handler, ast.ExceptHandler) or handler.name is None:
+                continue
+            for node in ast.walk(handler):
+                targets = node.targets if isinstance(node, ast.Assign) else []
+                if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                    targets = [node.target]
+                undeclared += [
+                    f"{path.name}: {ast.unparse(t)}"
+                    for t in targets
+                    if isinstance(t, ast.Attribute)
+                    and ast.unparse(t.value) == handler.name
+                    and t.attr not in declared
+                ]
+    assert undeclared == []
+
+
+def test_the_fake_transport_is_for_tests_only():
+    """``aioinflux._mock`` (a transport without a server) is imported by no module of the
+    package, so ``import aioinflux`` never loads it."""
+    importers = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "_mock.py" and "_mock" in _names_used(path)
+    ]
+    assert importers == []
+
+
 def imported_modules(path: Path) -> set[str]:
     """The package modules ``path`` imports, as paths relative to the package without
     ``.py`` (``writer``, ``serialization/lines``); third-party imports are left out."""
@@ -121,19 +208,11 @@ def test_the_scanner_lives_in_serialization_only():
     assert defining == {"serialization/lines.py"}
 
 
-def names_used(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
-    return names
-
-
 def test_the_writer_does_not_scan_what_serialization_made():
     # the writer queues the lines serialization hands over (write_lines); it neither scans
     # nor splits a body itself
     writer = PACKAGE / "writer.py"
-    assert not names_used(writer) & {"split_lines", "_scan", "serialize", "split", "splitlines"}
+    assert not _names_used(writer) & {"split_lines", "_scan", "serialize", "split", "splitlines"}
     assert "serialization/write_lines" in imported_modules(writer)
     assert "serialization/lines" not in imported_modules(writer)
 

@@ -11,12 +11,11 @@ import pytest
 from aioinflux import InfluxDBError, InfluxDBQueryError, InfluxDBWriteError
 from aioinflux._protocol import (
     ChunkDecoder,
+    QueryReader,
     Response,
     auth_headers,
     base_url,
-    check_results,
     check_write,
-    parse_query,
     query_request,
     write_request,
 )
@@ -184,22 +183,26 @@ def test_every_failing_statement_is_reported():
             {"statement_id": 2, "error": "second"},
         ]
     }
+    reader = QueryReader(200, {})
+    assert reader.feed(json.dumps(data).encode() + b"\n") == []
     with pytest.raises(InfluxDBQueryError) as info:
-        check_results(data)
+        reader.close()
     assert info.value.errors == [(1, "first"), (2, "second")]
     assert str(info.value) == "statement 1: first; statement 2: second"
 
 
 def test_query_error_status():
+    reader = QueryReader(400, {"Content-Type": "application/json"}, reason="Bad Request")
+    assert reader.feed(b'{"error":"error parsing query: x"}') == []
     with pytest.raises(InfluxDBQueryError) as info:
-        parse_query(_resp(400, b'{"error":"error parsing query: x"}'))
+        reader.close()
     assert info.value.status == 400
     assert info.value.errors == [(None, "error parsing query: x")]
 
 
 def test_query_answer_that_is_not_json():
     with pytest.raises(InfluxDBError, match="not JSON"):
-        parse_query(_resp(200, b"<html>", reason="OK"))
+        QueryReader(200, {}).feed(b"<html>\n")
 
 
 CHUNKS = [
@@ -245,8 +248,11 @@ def test_chunk_decoder_hands_on_error_chunks_for_the_caller_to_check():
     error = {"results": [{"statement_id": 1, "error": "boom"}]}
     chunks = decoder.feed(BODY + json.dumps(error).encode() + b"\n")
     assert chunks == [*CHUNKS, error]
+    # the query reader checks them: it hands on the good ones, then raises the error
+    reader = QueryReader(200, {})
+    assert reader.feed(BODY + json.dumps(error).encode() + b"\n") == CHUNKS
     with pytest.raises(InfluxDBQueryError, match="statement 1: boom"):
-        check_results(chunks[-1])
+        reader.close()
 
 
 def test_chunk_decoder_rejects_a_chunk_that_is_not_an_object():

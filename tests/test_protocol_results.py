@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import struct
 
 import msgpack
@@ -13,6 +14,7 @@ from aioinflux._protocol import (
     MSGPACK,
     AnswerChecker,
     MsgpackChunkDecoder,
+    QueryReader,
     ResultAssembler,
     _rfc3339,
     gc_paused,
@@ -155,6 +157,105 @@ def test_checker_gives_msgpack_empty_results_the_json_shape():
 def test_checker_rejects_results_that_are_not_a_list():
     with pytest.raises(InfluxDBError, match="unexpected answer"):
         AnswerChecker().check({"results": 3})
+
+
+# -- the query reader: decoding, checking and end of answer in one object ------------------
+
+FAILING = [
+    OK0,
+    {"results": [{"statement_id": 1, "error": BAD}]},
+    {"results": [{"statement_id": 1, "error": "not executed"}]},
+]
+FAILING_JSON = b"".join(json.dumps(c).encode() + b"\n" for c in FAILING)
+
+
+def read_all(reader, body, split):
+    return reader.feed(body[:split]) + reader.feed(body[split:]) + reader.close()
+
+
+@pytest.mark.parametrize("split", range(len(FAILING_JSON) + 1))
+def test_reader_hands_on_good_chunks_then_names_every_failing_statement(split):
+    reader = QueryReader(200, {"Content-Type": "application/json"})
+    handed = reader.feed(FAILING_JSON[:split]) + reader.feed(FAILING_JSON[split:])
+    assert handed == [OK0]
+    with pytest.raises(InfluxDBQueryError) as info:
+        reader.close()
+    assert info.value.errors == [(1, BAD), (2, "not executed")]
+    assert info.value.status == 200
+
+
+@pytest.mark.parametrize("split", range(0, len(BODY) + 1, 5))
+def test_reader_decodes_msgpack_as_the_content_type_says(split):
+    reader = QueryReader(200, {"Content-Type": "application/x-msgpack"})
+    assert reader.format == "msgpack"
+    chunks = read_all(reader, BODY, split)
+    # checked on the way: an empty series list is dropped, as JSON has it
+    assert chunks == [*CHUNKS[:2], {"results": [{"statement_id": 1}]}]
+    assert QueryReader(200, {}).format == "json"
+
+
+def test_reader_last_chunk_without_newline_comes_from_close():
+    reader = QueryReader(200, {})
+    assert reader.feed(json.dumps(OK0).encode()) == []
+    assert reader.close() == [OK0]
+
+
+def test_reader_raises_for_a_body_cut_in_a_chunk():
+    reader = QueryReader(200, {})
+    assert reader.feed(FAILING_JSON[:-5]) == [OK0]
+    with pytest.raises(InfluxDBError, match="ended in the middle of a chunk"):
+        reader.close()
+
+
+def test_reader_holds_an_error_answer_and_raises_the_servers_message():
+    reader = QueryReader(
+        401, {"Content-Type": "application/json"}, reason="Unauthorized", credentials=", as u"
+    )
+    assert reader.feed(b'{"error":"authorization') == []
+    assert reader.feed(b' failed"}\n') == []
+    with pytest.raises(InfluxDBQueryError) as info:
+        reader.close()
+    assert str(info.value) == "authorization failed (401 Unauthorized), as u"
+    assert (info.value.status, info.value.errors) == (401, [(None, "authorization failed")])
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "message"),
+    [
+        ({"Content-Type": "text/html"}, b"<html>bad gateway</html>", "<html>bad gateway</html>"),
+        ({"X-Influxdb-Error": "from header"}, b"", "from header"),
+    ],
+)
+def test_reader_says_what_a_non_influxdb_error_answer_said(headers, body, message):
+    reader = QueryReader(502, headers, reason="Bad Gateway")
+    reader.feed(body)
+    with pytest.raises(InfluxDBQueryError) as info:
+        reader.close()
+    assert (info.value.message, info.value.status) == (message, 502)
+    assert str(info.value) == f"{message} (502 Bad Gateway)"
+
+
+def test_reader_error_answer_in_msgpack_names_every_statement():
+    body = msgpack.packb({"results": [{"error": BAD}]}) + msgpack.packb(
+        {"results": [{"error": "not executed"}]}
+    )
+    reader = QueryReader(500, {"Content-Type": MSGPACK}, reason="Internal Server Error")
+    assert reader.feed(body) == []
+    with pytest.raises(InfluxDBQueryError) as info:
+        reader.close()
+    assert info.value.errors == [(0, BAD), (1, "not executed")]
+    assert info.value.status == 500
+
+
+def test_reader_hands_on_good_chunks_before_a_malformed_one_then_raises():
+    reader = QueryReader(200, {})
+    body = json.dumps(OK0).encode() + b"\n" + b'{"results": 3}\n'
+    assert reader.feed(body) == [OK0]
+    with pytest.raises(InfluxDBError, match="unexpected answer"):
+        reader.feed(b"")
+    # a malformed chunk first: raised at once
+    with pytest.raises(InfluxDBError, match="unexpected answer"):
+        QueryReader(200, {}).feed(b'{"results": 3}\n')
 
 
 # -- reassembly ---------------------------------------------------------------------------
