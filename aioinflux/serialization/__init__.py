@@ -98,7 +98,7 @@ def _encode_one(
     try:
         return encode(point, batch)
     except LineProtocolError as exc:
-        raise LineProtocolError(f"point {index}: {exc}") from None
+        raise type(exc)(f"point {index}: {exc}") from None
     except TypeError as exc:
         raise TypeError(f"point {index}: {exc}") from None
 
@@ -162,7 +162,7 @@ def _encode(data: Any, batch: _Batch) -> _Encoded:
             try:
                 line = serialize_mapping(point, name, tags, encoded, factor)
             except LineProtocolError as exc:
-                raise LineProtocolError(f"point {index}: {exc}") from None
+                raise type(exc)(f"point {index}: {exc}") from None
             except TypeError as exc:
                 raise TypeError(f"point {index}: {exc}") from None
         elif (kind is str or kind is bytes) and not tags:
@@ -172,7 +172,8 @@ def _encode(data: Any, batch: _Batch) -> _Encoded:
             append(point)
             continue
         elif isinstance(point, (str, bytes, bytearray, memoryview)):
-            line = _encode_one(point, index, batch)  # raises: extra tags cannot be added
+            # a str subclass, bytearray or memoryview; raises when extra tags are given
+            line = _encode_one(point, index, batch)
             if opened < 0:
                 opened = len(items)
             append(line)
