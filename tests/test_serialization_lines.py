@@ -125,7 +125,7 @@ def test_write_lines_takes_the_encoders_lines_as_made(no_scan):
 def test_write_lines_of_a_dataframe_with_newlines_in_strings(no_scan):
     import pandas as pd
 
-    from aioinflux.serialization import write_lines
+    from aioinflux.serialization import counted_bodies, serialize, write_bodies, write_lines
 
     df = pd.DataFrame(
         {"s": ['a"\nb', "c\n", None], "v": [1.0, 2.0, None]},
@@ -135,6 +135,9 @@ def test_write_lines_of_a_dataframe_with_newlines_in_strings(no_scan):
         b'm s="a\\"\nb",v=1.0 1000000000',
         b'm s="c\n",v=2.0 2000000000',
     ]  # the row with no field is no line
+    total, counted = counted_bodies(df, "m")
+    assert (total, [n for _, n in counted]) == (2, [2])
+    assert b"".join(write_bodies(df, "m")) == serialize(df, "m") + b"\n"
 
 
 def test_write_lines_scans_the_users_text_only():
