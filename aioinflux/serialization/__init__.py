@@ -5,8 +5,9 @@ Rule 1: ``serialize()`` (``write_bodies()``/``counted_bodies()`` for the client,
 batch is checked before anything is sent, so a batch with one bad point writes nothing.
 (A large DataFrame is checked completely up front and then encoded slice by slice as it is
 sent; see dataframe.py.)
-Rule 2: what cannot be encoded raises (TypeError for an unsupported type, LineProtocolError,
-a ValueError, for a bad value) naming the point; nothing is dropped or altered.
+Rule 2: what cannot be encoded raises (LineProtocolError, a ValueError, for a bad value;
+LineProtocolTypeError, also a TypeError, for an object that is not a point; TypeError for
+a value of an unsupported type) naming the point; nothing is dropped or altered.
 Rule 3: lines are split once, where they are made: the encoders hand over whole lines, and
 only line protocol the user gave as ``str``/``bytes`` is scanned for its boundaries (see
 lines.py), and only when bodies must be cut or lines counted.
@@ -18,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ..exceptions import LineProtocolError
+from ..exceptions import LineProtocolError, LineProtocolTypeError
 from . import lines as _lines
 from .common import precision_factor
 from .lines import exact_lines, join, split_lines
@@ -83,7 +84,7 @@ def _encode_point(point: object, batch: _Batch) -> str | bytes:
         return dataframe_to_bytes(point, **batch.frame_options())
     if isinstance(point, (bytearray, memoryview)):
         return _encode_point(bytes(point), batch)
-    raise TypeError(
+    raise LineProtocolTypeError(
         f"cannot write an object of type {type(point).__name__} (expected line protocol as "
         "str or bytes, a mapping, a pandas DataFrame or an instance of a @lineprotocol class)"
     )
@@ -330,7 +331,9 @@ def serialize(
         ``'m'``, ``'h'``): integer times are taken as in it, other times are floored to it.
     :param extra_tags: tags added to every point (they win over a point's own tag of the same
         key). Line protocol given as ``str``/``bytes`` cannot take them: that raises.
-    :raises TypeError: for an object of an unsupported type, naming its position.
+    :raises ~aioinflux.LineProtocolTypeError: (a ``TypeError`` and a ``ValueError``) for an
+        object that is not a point or a DataFrame without a ``DatetimeIndex``, naming its
+        position.
     :raises ~aioinflux.LineProtocolError: (a ``ValueError``) for a point that cannot be
         written exactly, naming its position and the culprit.
 
