@@ -25,6 +25,7 @@ from .common import (
     string_field,
     tag_value_text,
 )
+from .lines import MAX_ROWS, exact_lines
 from .mapping import encode_tags
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from .._frames import parse, to_dataframe  # loaded by __getattr__ at first use
 
 __all__ = [
+    "dataframe_lines",
     "dataframe_to_bytes",
     "parse",
     "serialize",
@@ -56,8 +58,6 @@ __all__ = [
 # and numpy 2 string ufuncs; benchmarks/bench_serialization.py), slice by slice, each
 # slice yielded as bytes: nothing holds all lines and all intermediates.
 
-#: Rows encoded at a time.
-SLICE_ROWS = 100_000
 _INT64_MAX = 2**63 - 1
 #: Rows checked at a time by the up-front checks (their temporaries stay small).
 _CHECK_ROWS = 1 << 20
@@ -368,6 +368,15 @@ class _FramePlan:
         return part.to_numpy(dtype="float64", na_value=np.nan).tolist(), mask
 
     def encode(self, start: int, stop: int) -> bytes:
+        """The lines of rows ``start:stop``, each ending with a newline, as bytes."""
+        lines = self.lines(start, stop)
+        if not lines:
+            return b""
+        lines.append("")  # every line ends with a newline, without copying the text again
+        return "\n".join(lines).encode()
+
+    def lines(self, start: int, stop: int) -> list[str]:
+        """The lines of rows ``start:stop`` (a row with no field has none), one by one."""
         import numpy as np
 
         frame = self.frame.iloc[start:stop]
@@ -429,9 +438,7 @@ class _FramePlan:
                 pending = ""
         slots.append((f"{pending} ", self.times.slice(start, stop)))
         seps = [sep for sep, _ in slots]
-        lines = _concat(seps, [values for _, values in slots], "")
-        lines.append("")  # every line ends with a newline, without copying the text again
-        return "\n".join(lines).encode()
+        return _concat(seps, [values for _, values in slots], "")
 
     def _first_field(
         self,
@@ -460,7 +467,7 @@ class _FramePlan:
         folded: list[_Codes],
         categorical: list[tuple[_Column, np.ndarray[Any, Any], list[str]]],
         numeric: list[tuple[_Column, list[Any], list[bool] | None]],
-    ) -> bytes:
+    ) -> list[str]:
         """No field is present in every row of this slice: rows are assembled from
         ``,key=value`` pieces, and a row with no field left is not written."""
         import numpy as np
@@ -478,15 +485,11 @@ class _FramePlan:
         bodies = ["".join(row) for row in zip(*pieces, strict=True)]
         tags = _combinations(folded, rows)
         times = self.times.slice(start, start + rows)
-        lines = [
+        return [
             f"{self.head}{tag} {body[1:]} {time}"
             for tag, body, time in zip(tags, bodies, times, strict=True)
             if body
         ]
-        if not lines:
-            return b""
-        lines.append("")
-        return "\n".join(lines).encode()
 
 
 _Codes: TypeAlias = "tuple[np.ndarray[Any, Any], list[str]]"
@@ -523,7 +526,7 @@ def serialize_dataframe(
     tag_columns: Iterable[str] = (),
     factor: int = 1,
     extra_tags: Mapping[str, Any] | None = None,
-    slice_rows: int = SLICE_ROWS,
+    slice_rows: int = MAX_ROWS,
     max_bytes: int | None = None,
 ) -> Iterator[bytes]:
     """Check ``frame`` completely, then return an iterator of its lines, ``slice_rows`` rows
@@ -560,7 +563,7 @@ def serialize_dataframe_counted(
     tag_columns: Iterable[str] = (),
     factor: int = 1,
     extra_tags: Mapping[str, Any] | None = None,
-    slice_rows: int = SLICE_ROWS,
+    slice_rows: int = MAX_ROWS,
     max_bytes: int | None = None,
 ) -> Iterator[tuple[bytes, int]]:
     """:func:`serialize_dataframe`'s pieces, each with the number of rows it stands for
@@ -584,6 +587,28 @@ def serialize_dataframe_counted(
             start = stop
 
     return pieces()
+
+
+def dataframe_lines(
+    frame: pd.DataFrame,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str] = (),
+    factor: int = 1,
+    extra_tags: Mapping[str, Any] | None = None,
+    slice_rows: int = MAX_ROWS,
+) -> list[bytes]:
+    """Every line of ``frame`` as its own ``bytes`` (a row with no field has none), checked
+    completely first, encoded ``slice_rows`` rows at a time. The encoder hands over its
+    lines one by one: a newline inside a string value is never taken for a boundary, and
+    nothing is scanned."""
+    if slice_rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
+    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
+    lines: list[bytes] = []
+    for start in range(0, len(frame), slice_rows):
+        lines += exact_lines(plan.lines(start, min(start + slice_rows, len(frame))))
+    return lines
 
 
 def dataframe_to_bytes(frame: pd.DataFrame, **options: Any) -> bytes:
