@@ -452,13 +452,17 @@ class _Times:
         self.multiply = unit_ns // factor if unit_ns >= factor else 1
         self.divide = factor // unit_ns if unit_ns < factor else 1
 
-    def slice(self, start: int, stop: int) -> list[int]:
+    def array(self, start: int, stop: int) -> np.ndarray[Any, Any]:
+        """The times of rows ``start:stop`` as int64 ticks of the write's precision."""
         ticks = self.ticks[start:stop]
         if self.multiply != 1:
             ticks = ticks * self.multiply
         elif self.divide != 1:
             ticks = ticks // self.divide
-        return ticks.tolist()  # type: ignore[no-any-return]
+        return ticks  # type: ignore[no-any-return]
+
+    def slice(self, start: int, stop: int) -> list[int]:
+        return self.array(start, stop).tolist()  # type: ignore[no-any-return]
 
 
 class _FramePlan:
@@ -668,8 +672,9 @@ _Codes: TypeAlias = "tuple[np.ndarray[Any, Any], list[str]]"
 _FOLD_VALUES = 1024
 
 
-def _combinations(folded: list[_Codes], rows: int) -> list[str]:
-    """Per row, the concatenated pieces of every folded column (code -1: the last piece)."""
+def _combination_codes(folded: list[_Codes], rows: int) -> _Codes:
+    """Per row, the code of its combination of the folded columns' pieces (code -1: the
+    last piece), and the concatenated text of each combination, built once."""
     import numpy as np
     import pandas as pd
 
@@ -680,6 +685,14 @@ def _combinations(folded: list[_Codes], rows: int) -> list[str]:
         combined = codes * size + np.where(column_codes < 0, size - 1, column_codes)
         codes, uniques = pd.factorize(combined)  # at most `rows` combinations
         texts = [texts[u // size] + pieces[u % size] for u in uniques.tolist()]
+    return codes, texts
+
+
+def _combinations(folded: list[_Codes], rows: int) -> list[str]:
+    """Per row, the concatenated pieces of every folded column (code -1: the last piece)."""
+    import numpy as np
+
+    codes, texts = _combination_codes(folded, rows)
     return np.array(texts, dtype=object)[codes].tolist()  # type: ignore[no-any-return]
 
 

@@ -1,0 +1,184 @@
+"""DataFrames to line protocol with polars' columnar string kernels (the ``fast`` extra).
+
+Rule 1: same checks, same data. The plan of a frame (each column's role, every check that
+can raise) is dataframe.py's, made whole before the first byte; this module only encodes
+slices of a checked plan, and what it writes reads back as the same data as the pure path
+(tests/test_serialization_columnar.py compares both through the real server).
+Rule 2: escape once per distinct value. Tags and string fields are factorized; each distinct
+value is checked and escaped in Python by common.py's rules, and polars gathers the escaped
+texts by code. All tags of a row are one combination, its text built once.
+Rule 3: numbers are formatted by polars: floats in the shortest text that reads back as the
+same float (a different spelling than ``repr()``: ``1e-9``, ``0.000012``; a property test
+writes random floats of every exponent through influxd and reads them back), integers with
+``i``. Times are int64 ticks computed exactly with numpy; no float on the way.
+Rule 4: polars is imported lazily (never at ``import aioinflux``); no I/O.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .dataframe import _combination_codes, _FramePlan
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import polars as pl
+
+__all__ = ["available", "encode_slice", "serialize_dataframe_columnar"]
+
+#: Set to False to use the pure path even where polars is installed (the tests run the
+#: DataFrame table through both paths this way).
+ENABLED = True
+_found: bool | None = None
+
+
+def available() -> bool:
+    """True when the columnar encoder can be used: polars is installed (and
+    :data:`ENABLED` is true)."""
+    global _found
+    if _found is None:
+        try:
+            import polars  # noqa: F401
+        except ImportError:
+            _found = False
+        else:
+            _found = True
+    return ENABLED and _found
+
+
+def _gathered(texts: list[str | None], codes: np.ndarray[Any, Any]) -> pl.Series:
+    """Per row, ``texts[code]`` (code -1: the last text)."""
+    import numpy as np
+    import polars as pl
+
+    index = np.where(codes < 0, len(texts) - 1, codes)
+    return pl.Series(texts, dtype=pl.String).gather(index)
+
+
+def _with_gaps(values: np.ndarray[Any, Any], mask: np.ndarray[Any, Any] | None) -> pl.Series:
+    import numpy as np
+    import polars as pl
+
+    series = pl.Series(values)
+    if mask is not None:
+        series = series.scatter(np.flatnonzero(mask), None)
+    return series
+
+
+def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.DataFrame:
+    """One column ``l`` of the lines of rows ``start:stop`` (rows with no field: none)."""
+    import numpy as np
+    import polars as pl
+
+    frame = plan.frame.iloc[start:stop]
+    rows = len(frame)
+    folded = []
+    for column in plan.tags:
+        codes, pieces = plan._tag_codes(column, frame[column.name])
+        folded.append((codes, [*pieces, ""]))
+    codes, texts = _combination_codes(folded, rows)
+    head = _gathered([plan.head + text for text in texts], codes)
+
+    # each field: a column of ",key=value" (null where the value is missing)
+    fields: list[tuple[Any, pl.Series | pl.Expr, np.ndarray[Any, Any] | None]] = []
+    data: dict[str, pl.Series] = {"h": head}
+    for number, column in enumerate(plan.fields):
+        part = frame[column.name]
+        lead = f",{column.key}="
+        if column.kind in ("bool", "str"):
+            codes, values = plan._value_codes(column, part)
+            gathered = _gathered([*(lead + v for v in values), None], codes)
+            fields.append((column, gathered, codes < 0))
+            continue
+        missing = part.isna().to_numpy()
+        mask = missing if missing.any() else None
+        if column.kind == "int":
+            values = part.to_numpy(dtype="int64", na_value=0)
+            suffix = "i"
+        else:
+            dtype = "float64" if column.kind == "float" else "float32"
+            values = part.to_numpy(dtype=dtype, na_value=np.nan)
+            suffix = ""
+        name = f"v{number}"
+        data[name] = _with_gaps(values, mask)
+        text = pl.concat_str([pl.lit(lead), pl.col(name).cast(pl.String), pl.lit(suffix)])
+        fields.append((column, text, mask))
+    data["t"] = pl.Series(plan.times.array(start, stop))
+
+    first = _first_field(plan, fields)
+    exprs: list[pl.Expr] = []
+    for number, (column, text, _) in enumerate(fields):
+        if isinstance(text, pl.Series):
+            data[f"s{number}"] = text
+            text = pl.col(f"s{number}")
+        if column is first:  # written first, with a space instead of the comma
+            text = pl.concat_str([pl.lit(" "), text.str.slice(1)])
+            exprs.insert(0, text)
+        else:
+            exprs.append(text)
+    table = pl.DataFrame(data)
+    time = pl.concat_str([pl.lit(" "), pl.col("t").cast(pl.String)])
+    if first is not None:
+        line = pl.concat_str([pl.col("h"), pl.concat_str(exprs, ignore_nulls=True), time])
+        return table.select(line.alias("l"))
+    # no field is present in every row of this slice: a row with no field left is not
+    # written; the others lose the comma before their first field
+    body = pl.concat_str(exprs, ignore_nulls=True)
+    table = table.with_columns(body.alias("b")).filter(pl.col("b").str.len_bytes() > 0)
+    line = pl.concat_str([pl.col("h"), pl.lit(" "), pl.col("b").str.slice(1), time])
+    return table.select(line.alias("l"))
+
+
+def _first_field(
+    plan: _FramePlan, fields: list[tuple[Any, Any, np.ndarray[Any, Any] | None]]
+) -> Any:
+    """A field present in every row of the slice whose key has no leading tab/NUL, or
+    None (influxd drops one from the first field key of a line)."""
+    safe = {id(c) for c in plan.safe_first}
+    for column, _, mask in fields:
+        if id(column) in safe and (mask is None or not mask.any()):
+            return column
+    return None
+
+
+def encode_slice(plan: _FramePlan, start: int, stop: int) -> bytes:
+    """The lines of rows ``start:stop`` of a checked plan, each ending with a newline."""
+    lines = _slice_lines(plan, start, stop)
+    if not len(lines):
+        return b""
+    out = io.BytesIO()
+    # one column of finished lines, written as they are: nothing quoted, "\n" after each
+    lines.write_csv(out, include_header=False, quote_style="never")
+    return out.getvalue()
+
+
+def slice_lines(plan: _FramePlan, start: int, stop: int) -> list[str]:
+    """The lines of rows ``start:stop`` of a checked plan, one ``str`` each."""
+    return _slice_lines(plan, start, stop).to_series().to_list()
+
+
+def serialize_dataframe_columnar(
+    frame: pd.DataFrame,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str] = (),
+    factor: int = 1,
+    extra_tags: Mapping[str, Any] | None = None,
+    slice_rows: int = 100_000,
+) -> Iterator[bytes]:
+    """Like :func:`~aioinflux.serialization.dataframe.serialize_dataframe` (checked whole
+    first, then pieces of ``slice_rows`` rows), encoded by polars."""
+    if slice_rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
+    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
+
+    def pieces() -> Iterator[bytes]:
+        for start in range(0, len(frame), slice_rows):
+            piece = encode_slice(plan, start, min(start + slice_rows, len(frame)))
+            if piece:
+                yield piece
+
+    return pieces()
