@@ -110,10 +110,12 @@ def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.DataFrame:
 
     first = _first_field(plan, fields)
     exprs: list[pl.Expr] = []
-    for number, (column, text, _) in enumerate(fields):
-        if isinstance(text, pl.Series):
-            data[f"s{number}"] = text
+    for number, (column, piece, _) in enumerate(fields):
+        if isinstance(piece, pl.Series):
+            data[f"s{number}"] = piece
             text = pl.col(f"s{number}")
+        else:
+            text = piece
         if column is first:  # written first, with a space instead of the comma
             text = pl.concat_str([pl.lit(" "), text.str.slice(1)])
             exprs.insert(0, text)
