@@ -58,8 +58,10 @@ class _Batch:
 
 
 def _is_dataframe(obj: object) -> bool:
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(obj, pd.DataFrame)
+    pd, pl = sys.modules.get("pandas"), sys.modules.get("polars")
+    return (pd is not None and isinstance(obj, pd.DataFrame)) or (
+        pl is not None and isinstance(obj, pl.DataFrame)
+    )
 
 
 def _encode_point(point: object, batch: _Batch) -> str | bytes:

@@ -12,6 +12,7 @@ read equals the value written: a column's dtype is chosen so that nothing is rou
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
@@ -389,7 +390,7 @@ def _plan_column(frame: pd.DataFrame, name: str, is_tag: bool) -> _Column:
         return _Column(name, key, "bool")
     if pd.api.types.is_integer_dtype(dtype):
         if dtype.kind == "u" and dtype.itemsize == 8:
-            too_big = series > _INT64_MAX
+            too_big = (series > _INT64_MAX).fillna(False)  # UInt64 with gaps: NA
             if too_big.any():
                 raise _frame_error(
                     f"column {name!r}, row {_first_label(series, too_big)!r}: an integer is "
@@ -465,6 +466,65 @@ class _Times:
         return self.array(start, stop).tolist()  # type: ignore[no-any-return]
 
 
+def is_polars_frame(obj: object) -> bool:
+    """True for a polars DataFrame (without importing polars)."""
+    pl = sys.modules.get("polars")
+    return pl is not None and isinstance(obj, pl.DataFrame)
+
+
+def _from_polars(frame: Any) -> pd.DataFrame:
+    """A polars DataFrame as the pandas frame that stands for it: its ``time`` column (a
+    ``Datetime``, naive = UTC) becomes the index, integer and boolean columns with nulls
+    become the nullable ``Int64``/``boolean`` (no value rounded), ``String`` and
+    ``Categorical``/``Enum`` columns become ``str`` objects and categoricals (tags), nulls
+    missing values. Any other dtype raises TypeError naming the column."""
+    import numpy as np
+    import pandas as pd
+    import polars as pl
+
+    if "time" not in frame.columns:
+        raise TypeError(
+            "a polars DataFrame needs a Datetime column named 'time' to be written (its "
+            f"columns: {frame.columns})"
+        )
+    data: dict[str, Any] = {}
+    index = None
+    for series in frame.get_columns():
+        name, dtype = series.name, series.dtype
+        nulls = series.null_count() > 0
+        if name == "time":
+            if not isinstance(dtype, pl.Datetime):
+                raise TypeError(f"a polars DataFrame's 'time' column must be Datetime, got {dtype}")
+            if nulls:
+                row = int(np.flatnonzero(series.is_null().to_numpy())[0])
+                raise _frame_error(f"column 'time', row {row}: a null is not a time")
+            ticks = series.to_physical().to_numpy()  # UTC for an aware column
+            index = pd.DatetimeIndex(ticks.astype(f"datetime64[{dtype.time_unit}]"))
+            if dtype.time_zone is not None:
+                index = index.tz_localize("UTC")
+        elif dtype.is_integer():
+            values = series.fill_null(0).to_numpy()
+            mask = series.is_null().to_numpy()
+            data[name] = pd.arrays.IntegerArray(values, mask) if nulls else values
+        elif dtype.is_float():
+            data[name] = series.to_numpy()  # a null becomes NaN: missing, as NaN is
+        elif dtype == pl.Boolean:
+            values = series.fill_null(False).to_numpy()
+            mask = series.is_null().to_numpy()
+            data[name] = pd.arrays.BooleanArray(values, mask) if nulls else values
+        elif dtype == pl.String:
+            data[name] = series.to_numpy().astype(object)
+        elif isinstance(dtype, (pl.Categorical, pl.Enum)):
+            data[name] = pd.Categorical(series.cast(pl.String).to_numpy().astype(object))
+        else:
+            raise TypeError(
+                f"DataFrame column {name!r}: cannot write a polars column of dtype {dtype} "
+                "(fields are Boolean, integer, float or String; tags are Categorical or Enum "
+                "columns or named in tag_columns)"
+            )
+    return pd.DataFrame(data, index=index, copy=False)
+
+
 class _FramePlan:
     def __init__(
         self,
@@ -476,6 +536,8 @@ class _FramePlan:
     ):
         if measurement is None:
             raise LineProtocolError("writing a DataFrame needs measurement=...")
+        if is_polars_frame(frame):
+            frame = _from_polars(frame)
         self.head = escape_measurement(measurement) + encode_tags(extra_tags)
         names = [_column_name(c) for c in frame.columns]
         if len(set(names)) != len(names):
