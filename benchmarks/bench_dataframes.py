@@ -51,11 +51,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_serialization import floor_frame as floor_today  # noqa: E402
-from bench_serialization import make_frame as make_today  # noqa: E402
+from bench_serialization import floor_frame as floor_today
+from bench_serialization import make_frame as make_today
 
-from aioinflux import serialize  # noqa: E402
-from aioinflux.serialization import columnar  # noqa: E402
+from aioinflux import serialize
+from aioinflux.serialization import columnar
 
 MiB = 1 << 20
 
