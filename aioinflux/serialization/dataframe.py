@@ -455,12 +455,12 @@ class _Times:
 
     def array(self, start: int, stop: int) -> np.ndarray[Any, Any]:
         """The times of rows ``start:stop`` as int64 ticks of the write's precision."""
-        ticks = self.ticks[start:stop]
+        ticks: np.ndarray[Any, Any] = self.ticks[start:stop]
         if self.multiply != 1:
             ticks = ticks * self.multiply
         elif self.divide != 1:
             ticks = ticks // self.divide
-        return ticks  # type: ignore[no-any-return]
+        return ticks
 
     def slice(self, start: int, stop: int) -> list[int]:
         return self.array(start, stop).tolist()  # type: ignore[no-any-return]
