@@ -68,9 +68,43 @@ def _with_gaps(values: np.ndarray[Any, Any], mask: np.ndarray[Any, Any] | None) 
     return series
 
 
+class _Field:
+    """One field column of a slice: its values (or per-row texts) and its missing mask."""
+
+    __slots__ = ("column", "mask", "texts", "values")
+
+    def __init__(self, column: Any, mask: np.ndarray[Any, Any] | None):
+        self.column = column
+        self.mask = mask  # None: present in every row of the slice
+        self.values: np.ndarray[Any, Any] | None = None  # ints and floats
+        self.texts: tuple[np.ndarray[Any, Any], list[str]] | None = None  # codes, texts
+
+
+def _fields(plan: _FramePlan, frame: pd.DataFrame) -> list[_Field]:
+    import numpy as np
+
+    fields = []
+    for column in plan.fields:
+        part = frame[column.name]
+        if column.kind in ("bool", "str"):
+            codes, texts = plan._value_codes(column, part)
+            missing = codes < 0
+            field = _Field(column, missing if missing.any() else None)
+            field.texts = codes, texts
+        else:
+            missing = part.isna().to_numpy()
+            field = _Field(column, missing if missing.any() else None)
+            if column.kind == "int":
+                field.values = part.to_numpy(dtype="int64", na_value=0)
+            else:
+                dtype = "float64" if column.kind == "float" else "float32"
+                field.values = part.to_numpy(dtype=dtype, na_value=np.nan)
+        fields.append(field)
+    return fields
+
+
 def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.DataFrame:
     """One column ``l`` of the lines of rows ``start:stop`` (rows with no field: none)."""
-    import numpy as np
     import polars as pl
 
     frame = plan.frame.iloc[start:stop]
@@ -80,69 +114,54 @@ def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.DataFrame:
         codes, pieces = plan._tag_codes(column, frame[column.name])
         folded.append((codes, [*pieces, ""]))
     codes, texts = _combination_codes(folded, rows)
-    head = _gathered([plan.head + text for text in texts], codes)
-
-    # each field: a column of ",key=value" (null where the value is missing)
-    fields: list[tuple[Any, pl.Series | pl.Expr, np.ndarray[Any, Any] | None]] = []
-    data: dict[str, pl.Series] = {"h": head}
-    for number, column in enumerate(plan.fields):
-        part = frame[column.name]
-        lead = f",{column.key}="
-        if column.kind in ("bool", "str"):
-            codes, values = plan._value_codes(column, part)
-            gathered = _gathered([*(lead + v for v in values), None], codes)
-            fields.append((column, gathered, codes < 0))
-            continue
-        missing = part.isna().to_numpy()
-        mask = missing if missing.any() else None
-        if column.kind == "int":
-            values = part.to_numpy(dtype="int64", na_value=0)
-            suffix = "i"
-        else:
-            dtype = "float64" if column.kind == "float" else "float32"
-            values = part.to_numpy(dtype=dtype, na_value=np.nan)
-            suffix = ""
-        name = f"v{number}"
-        data[name] = _with_gaps(values, mask)
-        text = pl.concat_str([pl.lit(lead), pl.col(name).cast(pl.String), pl.lit(suffix)])
-        fields.append((column, text, mask))
+    data: dict[str, pl.Series] = {"h": _gathered([plan.head + text for text in texts], codes)}
     data["t"] = pl.Series(plan.times.array(start, stop))
 
+    fields = _fields(plan, frame)
     first = _first_field(plan, fields)
-    exprs: list[pl.Expr] = []
-    for number, (column, piece, _) in enumerate(fields):
-        if isinstance(piece, pl.Series):
-            data[f"s{number}"] = piece
-            text = pl.col(f"s{number}")
+    if first is not None:  # written first, after a space: it needs no comma
+        fields.remove(first)
+        fields.insert(0, first)
+    # the pieces of a line: a field present in every row gives its parts to the line
+    # directly; a field with gaps is one piece, null where its value is missing (left out)
+    parts: list[pl.Expr] = [pl.col("h")]
+    for number, field in enumerate(fields):
+        lead = f"{' ' if field is first else ','}{field.column.key}="
+        name = f"f{number}"
+        if field.texts is not None:
+            codes, values = field.texts
+            data[name] = _gathered([*(lead + v for v in values), None], codes)
+            parts.append(pl.col(name))
+            continue
+        assert field.values is not None
+        data[name] = _with_gaps(field.values, field.mask)
+        value = [pl.lit(lead), pl.col(name).cast(pl.String)]
+        if field.column.kind == "int":
+            value.append(pl.lit("i"))
+        if field.mask is None:
+            parts += value
         else:
-            text = piece
-        if column is first:  # written first, with a space instead of the comma
-            text = pl.concat_str([pl.lit(" "), text.str.slice(1)])
-            exprs.insert(0, text)
-        else:
-            exprs.append(text)
+            parts.append(pl.concat_str(value))
     table = pl.DataFrame(data)
-    time = pl.concat_str([pl.lit(" "), pl.col("t").cast(pl.String)])
+    flat = parts
+    time = [pl.lit(" "), pl.col("t").cast(pl.String)]
     if first is not None:
-        line = pl.concat_str([pl.col("h"), pl.concat_str(exprs, ignore_nulls=True), time])
-        return table.select(line.alias("l"))
+        return table.select(pl.concat_str([*flat, *time], ignore_nulls=True).alias("l"))
     # no field is present in every row of this slice: a row with no field left is not
     # written; the others lose the comma before their first field
-    body = pl.concat_str(exprs, ignore_nulls=True)
+    body = pl.concat_str(flat[1:], ignore_nulls=True)
     table = table.with_columns(body.alias("b")).filter(pl.col("b").str.len_bytes() > 0)
-    line = pl.concat_str([pl.col("h"), pl.lit(" "), pl.col("b").str.slice(1), time])
+    line = pl.concat_str([pl.col("h"), pl.lit(" "), pl.col("b").str.slice(1), *time])
     return table.select(line.alias("l"))
 
 
-def _first_field(
-    plan: _FramePlan, fields: list[tuple[Any, Any, np.ndarray[Any, Any] | None]]
-) -> Any:
+def _first_field(plan: _FramePlan, fields: list[_Field]) -> _Field | None:
     """A field present in every row of the slice whose key has no leading tab/NUL, or
     None (influxd drops one from the first field key of a line)."""
     safe = {id(c) for c in plan.safe_first}
-    for column, _, mask in fields:
-        if id(column) in safe and (mask is None or not mask.any()):
-            return column
+    for field in fields:
+        if id(field.column) in safe and field.mask is None:
+            return field
     return None
 
 
