@@ -27,12 +27,22 @@ pytest.importorskip("polars", reason="the fast extra is part of the test extra")
 IDS = [c.id for c in CASES]
 
 
+def encode(df, path, **options):
+    """The pieces of ``df`` joined, encoded by the given path ('pure' or 'columnar')."""
+    enabled = columnar.ENABLED
+    columnar.ENABLED = path == "columnar"
+    try:
+        return b"".join(serialize_dataframe(df, **options))
+    finally:
+        columnar.ENABLED = enabled
+
+
 def both(case, **extra):
     """The body of ``case`` from the pure path and from the columnar one."""
     options = {"measurement": "m", **case.kwargs, **extra}
-    pure = b"".join(serialize_dataframe(case.frame, **options)).decode()
-    fast = b"".join(columnar.serialize_dataframe_columnar(case.frame, **options)).decode()
-    return pure, fast
+    return encode(case.frame, "pure", **options).decode(), encode(
+        case.frame, "columnar", **options
+    ).decode()
 
 
 def test_polars_is_installed_with_the_test_extra():
@@ -69,17 +79,15 @@ def test_bytes_are_identical_where_the_spelling_agrees():
         index=pd.date_range(T0, periods=2, freq="s", unit="us"),
     )
     options = {"measurement": "m", "tag_columns": ["region"], "extra_tags": {"dc": "eu 1"}}
-    pure = b"".join(serialize_dataframe(df, **options))
-    fast = b"".join(columnar.serialize_dataframe_columnar(df, **options))
-    assert fast == pure
+    assert encode(df, "columnar", **options) == encode(df, "pure", **options)
 
 
 def test_a_newline_in_a_string_value_stays_inside_its_line():
     df = pd.DataFrame(
         {"s": ["a\nb", "c"], "v": [1.0, 2.0]}, index=pd.date_range(T0, periods=2, unit="ns")
     )
-    fast = b"".join(columnar.serialize_dataframe_columnar(df, measurement="m")).decode()
-    assert canonical(fast) == canonical(b"".join(serialize_dataframe(df, measurement="m")).decode())
+    fast = encode(df, "columnar", measurement="m").decode()
+    assert canonical(fast) == canonical(encode(df, "pure", measurement="m").decode())
     assert len(canonical(fast)) == 2
 
 
@@ -87,8 +95,9 @@ def test_checks_are_the_pure_paths_and_run_before_anything_is_produced():
     df = pd.DataFrame(
         {"v": [1.0, 2.0, np.inf]}, index=pd.date_range(T0, periods=3, freq="s", unit="ns")
     )
+    assert columnar.available()
     with pytest.raises(ValueError, match=r"column 'v', row Timestamp\('2020-01-02 03:04:07'\)"):
-        columnar.serialize_dataframe_columnar(df, measurement="m", slice_rows=1)
+        serialize_dataframe(df, measurement="m", slice_rows=1)
 
 
 def test_disabled_means_unavailable(monkeypatch):
@@ -134,11 +143,8 @@ async def write_floats(server, values, dtype):
     )
     try:
         async with server.client(db=database) as client:
-            for name, encode in (
-                ("fast", columnar.serialize_dataframe_columnar),
-                ("pure", serialize_dataframe),
-            ):
-                await client.write(b"".join(encode(df, measurement=name)))
+            for name, path in (("fast", "columnar"), ("pure", "pure")):
+                await client.write(encode(df, path, measurement=name))
             out = []
             for name in ("fast", "pure"):
                 resp = await client.query(f"SELECT v FROM {name}", epoch="ns")

@@ -12,9 +12,20 @@ import pytest
 
 from aioinflux import LineProtocolError, serialize
 from aioinflux import serialization as ser
+from aioinflux.serialization import columnar
 from aioinflux.serialization.common import precision_factor
 from aioinflux.serialization.dataframe import serialize_dataframe
 from tests.roundtrip import row_order, same_rows, stored_rows
+
+
+@pytest.fixture(autouse=True, params=["columnar", "pure"])
+def encoder(request, monkeypatch):
+    """Every test of this module runs on both encoders: polars' columnar kernels (the
+    ``fast`` extra, part of the test extra) and the pure one, forced."""
+    if request.param == "columnar":
+        assert columnar.available(), "polars is part of the test extra"
+    monkeypatch.setattr(columnar, "ENABLED", request.param == "columnar")
+    return request.param
 
 
 def idx(*times, **kw):

@@ -17,7 +17,6 @@ Rule 4: polars is imported lazily (never at ``import aioinflux``); no I/O.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .dataframe import _combination_codes, _FramePlan
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
 
-__all__ = ["available", "encode_slice", "serialize_dataframe_columnar"]
+__all__ = ["ENABLED", "available", "encode_slice", "slice_lines"]
 
 #: Set to False to use the pure path even where polars is installed (the tests run the
 #: DataFrame table through both paths this way).
@@ -179,27 +178,3 @@ def encode_slice(plan: _FramePlan, start: int, stop: int) -> bytes:
 def slice_lines(plan: _FramePlan, start: int, stop: int) -> list[str]:
     """The lines of rows ``start:stop`` of a checked plan, one ``str`` each."""
     return _slice_lines(plan, start, stop).to_series().to_list()
-
-
-def serialize_dataframe_columnar(
-    frame: pd.DataFrame,
-    *,
-    measurement: str | None,
-    tag_columns: Iterable[str] = (),
-    factor: int = 1,
-    extra_tags: Mapping[str, Any] | None = None,
-    slice_rows: int = 100_000,
-) -> Iterator[bytes]:
-    """Like :func:`~aioinflux.serialization.dataframe.serialize_dataframe` (checked whole
-    first, then pieces of ``slice_rows`` rows), encoded by polars."""
-    if slice_rows < 1:
-        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
-    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
-
-    def pieces() -> Iterator[bytes]:
-        for start in range(0, len(frame), slice_rows):
-            piece = encode_slice(plan, start, min(start + slice_rows, len(frame)))
-            if piece:
-                yield piece
-
-    return pieces()

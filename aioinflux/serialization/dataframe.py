@@ -565,6 +565,12 @@ class _FramePlan:
                 )
             self.safe_first = complete
         self.frame = frame
+        from . import columnar
+
+        # polars' columnar kernels encode the slices when installed (the `fast` extra): the
+        # same plan, so the same checks, and the same stored data (tests/test_serialization_
+        # columnar.py); columnar.ENABLED = False keeps the pure path
+        self.columnar = columnar.available()
 
     # --- one slice ---------------------------------------------------------------------
     # Low-cardinality columns (every tag; bool and string fields with few distinct values in
@@ -608,6 +614,14 @@ class _FramePlan:
         return part.to_numpy(dtype="float64", na_value=np.nan).tolist(), mask
 
     def encode(self, start: int, stop: int) -> bytes:
+        """The lines of rows ``start:stop``, each ending with a newline, as bytes."""
+        if self.columnar:
+            from .columnar import encode_slice
+
+            return encode_slice(self, start, stop)
+        return self._encode_pure(start, stop)
+
+    def _encode_pure(self, start: int, stop: int) -> bytes:
         import numpy as np
 
         frame = self.frame.iloc[start:stop]
