@@ -12,6 +12,7 @@ from .exceptions import (
     InfluxDBTimeoutError,
     InfluxDBWriteError,
     LineProtocolError,
+    LineProtocolTypeError,
 )
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, iterpoints
 from .serialization import serialize
@@ -59,6 +60,7 @@ __all__ = [
     "InfluxDBTimeoutError",
     "InfluxDBWriteError",
     "LineProtocolError",
+    "LineProtocolTypeError",
     "SchemaError",
     "WriterStats",
     "iterpoints",

@@ -530,11 +530,19 @@ class MsgpackChunkDecoder:
         self._fed += len(data)
         chunks = []
         with gc_paused():
-            for chunk in self._unpacker:
-                if not isinstance(chunk, dict):
-                    raise InfluxDBError(f"unexpected chunk from the server: {chunk!r:.200}")
-                chunks.append(chunk)
-                self._done = self._unpacker.tell()
+            try:
+                for chunk in self._unpacker:
+                    if not isinstance(chunk, dict):
+                        raise InfluxDBError(f"unexpected chunk from the server: {chunk!r:.200}")
+                    chunks.append(chunk)
+                    self._done = self._unpacker.tell()
+            except ValueError as exc:
+                # msgpack's FormatError, StackError and ExtraData, and text that is not
+                # UTF-8, are all ValueErrors: the body is not the MessagePack it says it is
+                raise InfluxDBError(
+                    f"the server's answer is not valid MessagePack after byte {self._done}: "
+                    f"{exc or type(exc).__name__}"
+                ) from exc
         return chunks
 
     def flush(self) -> list[dict[str, Any]]:

@@ -37,8 +37,9 @@ from ._transport import Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
 from .exceptions import InfluxDBError, InfluxDBQueryError
+from .exceptions import InfluxDBWriteError as InfluxDBWriteError  # 0.9 imported it from here
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
-from .queries import PATTERNS, Pattern, PatternMethod
+from .queries import PATTERNS, Pattern, PatternMethod, helper_pattern
 from .serialization import counted_bodies, write_bodies
 from .serialization.dataframe import ColumnKinds as _ColumnKinds
 from .serialization.dataframe import join_tables, rows_to_table, to_dataframe
@@ -880,6 +881,173 @@ class InfluxDBClient:
             for chunk in reader.close():
                 yield chunk
 
+    # -- the helpers of aioinflux 0.9 ----------------------------------------------------
+    # Plain methods with 0.9's parameters, in 0.9's order; the database is the keyword ``db``
+    # (default: the client's). Each fills its InfluxQL as a pattern is filled (names quoted
+    # and escaped) and runs it with query(): it follows the mode and the output, and takes
+    # every query() option.
+
+    def _helper(self, name: str, options: dict[str, Any], **values: Any) -> Any:
+        if values.get("db") == "" and name != "create_database":
+            # refused as by query() and write(): the server reads 'ON ""' as the query's
+            # database and takes 'DROP DATABASE ""' silently, without dropping anything
+            # (0.9 used the client's database); 'CREATE DATABASE ""' it refuses itself
+            self._database("")
+        pattern = helper_pattern(name, values.get("measurement"))
+        given = {k: v for k, v in values.items() if k in pattern.params or k == "db"}
+        return self._query_pattern(pattern, **given, **options)
+
+    def create_database(self, db: str | None = None, **options: Any) -> Any:
+        """Create a database (nothing happens if it exists): ``CREATE DATABASE "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options (``epoch``, ``chunked``...).
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("create_database", options, db=db)
+
+    def drop_database(self, db: str | None = None, **options: Any) -> Any:
+        """Drop a database and all its data: ``DROP DATABASE "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("drop_database", options, db=db)
+
+    def drop_measurement(self, measurement: str, *, db: str | None = None, **options: Any) -> Any:
+        """Drop a measurement, its series and all their data: ``DROP MEASUREMENT
+        "{measurement}"``, run in ``db``.
+
+        :param measurement: the measurement.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """
+        return self._helper("drop_measurement", options, measurement=measurement, db=db)
+
+    def show_databases(self, **options: Any) -> Any:
+        """List the databases: ``SHOW DATABASES``.
+
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("show_databases", options)
+
+    def show_measurements(self, *, db: str | None = None, **options: Any) -> Any:
+        """List a database's measurements: ``SHOW MEASUREMENTS ON "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``.
+        """
+        return self._helper("show_measurements", options, db=db)
+
+    def show_users(self, **options: Any) -> Any:
+        """List the users and whether they are admins: ``SHOW USERS``.
+
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("show_users", options)
+
+    def show_series(
+        self, measurement: str | None = None, *, db: str | None = None, **options: Any
+    ) -> Any:
+        """List the series of a database, or of one measurement: ``SHOW SERIES ON "{db}"
+        [FROM "{measurement}"]``.
+
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
+            aioinflux 0.9 inserted unquoted.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """
+        return self._helper("show_series", options, measurement=measurement, db=db)
+
+    def show_tag_keys(
+        self, measurement: str | None = None, *, db: str | None = None, **options: Any
+    ) -> Any:
+        """List the tag keys of a database, or of one measurement: ``SHOW TAG KEYS ON
+        "{db}" [FROM "{measurement}"]``.
+
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
+            aioinflux 0.9 inserted unquoted.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """
+        return self._helper("show_tag_keys", options, measurement=measurement, db=db)
+
+    def show_field_keys(
+        self, measurement: str | None = None, *, db: str | None = None, **options: Any
+    ) -> Any:
+        """List the field keys and their types, of a database or of one measurement:
+        ``SHOW FIELD KEYS ON "{db}" [FROM "{measurement}"]``.
+
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
+            aioinflux 0.9 inserted unquoted.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """
+        return self._helper("show_field_keys", options, measurement=measurement, db=db)
+
+    def show_tag_values(
+        self, key: str, measurement: str | None = None, *, db: str | None = None, **options: Any
+    ) -> Any:
+        """List the values of a tag key, in a database or in one measurement: ``SHOW TAG
+        VALUES ON "{db}" [FROM "{measurement}"] WITH KEY = "{key}"``.
+
+        :param key: the tag key.
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``; the key and measurement are quoted and escaped.
+        """
+        return self._helper("show_tag_values", options, key=key, measurement=measurement, db=db)
+
+    def show_retention_policies(self, *, db: str | None = None, **options: Any) -> Any:
+        """List a database's retention policies: ``SHOW RETENTION POLICIES ON "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``.
+        """
+        return self._helper("show_retention_policies", options, db=db)
+
+    def show_continuous_queries(self, **options: Any) -> Any:
+        """List the continuous queries of every database: ``SHOW CONTINUOUS QUERIES``.
+
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """
+        return self._helper("show_continuous_queries", options)
+
     # -- query patterns ------------------------------------------------------------------
     # Each pattern is a partialmethod over _query_pattern(pattern, *args, **kwargs), which
     # fills the pattern's placeholders (aioinflux.queries, pure) and hands the InfluxQL to the
@@ -958,21 +1126,9 @@ class InfluxDBClient:
             options["db"] = values["db"]
         return self.query(pattern.render(values), **options)
 
-    create_database = PatternMethod(_query_pattern, PATTERNS["create_database"])
-    drop_database = PatternMethod(_query_pattern, PATTERNS["drop_database"])
-    drop_measurement = PatternMethod(_query_pattern, PATTERNS["drop_measurement"])
-    show_databases = PatternMethod(_query_pattern, PATTERNS["show_databases"])
-    show_measurements = PatternMethod(_query_pattern, PATTERNS["show_measurements"])
-    show_users = PatternMethod(_query_pattern, PATTERNS["show_users"])
-    show_series = PatternMethod(_query_pattern, PATTERNS["show_series"])
-    show_tag_keys = PatternMethod(_query_pattern, PATTERNS["show_tag_keys"])
     show_tag_keys_from = PatternMethod(_query_pattern, PATTERNS["show_tag_keys_from"])
-    show_field_keys = PatternMethod(_query_pattern, PATTERNS["show_field_keys"])
     show_field_keys_from = PatternMethod(_query_pattern, PATTERNS["show_field_keys_from"])
-    show_tag_values = PatternMethod(_query_pattern, PATTERNS["show_tag_values"])
     show_tag_values_from = PatternMethod(_query_pattern, PATTERNS["show_tag_values_from"])
-    show_retention_policies = PatternMethod(_query_pattern, PATTERNS["show_retention_policies"])
-    show_continuous_queries = PatternMethod(_query_pattern, PATTERNS["show_continuous_queries"])
     select_all = PatternMethod(_query_pattern, PATTERNS["select_all"])
     create_retention_policy = PatternMethod(_query_pattern, PATTERNS["create_retention_policy"])
     alter_retention_policy = PatternMethod(_query_pattern, PATTERNS["alter_retention_policy"])

@@ -15,7 +15,9 @@ The tree, one line per class saying when it is raised::
     │   └── InfluxDBTimeoutError  a request took longer than the client's timeout (also a
     │                             builtin ``TimeoutError``)
     └── LineProtocolError         data that cannot be written exactly (also a ``ValueError``);
-                                  raised before anything is sent
+        │                         raised before anything is sent
+        └── LineProtocolTypeError an object that is not a point, a DataFrame without a
+                                  DatetimeIndex (also a ``TypeError``)
 
 Rules: exceptions carry plain attributes (status, message, ...), never response or session
 objects; client-side problems with arguments are plain ``ValueError``/``TypeError``.
@@ -37,6 +39,7 @@ __all__ = [
     "InfluxDBTimeoutError",
     "InfluxDBWriteError",
     "LineProtocolError",
+    "LineProtocolTypeError",
 ]
 
 
@@ -256,3 +259,12 @@ class InfluxDBTimeoutError(InfluxDBConnectionError, TimeoutError):
 
 class LineProtocolError(InfluxDBError, ValueError):
     """Data that cannot be written to InfluxDB exactly as given; nothing was sent."""
+
+
+class LineProtocolTypeError(LineProtocolError, TypeError):
+    """Data whose type cannot be written: an object that is not a point, a DataFrame without
+    a ``DatetimeIndex``; nothing was sent. Both a ``TypeError`` and, as aioinflux 0.9
+    raised ``ValueError`` there, a ``ValueError``.
+
+    .. versionadded:: 0.10
+    """

@@ -28,9 +28,11 @@ def _call_style(parser: Parser) -> str:
       parameter named ``meta`` (positional or keyword-only);
     - ``'star'`` / ``'star_meta'``: ``parser(*values)`` / ``parser(*values, meta=meta)``: how
       aioinflux 0.x called every parser, kept for parsers written for it, recognised by
-      ``*args`` (``lambda *x, meta: ...``) or by several positional parameters none of which is
-      ``meta`` (``lambda time, value: ...``, a namedtuple class), so they are never handed
-      the values in a shape they do not expect.
+      ``*args`` (``lambda *x, meta: ...``) or by several required positional parameters
+      besides ``meta`` (``lambda time, value: ...``, ``def p(time, value, meta)``, a
+      namedtuple class), so they are never handed the values in a shape they do not expect.
+
+    A series of one column is handed to every parser as 0.9 did, unpacked (``_ONE_VALUE``).
     """
     try:
         signature = inspect.signature(parser)
@@ -38,17 +40,30 @@ def _call_style(parser: Parser) -> str:
         return "values"
     params = signature.parameters
     meta = params.get("meta")
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params.values()):
-        return "star_meta" if meta is not None else "star"
-    if meta is not None:
-        return "meta_kw" if meta.kind is inspect.Parameter.KEYWORD_ONLY else "meta"
     required = [
         p
         for p in params.values()
         if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         and p.default is inspect.Parameter.empty
+        and p.name != "meta"
     ]
-    return "star" if len(required) >= 2 else "values"
+    if len(required) >= 2 or any(
+        p.kind is inspect.Parameter.VAR_POSITIONAL for p in params.values()
+    ):
+        return "star_meta" if meta is not None else "star"
+    if meta is not None:
+        return "meta_kw" if meta.kind is inspect.Parameter.KEYWORD_ONLY else "meta"
+    return "values"
+
+
+#: The call style used for a series of one column: the value unpacked, as aioinflux 0.9 did.
+_ONE_VALUE = {
+    "values": "star",
+    "meta": "star_meta",
+    "meta_kw": "star_meta",
+    "star": "star",
+    "star_meta": "star_meta",
+}
 
 
 def _check_answer(resp: object, where: str) -> None:
@@ -84,8 +99,10 @@ def iterpoints(resp: dict[str, Any], parser: Parser | None = None) -> Iterator[A
     :param parser: called on each point. A parser that takes a second argument (or a
         keyword-only ``meta``) gets the series' metadata too: a dict with ``columns``,
         ``name``, ``tags`` (grouped series only) and ``statement_id``. A callable that
-        takes one argument gets the values only. Without a parser, each point is yielded as
-        the server's list of values.
+        takes one argument gets the values only. A point of a one-column answer
+        (``SHOW MEASUREMENTS``, ``SHOW DATABASES``) is passed as its value, not as a list of
+        one value, as aioinflux 0.9 did (``lambda name: name`` gives ``'cpu'``). Without a
+        parser, each point is yielded as the server's list of values.
     :return: an iterator of points.
 
     Dicts of column name to value::
@@ -110,20 +127,24 @@ def iterpoints(resp: dict[str, Any], parser: Parser | None = None) -> Iterator[A
 
     .. versionchanged:: 0.10
        Yields the points of every series, not only the first one's; checks ``resp`` when
-       called, not when iterated.
+       called, not when iterated. A parser with one parameter besides ``meta`` gets the list
+       of values, except for a one-column answer.
     """
     _check_answer(resp, "iterpoints()")
     return _points(resp, parser)
 
 
 def _points(resp: Mapping[str, Any], parser: Parser | None) -> Iterator[Any]:
-    style = _call_style(parser) if parser is not None else "values"
+    given = _call_style(parser) if parser is not None else "values"
     for statement in resp.get("results", ()):
         for series in statement.get("series", ()):
             values = series.get("values", ())
             if parser is None:
                 yield from values
                 continue
+            # one value per point (SHOW MEASUREMENTS, SHOW DATABASES): the value itself, as
+            # aioinflux 0.9 called every parser (parser(*values))
+            style = _ONE_VALUE[given] if len(series.get("columns", ())) == 1 else given
             if style == "values":
                 yield from map(parser, values)
                 continue

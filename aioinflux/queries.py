@@ -29,9 +29,11 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 __all__ = [
+    "HELPERS",
     "PATTERNS",
     "Pattern",
     "PatternMethod",
+    "helper_pattern",
     "quote_ident",
     "quote_literal",
 ]
@@ -363,30 +365,10 @@ def _builtin(
 #: The built-in patterns, each a method of :class:`~aioinflux.InfluxDBClient`.
 PATTERNS: Mapping[str, Pattern] = dict(
     [
-        _builtin("create_database", 'CREATE DATABASE "{db}"', "Create a database."),
-        _builtin("drop_database", 'DROP DATABASE "{db}"', "Drop a database and all its data."),
-        _builtin(
-            "drop_measurement",
-            'DROP MEASUREMENT "{measurement}"',
-            "Drop a measurement: its series and all their data.",
-            needs_db=True,
-        ),
-        _builtin("show_databases", "SHOW DATABASES", "List the databases."),
-        _builtin(
-            "show_measurements", 'SHOW MEASUREMENTS ON "{db}"', "List a database's measurements."
-        ),
-        _builtin("show_users", "SHOW USERS", "List the users and whether they are admins."),
-        _builtin("show_series", 'SHOW SERIES ON "{db}"', "List a database's series."),
-        _builtin("show_tag_keys", 'SHOW TAG KEYS ON "{db}"', "List the tag keys of a database."),
         _builtin(
             "show_tag_keys_from",
             'SHOW TAG KEYS ON "{db}" FROM "{measurement}"',
             "List the tag keys of a measurement.",
-        ),
-        _builtin(
-            "show_field_keys",
-            'SHOW FIELD KEYS ON "{db}"',
-            "List the field keys (and types) of a database.",
         ),
         _builtin(
             "show_field_keys_from",
@@ -394,24 +376,9 @@ PATTERNS: Mapping[str, Pattern] = dict(
             "List the field keys (and types) of a measurement.",
         ),
         _builtin(
-            "show_tag_values",
-            'SHOW TAG VALUES ON "{db}" WITH KEY = "{key}"',
-            "List the values of a tag key in a database.",
-        ),
-        _builtin(
             "show_tag_values_from",
             'SHOW TAG VALUES ON "{db}" FROM "{measurement}" WITH KEY = "{key}"',
             "List the values of a tag key in a measurement.",
-        ),
-        _builtin(
-            "show_retention_policies",
-            'SHOW RETENTION POLICIES ON "{db}"',
-            "List a database's retention policies.",
-        ),
-        _builtin(
-            "show_continuous_queries",
-            "SHOW CONTINUOUS QUERIES",
-            "List the continuous queries of every database.",
         ),
         _builtin(
             "select_all",
@@ -471,6 +438,83 @@ PATTERNS: Mapping[str, Pattern] = dict(
         ),
     ]
 )
+
+
+# -- the helpers of aioinflux 0.9 --------------------------------------------------------
+# Plain methods of the client with 0.9's parameters (client.py); their InfluxQL is filled
+# like a pattern's, so names are quoted and escaped by the same rules.
+
+
+def _helper(
+    name: str, template: str, with_measurement: str | None = None, *, needs_db: bool = False
+) -> tuple[str, tuple[Pattern, Pattern | None]]:
+    measured = Pattern(name, with_measurement) if with_measurement is not None else None
+    return name, (Pattern(name, template, needs_db=needs_db), measured)
+
+
+#: aioinflux 0.9's helpers: the pattern of each, and of each that takes an optional
+#: measurement the pattern used when one is given.
+HELPERS: Mapping[str, tuple[Pattern, Pattern | None]] = dict(
+    [
+        _helper("create_database", 'CREATE DATABASE "{db}"'),
+        _helper("drop_database", 'DROP DATABASE "{db}"'),
+        _helper("drop_measurement", 'DROP MEASUREMENT "{measurement}"', needs_db=True),
+        _helper("show_databases", "SHOW DATABASES"),
+        _helper("show_measurements", 'SHOW MEASUREMENTS ON "{db}"'),
+        _helper("show_users", "SHOW USERS"),
+        _helper(
+            "show_series", 'SHOW SERIES ON "{db}"', 'SHOW SERIES ON "{db}" FROM "{measurement}"'
+        ),
+        _helper(
+            "show_tag_keys",
+            'SHOW TAG KEYS ON "{db}"',
+            'SHOW TAG KEYS ON "{db}" FROM "{measurement}"',
+        ),
+        _helper(
+            "show_field_keys",
+            'SHOW FIELD KEYS ON "{db}"',
+            'SHOW FIELD KEYS ON "{db}" FROM "{measurement}"',
+        ),
+        _helper(
+            "show_tag_values",
+            'SHOW TAG VALUES ON "{db}" WITH KEY = "{key}"',
+            'SHOW TAG VALUES ON "{db}" FROM "{measurement}" WITH KEY = "{key}"',
+        ),
+        _helper("show_retention_policies", 'SHOW RETENTION POLICIES ON "{db}"'),
+        _helper("show_continuous_queries", "SHOW CONTINUOUS QUERIES"),
+    ]
+)
+
+# aioinflux 0.9 put these helpers' measurement into the InfluxQL unquoted, so a regular
+# expression or a quoted name given there was read as InfluxQL; quoted now, it would name a
+# measurement that does not exist and the answer would be silently empty.
+_UNQUOTED_IN_09 = frozenset({"show_series", "show_tag_keys", "show_field_keys"})
+_INFLUXQL_SOURCE = re.compile(r'/.*/|".*"', re.S)
+
+
+def helper_pattern(name: str, measurement: object = None) -> Pattern:
+    """The pattern of aioinflux 0.9's helper ``name``, given its ``measurement`` argument.
+
+    :raises ValueError: for a measurement written as InfluxQL (``/regex/`` or ``"name"``)
+        where aioinflux 0.9 inserted it unquoted: it would now name no measurement.
+
+    .. versionadded:: 0.10
+    """
+    plain, measured = HELPERS[name]
+    if measurement is None or measurement == "" or measured is None:
+        return plain  # 0.9 tested ``if measurement:``: an empty name means all of them
+    if (
+        name in _UNQUOTED_IN_09
+        and isinstance(measurement, str)
+        and _INFLUXQL_SOURCE.fullmatch(measurement)
+    ):
+        raise ValueError(
+            f"{name}(): measurement {measurement!r} is InfluxQL (a regular expression or a "
+            "quoted name), which aioinflux 0.9 inserted unquoted; the measurement is quoted "
+            f"now and names one measurement exactly: pass the name itself, or write the "
+            f"statement with query()"
+        )
+    return measured
 
 
 def _signature(pattern: Pattern) -> inspect.Signature:

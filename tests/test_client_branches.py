@@ -251,6 +251,21 @@ def test_a_proxy_error_page_is_raised_as_it_reads(chunked):
     assert str(info.value) == "<h1>down</h1> (502 Bad Gateway)"
 
 
+@pytest.mark.parametrize("status", [200, 500])
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_body_that_is_not_the_msgpack_it_claims_is_an_influxdb_error(chunked, status):
+    def broken(req):
+        return Response(status, "", {"Content-Type": "application/x-msgpack"}, b"\xc1\x00")
+
+    with pytest.raises(InfluxDBError) as info:
+        run("blocking", "json", broken, chunked=chunked)
+    if status == 200:
+        assert "not valid MessagePack" in str(info.value)
+    else:  # an error answer that cannot be decoded is reported as the text it holds
+        assert isinstance(info.value, InfluxDBQueryError)
+        assert str(info.value).endswith("(500)")
+
+
 def test_a_handler_may_be_a_coroutine_function_and_may_raise():
     async def slow(req):
         await asyncio.sleep(0)

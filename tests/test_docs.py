@@ -91,11 +91,16 @@ PRINTS = {
         "401 unable to parse authentication credentials (401 Unauthorized): no credentials "
         "were sent; pass username= and password=",
     ],
+    "writer.rst": ["points_written=1000", "points_written=3", "0 0 1"],
     "writing.rst": [
         "100000/250000 points\n200000/250000 points\n250000/250000 points\n"
         "100000/None points\n200000/None points\n250000/None points\n250000/250000 points\n",
+        "b'm,1=2 3=4i'",
+        "Non-string-like data passed. Attempting to convert to 'str': tag 1: value 2 (int) is "
+        "written as '2'\nNon-string-like data passed. Attempting to convert to 'str': tag key 1 "
+        "(int) is written as '1'\nNon-string-like data passed. Attempting to convert to 'str': "
+        "field key 3 (int) is written as '3'",
     ],
-    "writer.rst": ["points_written=1000", "points_written=3", "0 0 1"],
     "migrating.rst": [
         "Point(time=1257894000000000000, host='server01', load=0.64)",
         "{'time': 1257894000000000000, 'host': 'server01', 'load': 0.64}",

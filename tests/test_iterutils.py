@@ -93,6 +93,43 @@ def test_parsers_written_for_aioinflux_0x_are_called_as_0x_called_them():
     assert next(iter(iterpoints(ANSWER, Point))) == Point(1, 1.5)
 
 
+def test_09_parsers_with_meta_and_several_values_get_them_unpacked():
+    def by_name(time, value, meta):  # 0.9: parser(*values, meta=meta)
+        return meta["statement_id"], time, value
+
+    def keyword_meta(time, value, *, meta):
+        return time, value, meta["name"]
+
+    first = {"results": ANSWER["results"][:1]}
+    assert list(iterpoints(first, by_name)) == [(0, 1, 1.5), (0, 3, 2.5), (0, 2, 3.5)]
+    assert next(iter(iterpoints(first, keyword_meta))) == (1, 1.5, "m")
+
+
+SHOW = {
+    "results": [
+        {
+            "statement_id": 0,
+            "series": [{"name": "measurements", "columns": ["name"], "values": [["cpu"], ["m"]]}],
+        }
+    ]
+}
+
+
+def test_a_one_column_answer_hands_every_parser_the_value_as_09_did():
+    # aioinflux 0.9 called parser(*values): a one-argument parser got 'cpu', not ['cpu']
+    assert list(iterpoints(SHOW, lambda name: name)) == ["cpu", "m"]
+    assert list(iterpoints(SHOW, str.upper)) == ["CPU", "M"]
+    assert list(iterpoints(SHOW, lambda name, meta: (name, meta["name"]))) == [
+        ("cpu", "measurements"),
+        ("m", "measurements"),
+    ]
+    assert list(iterpoints(SHOW, lambda name, *, meta: name)) == ["cpu", "m"]
+    assert list(iterpoints(SHOW, lambda *x: x)) == [("cpu",), ("m",)]
+    assert list(iterpoints(SHOW)) == [["cpu"], ["m"]]  # no parser: the server's rows
+    # several columns: a one-argument parser still gets the list
+    assert list(iterpoints(ANSWER, lambda x: x)) == ALL_VALUES
+
+
 def test_namedtuple_parser_as_documented():
     @lru_cache
     def point_type(columns):

@@ -61,6 +61,21 @@ def test_msgpack_decoder_rejects_what_is_not_a_map():
         MsgpackChunkDecoder().feed(msgpack.packb([1, 2]))
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"\xc1", id="reserved-byte"),
+        pytest.param(msgpack.packb({"results": []}) + b"\xc1", id="after-a-good-chunk"),
+        pytest.param(b"\x81\xa1\xff\x01", id="key-not-utf8"),
+    ],
+)
+def test_msgpack_decoder_reports_what_is_not_msgpack_as_the_servers_answer(body):
+    decoder = MsgpackChunkDecoder()
+    with pytest.raises(InfluxDBError, match="not valid MessagePack") as info:
+        decoder.feed(body)
+    assert isinstance(info.value.__cause__, ValueError)
+
+
 def test_msgpack_times_become_the_strings_json_holds():
     # influxd sends a time as extension 5: int64 seconds, uint32 nanoseconds (measured)
     def time_ext(seconds, nanos):

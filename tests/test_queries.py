@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aioinflux import InfluxDBClient, InfluxDBError, InfluxDBQueryError
-from aioinflux.queries import PATTERNS
+from aioinflux.queries import HELPERS, PATTERNS
 
 pytestmark = pytest.mark.server
 
@@ -159,7 +159,7 @@ async def test_patterns_read_the_named_database_not_the_clients(client, influxdb
     try:
         await client.write(DATA[0], db=other)
         assert column(await client.show_measurements()) == []
-        assert column(await client.show_measurements(other)) == ["cpu"]
+        assert column(await client.show_measurements(db=other)) == ["cpu"]
         assert column(await client.show_tag_keys_from("cpu", db=other), "tagKey") == [
             "host",
             "region",
@@ -168,6 +168,55 @@ async def test_patterns_read_the_named_database_not_the_clients(client, influxdb
         assert series(resp)[0]["values"] == [[1, "a", 1, "eu", 20]]
     finally:
         await client.drop_database(other)
+
+
+async def test_09_helpers_take_the_measurement_where_09_did(client):
+    # a database named like the measurement: 0.9's positional arguments still name the
+    # measurement (in client.db), never a database
+    twin = "cpu"
+    await client.create_database(twin)
+    try:
+        await client.write([f"{twin},host=mine,k=v f=1 1", "other,host=not_this g=2i 2"])
+        await client.write(f"{twin},host=theirs,z=y x=1 1", db=twin)
+        values = await client.show_tag_values("host", twin)
+        assert series(values) == [
+            {"name": twin, "columns": ["key", "value"], "values": [["host", "mine"]]}
+        ]
+        assert column(await client.show_tag_values("host", measurement=twin), "value") == ["mine"]
+        assert column(await client.show_series(twin), "key") == [f"{twin},host=mine,k=v"]
+        assert column(await client.show_tag_keys(twin), "tagKey") == ["host", "k"]
+        assert series(await client.show_field_keys(twin))[0]["values"] == [["f", "float"]]
+        # the database by keyword
+        assert column(await client.show_tag_values("host", twin, db=twin), "value") == ["theirs"]
+        assert column(await client.show_tag_keys(twin, db=twin), "tagKey") == ["host", "z"]
+        assert column(await client.show_measurements(db=twin)) == [twin]
+        await client.drop_measurement(twin)
+        assert column(await client.show_measurements()) == ["other"]
+        assert column(await client.show_measurements(db=twin)) == [twin]
+    finally:
+        await client.drop_database(twin)
+
+
+def test_09_helpers_follow_mode_output_and_query_options(influxdb_server, influxdb_database):
+    with influxdb_server.client(db=influxdb_database, mode="blocking") as client:
+        client.write(["cpu,host=a f=1 1", "cpu,host=b f=2 2", "mem,host=c f=3 3"])
+        assert column(client.show_tag_values("host", "cpu"), "value") == ["a", "b"]
+        chunks = list(client.show_tag_values("host", chunked=True, chunk_size=1))
+        assert [column(chunk, "value") for chunk in chunks] == [["a", "b"], ["c"]]
+        client.output = "dataframe"
+        frame = client.show_tag_values("host", "cpu")
+        assert frame["value"].tolist() == ["a", "b"]
+        client.output = "iterable"
+        assert list(client.show_tag_values("host", "cpu", parser=lambda k, v: v)) == ["a", "b"]
+        client.mode = "async"
+        coroutine = client.show_series("cpu")
+        assert asyncio.iscoroutine(coroutine)
+        coroutine.close()
+        # arguments are checked when the method is called, before anything is sent
+        with pytest.raises(TypeError, match="unexpected keyword argument 'measurment'"):
+            client.show_series(measurment="cpu")
+        with pytest.raises(ValueError, match=r"show_tag_keys\(\) needs a database"):
+            InfluxDBClient().show_tag_keys("cpu")
 
 
 async def test_select_all_and_drop_measurement(client):
@@ -197,7 +246,7 @@ async def test_drop_measurement_cannot_drop_a_database(client, keep):
     await client.write("m f=1 1", db=keep)
     await client.write("inject f=1 1")
     await client.drop_measurement('x"; DROP DATABASE "keep')
-    assert column(await client.show_measurements(keep)) == ["m"]
+    assert column(await client.show_measurements(db=keep)) == ["m"]
     assert column(await client.show_measurements()) == ["inject"]
 
 
@@ -507,7 +556,7 @@ def test_a_bad_pattern_adds_nothing():
 def test_every_pattern_is_tested_against_the_server():
     # each built-in pattern is called in this module: keep it so when adding one
     source = Path(__file__).read_text(encoding="utf-8")
-    untested = [name for name in PATTERNS if f".{name}(" not in source]
+    untested = [name for name in [*PATTERNS, *HELPERS] if f".{name}(" not in source]
     assert untested == []
 
 
@@ -567,7 +616,7 @@ def test_the_docs_have_examples():
     assert len(doc_examples()) == 4
 
 
-async def test_docs_examples_run(influxdb_server):
+async def test_docs_examples_run(influxdb_server, capsys):
     # each block runs in order as the body of a coroutine, on the test server's 'mydb'
     def make_client(**kwargs):
         return influxdb_server.client(**kwargs)
@@ -581,6 +630,9 @@ async def test_docs_examples_run(influxdb_server):
                 await namespace["example"](client, make_client)
             assert column(await client.show_measurements()) == []  # the example dropped cpu
             assert "host_load" in dir(client)
+            # show_tag_values('host') and show_tag_values('host', 'cpu'): both list cpu's
+            printed = "'name': 'cpu', 'columns': ['key', 'value'], 'values': [['host', 'a']]"
+            assert capsys.readouterr().out.count(printed) == 2
         finally:
             await client.drop_database()
 

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from aioinflux import InfluxDBClient
-from aioinflux.queries import PATTERNS, Pattern, PatternMethod, quote_ident, quote_literal
+from aioinflux.queries import (
+    HELPERS,
+    PATTERNS,
+    Pattern,
+    PatternMethod,
+    helper_pattern,
+    quote_ident,
+    quote_literal,
+)
 
 # (value, quoted body): what goes between the quotes, for both '…' and "…" (measured on
 # influxd 1.6.7: the scanner reads back \\ \" \' \n; tabs and unicode are written as they are).
@@ -237,7 +245,7 @@ def test_missing_database_is_a_value_error():
     with pytest.raises(ValueError, match=r"where\(\) needs a database"):
         WHERE.bind(["f", "cpu", "a"], {}, db=None)
     with pytest.raises(ValueError, match=r"drop_measurement\(\) needs a database"):
-        PATTERNS["drop_measurement"].bind(["m"], {}, db=None)
+        HELPERS["drop_measurement"][0].bind(["m"], {}, db=None)
     with pytest.raises(TypeError, match="db must be a str, got int"):
         WHERE.bind(["f", "cpu", "a", 3], {}, db=None)
 
@@ -248,7 +256,7 @@ def test_unknown_and_surplus_arguments_are_refused():
     with pytest.raises(TypeError, match=r"takes the arguments field, m, host, db, got 5"):
         WHERE.bind(["f", "cpu", "a", "d", "e"], {}, db="d")
     with pytest.raises(TypeError, match="takes no arguments, got 1"):
-        PATTERNS["show_databases"].bind(["x"], {})
+        HELPERS["show_databases"][0].bind(["x"], {})
 
 
 # -- the built-in patterns as methods ---------------------------------------------------
@@ -288,6 +296,15 @@ def test_the_docs_page_lists_every_pattern_with_its_influxql():
     for name, pattern in PATTERNS.items():
         assert f"``{name}(" in page
         assert f"``{pattern.template}``" in page
+    for name, (plain, measured) in HELPERS.items():
+        assert f"``{name}(" in page
+        assert f"``{plain.template}``" in page
+        if measured is not None:
+            assert (
+                measured.template
+                == plain.template.replace(" WITH KEY", ' FROM "{measurement}" WITH KEY')
+                or measured.template == plain.template + ' FROM "{measurement}"'
+            )
 
 
 def test_a_pattern_method_must_be_named_after_its_pattern():
@@ -308,3 +325,63 @@ def test_user_pattern_docstring_shows_its_template():
     assert pattern.doc.startswith("Read m.\n")
     assert '    SELECT * FROM "{m}"' in pattern.doc
     assert "A user-defined query pattern." in Pattern("p", "SHOW USERS").doc
+
+
+# -- the helpers of aioinflux 0.9 --------------------------------------------------------
+
+#: aioinflux 0.9.0's helpers as its client.py defines them: (positional parameters, defaults)
+HELPERS_09 = {
+    "create_database": ["db=None"],
+    "drop_database": ["db=None"],
+    "drop_measurement": ["measurement"],
+    "show_databases": [],
+    "show_measurements": [],
+    "show_users": [],
+    "show_series": ["measurement=None"],
+    "show_tag_keys": ["measurement=None"],
+    "show_field_keys": ["measurement=None"],
+    "show_tag_values": ["key", "measurement=None"],
+    "show_retention_policies": [],
+    "show_continuous_queries": [],
+}
+
+
+def test_the_09_helpers_take_09s_positional_parameters_and_db_by_keyword():
+    assert set(HELPERS) == set(HELPERS_09)
+    for name, positional in HELPERS_09.items():
+        params = list(inspect.signature(getattr(InfluxDBClient, name)).parameters.values())
+        assert params[0].name == "self"
+        ours = [
+            p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}"
+            for p in params[1:]
+            if p.kind is p.POSITIONAL_OR_KEYWORD
+        ]
+        assert ours == positional, name
+        assert params[-1].kind is inspect.Parameter.VAR_KEYWORD  # query()'s options
+        keyword_only = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+        takes_db = 'ON "{db}"' in HELPERS[name][0].template or name == "drop_measurement"
+        assert keyword_only == (["db"] if takes_db and positional != ["db=None"] else []), name
+
+
+def test_the_measurement_of_a_helper_picks_the_statement():
+    assert (
+        helper_pattern("show_tag_values").template == 'SHOW TAG VALUES ON "{db}" WITH KEY = "{key}"'
+    )
+    assert helper_pattern("show_series", "").template == 'SHOW SERIES ON "{db}"'  # as 0.9
+    assert helper_pattern("show_tag_values", "cpu").template == (
+        'SHOW TAG VALUES ON "{db}" FROM "{measurement}" WITH KEY = "{key}"'
+    )
+    pattern = helper_pattern("show_series", 'x" ; DROP DATABASE "y')
+    assert pattern.render({"db": "d", "measurement": 'x" ; DROP DATABASE "y'}) == (
+        'SHOW SERIES ON "d" FROM "x\\" ; DROP DATABASE \\"y"'
+    )
+
+
+@pytest.mark.parametrize("name", ["show_series", "show_tag_keys", "show_field_keys"])
+@pytest.mark.parametrize("measurement", ["/cpu.*/", '"cpu"'])
+def test_influxql_where_09_took_it_unquoted_is_refused(name, measurement):
+    # 0.9 wrote these measurements into the statement as they were: `/cpu.*/` was a regex
+    with pytest.raises(ValueError, match=rf"{name}\(\): measurement .* is InfluxQL"):
+        getattr(InfluxDBClient(db="d"), name)(measurement)
+    # show_tag_values quoted it in 0.9 already: a measurement of that name, as before
+    assert helper_pattern("show_tag_values", measurement).name == "show_tag_values"

@@ -197,8 +197,8 @@ async def test_chunked_dataframes_say_which_statement_they_belong_to(qclient):
         (1, 1),
         (2, 2),
     ]
-    whole = await qclient.query(q)
-    assert [df.attrs["statement_id"] for df in whole] == [0, 1, 2]
+    whole = await qclient.query(q)  # 0.9's shape: a dict of frames per statement
+    assert [df.attrs["statement_id"] for frames in whole for df in frames.values()] == [0, 1, 2]
 
 
 async def test_error_inside_the_chunks(qclient):
@@ -374,12 +374,35 @@ async def test_dataframe_multi_statement_list_and_empty_results(qclient):
     first, empty, mean = await qclient.query(
         "SELECT v FROM n; SELECT * FROM nothing; SELECT mean(f) FROM m"
     )
-    assert first["v"].tolist() == [1.0]
-    assert isinstance(empty, pd.DataFrame)
-    assert empty.empty
-    assert isinstance(mean.index, pd.RangeIndex)
-    assert mean["mean"].tolist() == [pytest.approx(6.5 / 3)]
-    assert (await qclient.query("SELECT * FROM nothing")).empty
+    # aioinflux 0.9's shapes: one dict of frames per statement, keyed by series name
+    assert list(first) == ["n"]
+    assert first["n"]["v"].tolist() == [1.0]
+    assert empty == {}
+    assert isinstance(mean["m"].index, pd.RangeIndex)
+    assert mean["m"]["mean"].tolist() == [pytest.approx(6.5 / 3)]
+    assert await qclient.query("SELECT * FROM nothing") == {}
+
+
+async def test_dataframe_shapes_of_09(qclient):
+    qclient.output = "dataframe"
+    # one group of a GROUP BY: its frame, as in 0.9
+    one_group = await qclient.query("SELECT f FROM m WHERE host = 'b' GROUP BY host")
+    assert isinstance(one_group, pd.DataFrame)
+    assert one_group["f"].tolist() == [2.5]
+    assert one_group["host"].tolist() == ["b"]
+    # several measurements in one statement: a dict
+    both = await qclient.query("SELECT * FROM m, n")
+    assert list(both) == ["m", "n"]
+    # several statements: a list of dicts, one per statement, so df_list[0]['m'] is m
+    df_list = await qclient.query("SELECT f FROM m; SELECT v FROM n")
+    assert [list(frames) for frames in df_list] == [["m"], ["n"]]
+    assert df_list[0]["m"]["f"].tolist() == [1.0, 2.5, 3.0]
+    grouped = await qclient.query("SELECT f FROM m GROUP BY host; SELECT v FROM n")
+    assert [list(frames) for frames in grouped] == [["m,host=a", "m,host=b"], ["n"]]
+    # each frame's name attribute is its measurement, as 0.9 set it
+    assert [f.name for frames in grouped for f in frames.values()] == ["m", "m", "n"]
+    assert one_group.name == "m"
+    assert "name" in (await qclient.query("SHOW MEASUREMENTS")).columns  # a column wins
 
 
 @pytest.mark.parametrize("epoch", ["ns", "u", "ms", "s", None])
@@ -477,7 +500,7 @@ async def test_statements_without_series_in_dataframe_mode(client):
     client.output = "dataframe"
     name = f"fresh_{uuid.uuid4().hex[:8]}"
     try:
-        assert (await client.query(f'CREATE DATABASE "{name}"', db=name)).empty
+        assert await client.query(f'CREATE DATABASE "{name}"', db=name) == {}
     finally:
         client.output = "json"
         await client.query(f'DROP DATABASE "{name}"')

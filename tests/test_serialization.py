@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aioinflux import serialize
+from aioinflux import LineProtocolError, LineProtocolTypeError, serialize
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,23 @@ def test_unsupported_type_is_named():
 def test_unsupported_point_in_a_batch_is_named_with_its_position():
     with pytest.raises(TypeError, match="point 1: cannot write an object of type float"):
         serialize(["m v=1", 1.5])
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (print, "point 0: cannot write an object of type builtin_function_or_method"),
+        (["m v=1", lambda: 1], "point 1: cannot write an object of type function"),
+        ({"fields": {"v": 1}}, "point 0: the point has no measurement"),
+    ],
+)
+def test_what_09_refused_with_value_error_is_still_a_value_error(data, message):
+    # aioinflux 0.9 raised ValueError for these: code catching it keeps catching them
+    with pytest.raises(ValueError, match=message) as info:
+        serialize(data)
+    assert isinstance(info.value, LineProtocolError)
+    assert isinstance(info.value, LineProtocolTypeError) == ("object of type" in message)
+    assert isinstance(info.value, TypeError) == ("object of type" in message)
 
 
 def test_mapping_is_one_point_not_an_iterable_of_lines():

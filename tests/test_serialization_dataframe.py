@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aioinflux import LineProtocolError, serialize
+from aioinflux import LineProtocolError, LineProtocolTypeError, serialize
 from aioinflux import serialization as ser
 from aioinflux.serialization import columnar
 from aioinflux.serialization.common import precision_factor
@@ -380,7 +380,7 @@ ERRORS = [
         "not_a_datetime_index",
         pd.DataFrame({"v": [1.0]}),
         {},
-        TypeError,
+        LineProtocolTypeError,
         "needs a DatetimeIndex to be written, got RangeIndex",
     ),
     (

@@ -23,6 +23,9 @@ def one(columns, values, **extra):
     return {"name": "m", "columns": columns, "values": values, **extra}
 
 
+M2 = {"name": "m2", "columns": ["time", "w"], "values": [[1, 2]]}
+
+
 def test_dtypes_follow_the_values():
     resp = answer(
         [
@@ -136,27 +139,63 @@ def test_grouped_series_give_a_dict_with_the_tags_as_columns():
     assert frames["m,t=b,u="]["u"].tolist() == [""]
 
 
-def test_one_group_is_still_a_dict():
-    frames = to_dataframe(answer([one(["time", "v"], [[1, 1.0]], tags={"t": "a"})]))
-    assert list(frames) == ["m,t=a"]
+def test_one_group_gives_its_dataframe_as_in_09():
+    df = to_dataframe(answer([one(["time", "v"], [[1, 1.0]], tags={"t": "a"})]))
+    assert isinstance(df, pd.DataFrame)
+    assert df["v"].tolist() == [1.0]
+    assert df["t"].tolist() == ["a"]
 
 
-def test_several_statements_give_a_list():
+# aioinflux 0.9's parse(): a dict {series name: frame} per statement; one statement gives its
+# only frame when it has exactly one series, else its dict; several give the list of dicts
+F = "frame"
+SHAPES = {
+    "one statement, one series": ([[one(["time", "v"], [[1, 1.0]])]], F),
+    "one statement, no series": ([None], {}),
+    "one statement, two series": ([[one(["time", "v"], [[1, 1.0]]), M2]], {"m": F, "m2": F}),
+    "no statement": ([], []),
+    "two statements": ([[one(["time", "v"], [[1, 1.0]])], None], [{"m": F}, {}]),
+    "two statements, one series each": ([[M2], [M2]], [{"m2": F}, {"m2": F}]),
+}
+
+
+def shape_of(result):
+    if isinstance(result, pd.DataFrame):
+        return F
+    if isinstance(result, dict):
+        return {key: shape_of(value) for key, value in result.items()}
+    return [shape_of(item) for item in result]
+
+
+@pytest.mark.parametrize("case", SHAPES)
+def test_result_shapes_are_09s(case):
+    statements, shape = SHAPES[case]
+    assert shape_of(to_dataframe(answer(*statements))) == shape
+
+
+def test_several_statements_give_a_list_of_dicts():
     resp = answer(
         [one(["time", "v"], [[1, 1.0]])],
         None,
         [one(["time", "v"], [[1, 1.0]], tags={"t": "a"})],
     )
     first, empty, grouped = to_dataframe(resp)
-    assert first["v"].tolist() == [1.0]
-    assert empty.empty
-    assert isinstance(empty, pd.DataFrame)
+    assert first["m"]["v"].tolist() == [1.0]  # as df_list[0]['m1'] in 0.9
+    assert empty == {}
     assert list(grouped) == ["m,t=a"]
 
 
-def test_empty_answers_give_empty_frames():
-    assert to_dataframe(answer(None)).empty
-    assert to_dataframe({"results": []}).empty
+def test_series_without_a_name_are_keyed_none_as_in_09():
+    users = {"columns": ["user", "admin"], "values": [["u", True]]}
+    first, second = to_dataframe(answer([users], [users, {**users, "name": "n"}]))
+    assert list(first) == [None]
+    assert first[None]["user"].tolist() == ["u"]
+    assert list(second) == [None, "n"]
+
+
+def test_empty_answers():
+    assert to_dataframe(answer(None)) == {}
+    assert to_dataframe({"results": []}) == []
     df = to_dataframe(answer([one(["time", "v"], [])]))
     assert df.empty
     assert list(df.columns) == ["v"]
@@ -172,8 +211,11 @@ def test_unknown_columns():
 
 
 def test_group_keys_and_tag_columns_are_sorted_by_tag_key():
-    frames = to_dataframe(answer([one(["time", "v"], [[1, 1.0]], tags={"z": "1", "a": "2"})]))
-    assert list(frames) == ["m,a=2,z=1"]
+    other = one(["time", "v"], [[1, 1.0]], tags={"z": "0", "a": "0"})
+    frames = to_dataframe(
+        answer([one(["time", "v"], [[1, 1.0]], tags={"z": "1", "a": "2"}), other])
+    )
+    assert list(frames) == ["m,a=2,z=1", "m,a=0,z=0"]
     assert list(frames["m,a=2,z=1"].columns) == ["v", "a", "z"]
 
 

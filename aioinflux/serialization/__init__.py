@@ -4,8 +4,9 @@ Rule 1: ``serialize()`` (``write_bodies()`` for the client) is the only way data
 write; the whole batch is checked before anything is sent, so a batch with one bad point
 writes nothing. (A large DataFrame is checked completely up front and then encoded slice by
 slice as it is sent; see dataframe.py.)
-Rule 2: what cannot be encoded raises (TypeError for an unsupported type, LineProtocolError,
-a ValueError, for a bad value) naming the point; nothing is dropped or altered.
+Rule 2: what cannot be encoded raises (LineProtocolError, a ValueError, for a bad value;
+LineProtocolTypeError, also a TypeError, for an object that is not a point; TypeError for
+a value of an unsupported type) naming the point; nothing is dropped or altered.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ..exceptions import LineProtocolError
+from ..exceptions import LineProtocolError, LineProtocolTypeError
 from .common import precision_factor
 from .mapping import encode_tags, serialize_mapping
 
@@ -85,7 +86,7 @@ def _encode_point(point: object, batch: _Batch) -> str | bytes:
         return dataframe_to_bytes(point, **batch.frame_options())
     if isinstance(point, (bytearray, memoryview)):
         return _encode_point(bytes(point), batch)
-    raise TypeError(
+    raise LineProtocolTypeError(
         f"cannot write an object of type {type(point).__name__} (expected line protocol as "
         "str or bytes, a mapping, a pandas DataFrame or an instance of a @lineprotocol class)"
     )
@@ -100,7 +101,7 @@ def _encode_one(
     try:
         return encode(point, batch)
     except LineProtocolError as exc:
-        raise LineProtocolError(f"point {index}: {exc}") from None
+        raise type(exc)(f"point {index}: {exc}") from None
     except TypeError as exc:
         raise TypeError(f"point {index}: {exc}") from None
 
@@ -229,7 +230,7 @@ def _serialize(data: Any, batch: _Batch) -> bytes:
             try:
                 append(serialize_mapping(point, name, tags, encoded, factor))
             except LineProtocolError as exc:
-                raise LineProtocolError(f"point {index}: {exc}") from None
+                raise type(exc)(f"point {index}: {exc}") from None
             except TypeError as exc:
                 raise TypeError(f"point {index}: {exc}") from None
         elif (kind is str or kind is bytes) and not tags:
@@ -260,7 +261,9 @@ def serialize(
         ``'m'``, ``'h'``): integer times are taken as in it, other times are floored to it.
     :param extra_tags: tags added to every point (they win over a point's own tag of the same
         key). Line protocol given as ``str``/``bytes`` cannot take them: that raises.
-    :raises TypeError: for an object of an unsupported type, naming its position.
+    :raises ~aioinflux.LineProtocolTypeError: (a ``TypeError`` and a ``ValueError``) for an
+        object that is not a point or a DataFrame without a ``DatetimeIndex``, naming its
+        position.
     :raises ~aioinflux.LineProtocolError: (a ``ValueError``) for a point that cannot be
         written exactly, naming its position and the culprit.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -115,6 +116,36 @@ def _not_a_string(kind: str, name: object) -> TypeError:
     return TypeError(f"{kind} must be a str, got {type(name).__name__} {name!r}")
 
 
+# aioinflux 0.9 wrote a name or tag value that is not a str as its str(), with this warning;
+# the message starts as 0.9's did, so that warning filters written for 0.9 still match.
+_NON_STR_WARNING = "Non-string-like data passed. Attempting to convert to 'str': "
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, Decimal)) or _is_numpy_scalar(value)
+
+
+def _number_text(what: str, value: object) -> str:
+    """The text of a number given where a str is expected: its ``str()``, as aioinflux 0.9
+    wrote it, with 0.9's UserWarning naming ``what`` it is."""
+    text = str(value)
+    warnings.warn(
+        f"{_NON_STR_WARNING}{what} {value!r} ({type(value).__name__}) is written as {text!r}",
+        UserWarning,
+        stacklevel=2,
+    )
+    return text
+
+
+def _name_text(kind: str, name: object) -> str:
+    """A name as a str: itself, or a number's text (with 0.9's warning); else TypeError."""
+    if isinstance(name, str):
+        return name
+    if _is_number(name):
+        return _number_text(kind, name)
+    raise _not_a_string(kind, name)
+
+
 _MEASUREMENTS: dict[str, str] = {}
 _TAG_KEYS: dict[str, str] = {}
 _TAG_VALUES: dict[str, str] = {}
@@ -134,8 +165,7 @@ def escape_measurement(name: str) -> str:
         return _MEASUREMENTS[name]
     except (KeyError, TypeError):
         pass
-    if not isinstance(name, str):
-        raise _not_a_string("measurement", name)
+    name = _name_text("measurement", name)  # a number is remembered under its text only
     _check_name("measurement", name)
     if name.startswith("#"):
         raise LineProtocolError(
@@ -161,8 +191,7 @@ def _escape_key(
     special: re.Pattern[str] = _KEY_SPECIAL,
     escape: re.Pattern[str] = _KEY_ESCAPE,
 ) -> str:
-    if not isinstance(name, str):
-        raise _not_a_string(kind, name)
+    name = _name_text(kind, name)  # a number is remembered under its text only
     _check_name(kind, name)
     if name == "time":
         # influxd drops a field or tag named 'time' (partial write, measured)
@@ -204,18 +233,19 @@ def escape_tag_value(value: str) -> str:
     return _remember(_TAG_VALUES, value, escaped)
 
 
-def tag_value_text(value: object, key: str) -> str | None:
+def tag_value_text(value: object, key: str, *, warn: bool = False) -> str | None:
     """The text of a tag value, or None when the tag is to be omitted (None or empty).
 
     Strings are written as they are; numbers (bool, int, float, Decimal, numpy scalars) as
-    their ``str()``; anything else raises TypeError.
+    their ``str()``, with aioinflux 0.9's UserWarning if ``warn`` (mappings and extra tags,
+    where 0.9 warned); anything else raises TypeError.
     """
     if value is None:
         return None
     if isinstance(value, str):
         return value or None
-    if isinstance(value, (int, float, Decimal)) or _is_numpy_scalar(value):
-        return str(value)
+    if _is_number(value):
+        return _number_text(f"tag {key!r}: value", value) if warn else str(value)
     raise TypeError(
         f"tag {key!r}: cannot write a tag value of type {type(value).__name__} ({value!r})"
     )

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
-from ..exceptions import LineProtocolError
+from ..exceptions import LineProtocolError, LineProtocolTypeError
 from ..iterutils import _check_answer
 from .common import (
     LEADING_STRIPPED,
@@ -39,7 +39,9 @@ __all__ = [
     "ColumnKinds",
     "dataframe_to_bytes",
     "join_tables",
+    "parse",
     "rows_to_table",
+    "serialize",
     "serialize_dataframe",
     "serialize_dataframe_counted",
     "to_dataframe",
@@ -54,9 +56,9 @@ __all__ = [
 #: ``SHOW FIELD KEYS`` says) or None (a column seen before whose kind is unknown).
 ColumnKinds = Mapping[str, Mapping[str, str | None]]
 
-#: What :func:`to_dataframe` returns: a frame, a dict of frames (grouped series), or a list
-#: of either (one entry per statement).
-QueryFrames = Union["pd.DataFrame", dict[str, "pd.DataFrame"], list[Any]]
+#: What :func:`to_dataframe` returns: a frame (one statement, one series), a dict of frames
+#: (one statement, any other number of series), or a list of such dicts (several statements).
+QueryFrames = Union["pd.DataFrame", dict[str | None, "pd.DataFrame"], list[Any]]
 
 # ``epoch`` of a query -> unit of pandas.to_datetime
 _UNITS = {"ns": "ns", "n": "ns", "u": "us", "ms": "ms", "s": "s", "m": "m", "h": "h"}
@@ -102,9 +104,10 @@ def join_tables(tables: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
     return tables[0] if len(tables) == 1 else np.concatenate(tables)
 
 
-def _series_key(series: Mapping[str, Any]) -> str:
+def _series_key(series: Mapping[str, Any]) -> str | None:
+    """``'name,tag=value,...'`` as aioinflux 0.9 named a series (None: no name, no tags)."""
     tags = [f"{k}={v}" for k, v in sorted((series.get("tags") or {}).items())]
-    return ",".join([series.get("name", ""), *tags])
+    return ",".join(filter(None, [series.get("name"), *tags])) or None
 
 
 def _index(column: np.ndarray[Any, Any], epoch: str | None) -> pd.Index:
@@ -174,26 +177,32 @@ def _frame(series: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None) -> 
     return pd.DataFrame(data, index=index, copy=False)
 
 
-def _statement(result: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None) -> Any:
-    import pandas as pd
-
-    series_list = result.get("series") or []
-    if not series_list:
-        return pd.DataFrame()
-    if len(series_list) == 1 and not series_list[0].get("tags"):
-        return _frame(series_list[0], kinds, epoch)
-    return {_series_key(s): _frame(s, kinds, epoch) for s in series_list}
+def _statement(
+    result: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None
+) -> dict[str | None, pd.DataFrame]:
+    frames = {}
+    for series in result.get("series") or ():
+        frame = _frame(series, kinds, epoch)
+        if "name" in series and "name" not in frame.columns:
+            # aioinflux 0.9 set the series' name as an attribute: ``df.name == 'cpu'``
+            object.__setattr__(frame, "name", series["name"])
+        frames[_series_key(series)] = frame
+    return frames
 
 
 def to_dataframe(
     resp: Mapping[str, Any], *, kinds: ColumnKinds | None = None, epoch: str | None = "ns"
 ) -> QueryFrames:
-    """Turn a query answer (``output='json'``) into DataFrames.
+    """Turn a query answer (``output='json'``) into DataFrames, in aioinflux 0.9's shapes.
 
-    Each statement gives a DataFrame (one series, or an empty DataFrame when nothing
-    matched) or a dict of DataFrames keyed ``'measurement,tag=value,...'`` (a ``GROUP BY``
-    answer, or several measurements; the group's tags become categorical columns). One
-    statement gives its entry; several statements give a list, one entry per statement.
+    Each statement gives a dict of DataFrames, one per series, keyed
+    ``'measurement,tag=value,...'`` (the series' name and its group's tags; None for a
+    series without either). One statement gives its only DataFrame when it has exactly one
+    series, else its dict (``{}`` when nothing matched); several statements give a list of
+    their dicts, one per statement. A group's tags also become categorical columns.
+
+    Each DataFrame's ``name`` attribute is its series' name (``df.name == 'cpu'``), as in
+    aioinflux 0.9, unless it has a column ``name``.
 
     Times become a tz-aware UTC ``DatetimeIndex``; when every time is 0 (aggregates over
     all time) the index is a plain ``RangeIndex``. Dtypes: float → ``float64`` (missing:
@@ -210,12 +219,11 @@ def to_dataframe(
     """
     _check_answer(resp, "to_dataframe()")
     kinds = kinds or {}
-    frames = [_statement(result, kinds, epoch) for result in resp.get("results", ())]
-    if not frames:
-        import pandas as pd
-
-        return pd.DataFrame()
-    return frames[0] if len(frames) == 1 else frames
+    statements = [_statement(result, kinds, epoch) for result in resp.get("results", ())]
+    if len(statements) != 1:
+        return statements
+    frames = statements[0]
+    return next(iter(frames.values())) if len(frames) == 1 else frames
 
 
 # -- DataFrames -> line protocol -----------------------------------------------------------
@@ -437,7 +445,7 @@ class _Times:
         import pandas as pd
 
         if not isinstance(index, pd.DatetimeIndex):
-            raise TypeError(
+            raise LineProtocolTypeError(
                 f"a DataFrame needs a DatetimeIndex to be written, got {type(index).__name__}"
             )
         if index.hasnans:
@@ -538,7 +546,8 @@ class _FramePlan:
             raise LineProtocolError("writing a DataFrame needs measurement=...")
         if is_polars_frame(frame):
             frame = _from_polars(frame)
-        self.head = escape_measurement(measurement) + encode_tags(extra_tags)
+        # the write's extra tags were encoded, and warned about, once for the batch already
+        self.head = escape_measurement(measurement) + encode_tags(extra_tags, warn=False)
         names = [_column_name(c) for c in frame.columns]
         if len(set(names)) != len(names):
             raise _frame_error(f"has duplicate column names: {sorted(names)}")
@@ -858,3 +867,30 @@ def dataframe_to_bytes(frame: pd.DataFrame, **options: Any) -> bytes:
     if out.tell():
         out.truncate(out.tell() - 1)  # the last newline
     return out.getvalue()  # the buffer itself, shrunk in place: not a copy
+
+
+# -- aioinflux 0.9's names ------------------------------------------------------------------
+
+
+def parse(resp: Mapping[str, Any]) -> QueryFrames:
+    """A query answer as DataFrames, as aioinflux 0.9's
+    ``aioinflux.serialization.dataframe.parse``: :func:`to_dataframe` without what the client
+    knows of the database (so tags are categorical in grouped series only, and a float field
+    whose values are all whole numbers in JSON reads as integers, as in 0.9).
+    """
+    return to_dataframe(resp)
+
+
+def serialize(
+    df: pd.DataFrame,
+    measurement: str | None,
+    tag_columns: Iterable[str] | None = None,
+    **extra_tags: Any,
+) -> bytes:
+    """A DataFrame as line protocol, as aioinflux 0.9's
+    ``aioinflux.serialization.dataframe.serialize``: :func:`aioinflux.serialize` of one
+    DataFrame (``category`` columns are tags too).
+    """
+    from . import serialize as serialize_data
+
+    return serialize_data(df, measurement, tag_columns, **extra_tags)

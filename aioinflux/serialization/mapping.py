@@ -32,15 +32,19 @@ from .common import (
     time_to_int,
 )
 
-__all__ = ["encode_tags", "first_field_kept", "serialize_mapping"]
+__all__ = ["encode_tags", "first_field_kept", "serialize", "serialize_mapping"]
 
 
-def encode_tags(tags: Mapping[str, Any]) -> str:
-    """``,key=value`` for each tag to write (None and empty values are omitted), escaped."""
+def encode_tags(tags: Mapping[str, Any], *, warn: bool = True) -> str:
+    """``,key=value`` for each tag to write (None and empty values are omitted), escaped.
+
+    :param warn: warn, as aioinflux 0.9 did, about a value that is a number, not a str
+        (False where the same tags were encoded, and warned about, before).
+    """
     out = ""
     for key, value in tags.items():
         if type(value) is not str:
-            value = tag_value_text(value, key)
+            value = tag_value_text(value, key, warn=warn)
             if value is None:
                 continue
         elif not value:
@@ -74,7 +78,8 @@ _TAG_SETS: dict[tuple[tuple[Any, Any], ...], str] = {}
 
 def _tag_set(items: tuple[tuple[Any, Any], ...]) -> str:
     text = encode_tags(dict(items))
-    if all(type(value) is str for _, value in items):
+    # only exact strs: 1 == 1.0 == True, and a name that is not a str warns at each write
+    if all(type(key) is str and type(value) is str for key, value in items):
         if len(_TAG_SETS) >= 100_000:
             _TAG_SETS.clear()
         _TAG_SETS[items] = text
@@ -116,8 +121,9 @@ def serialize_mapping(
         else:
             items = tuple(tags.items())
             try:
-                # only sets of exact-str values are cached: a hit means equal strs (a str
-                # subclass at most), which have the same text (1 == 1.0 == True never hit)
+                # only sets of exact-str keys and values are cached: a hit means equal strs
+                # (a str subclass at most), which have the same text (1 == 1.0 == True never
+                # hit)
                 tag_text = _TAG_SETS[items] + encoded_extra_tags
             except KeyError:
                 tag_text = _tag_set(items) + encoded_extra_tags
@@ -171,3 +177,15 @@ def serialize_mapping(
     if type(time) is not int or factor != 1 or not MIN_NS <= time <= MAX_NS:
         time = time_to_int(time, factor)
     return f"{head}{tag_text} {','.join(parts)} {time}"
+
+
+def serialize(point: Mapping[str, Any], measurement: str | None = None, **extra_tags: Any) -> bytes:
+    """One mapping as one line of line protocol, as aioinflux 0.9's
+    ``aioinflux.serialization.mapping.serialize`` (:func:`aioinflux.serialize` takes any
+    data).
+
+    :param point: the mapping (``measurement``, ``time``, ``tags``, ``fields``).
+    :param measurement: the measurement if the point has none.
+    :param extra_tags: tags added to the point.
+    """
+    return serialize_mapping(point, measurement, extra_tags, encode_tags(extra_tags), 1).encode()

@@ -190,7 +190,8 @@ class _Plan:
             )
         try:
             self.measurement = escape_measurement(name or cls.__name__)
-            self.extra = encode_tags(extra_tags or {})
+            # 0.9 wrote a class's extra tags as str(value), without a warning
+            self.extra = encode_tags(extra_tags or {}, warn=False)
         except (LineProtocolError, TypeError) as exc:
             raise SchemaError(str(exc)) from None
         self.extra_tags = dict(extra_tags or {})
@@ -246,7 +247,8 @@ class _Plan:
         if extra_tags and not self.tag_keys.isdisjoint(extra_tags.keys()):
             # a tag of the write wins over the attribute (or class extra tag) of the same key
             own = {attr: _tag_text(values[attr], attr, by_name) for attr, _, by_name in self.tags}
-            line += encode_tags({**own, **self.extra_tags, **extra_tags})
+            # the write's extra tags were warned about once, for the batch
+            line += encode_tags({**own, **self.extra_tags, **extra_tags}, warn=False)
         else:
             for attr, key, by_name in self.tags:
                 text = _tag_text(values[attr], attr, by_name)
