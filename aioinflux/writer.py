@@ -39,7 +39,7 @@ from . import _batching, _protocol
 from ._types import Consistency, Precision
 from .blocking import runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
-from .serialization import serialize
+from .serialization import STREAM_ROWS, line_slices
 
 __all__ = ["BatchWriter", "WriterStats"]
 
@@ -274,16 +274,32 @@ class BatchWriter:
         Accepts everything :meth:`InfluxDBClient.write` accepts. The lines go to the
         database, retention policy, precision and consistency in effect now.
 
+        A DataFrame is checked whole first, then encoded and queued slice by slice (at most
+        100,000 rows, and at most ``max_pending``), each slice as room is made: a huge frame
+        is never held whole as lines.
+
         :raises ValueError: or TypeError, for data that cannot be written (nothing is queued).
-        :raises RuntimeError: after :meth:`close`.
+        :raises RuntimeError: after :meth:`close` (also when :meth:`close` is called while a
+            DataFrame is being queued: the slices queued before it are written, the rest
+            is not).
         """
         if self._closing:
             raise RuntimeError("this BatchWriter is closed")
         destination = self._destination()
-        body = serialize(data, measurement, tag_columns, destination.precision, **extra_tags)
-        lines = _batching.split_lines(body)
-        if not lines:
-            return
+        # checked whole now (bad data raises before anything is queued); a DataFrame then
+        # comes slice by slice, each queued when there is room for it: never held whole
+        slices = line_slices(
+            data,
+            measurement,
+            tag_columns,
+            destination.precision,
+            max_lines=min(STREAM_ROWS, self.max_pending),
+            **extra_tags,
+        )
+        for lines in slices:
+            await self._queue_lines(destination, lines)
+
+    async def _queue_lines(self, destination: _Destination, lines: list[bytes]) -> None:
         changed = self._start()
         async with changed:
             await changed.wait_for(

@@ -19,7 +19,14 @@ from ..exceptions import LineProtocolError, LineProtocolTypeError
 from .common import precision_factor
 from .mapping import encode_tags, serialize_mapping
 
-__all__ = ["MAX_BODY", "STREAM_ROWS", "counted_bodies", "serialize", "write_bodies"]
+__all__ = [
+    "MAX_BODY",
+    "STREAM_ROWS",
+    "counted_bodies",
+    "line_slices",
+    "serialize",
+    "write_bodies",
+]
 
 #: A DataFrame with more rows than this is encoded and sent in slices of at most this many.
 STREAM_ROWS = 100_000
@@ -180,6 +187,37 @@ def counted_bodies(
         return len(data), pieces
     lines = split_lines(_serialize(data, batch))
     return len(lines), _group(lines, max_points)
+
+
+def line_slices(
+    data: Any,
+    measurement: str | None = None,
+    tag_columns: Iterable[str] | None = None,
+    precision: str | None = None,
+    *,
+    max_lines: int = STREAM_ROWS,
+    **extra_tags: Any,
+) -> Iterator[list[bytes]]:
+    """The lines of one write for the batch writer, each its own ``bytes``, checked
+    completely before this returns: a DataFrame in slices of at most ``max_lines`` rows,
+    each encoded as the iterator is consumed (so a writer can queue a huge frame as room is
+    made, never holding it whole as lines); anything else as one list of all its lines."""
+    from .._batching import split_lines
+
+    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    if _is_dataframe(data):
+        from .dataframe import dataframe_line_slices
+
+        options = batch.frame_options()
+        slices: Iterator[list[bytes]] = _encode_one(
+            data,
+            0,
+            batch,
+            lambda frame, _: dataframe_line_slices(frame, **options, slice_rows=max_lines),
+        )
+        return slices
+    lines = split_lines(_serialize(data, batch))
+    return iter([lines] if lines else [])
 
 
 def _group(lines: list[bytes], max_points: int) -> Iterator[tuple[bytes, int]]:

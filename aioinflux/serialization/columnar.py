@@ -175,6 +175,16 @@ def encode_slice(plan: _FramePlan, start: int, stop: int) -> bytes:
     return out.getvalue()
 
 
-def slice_lines(plan: _FramePlan, start: int, stop: int) -> list[str]:
-    """The lines of rows ``start:stop`` of a checked plan, one ``str`` each."""
-    return _slice_lines(plan, start, stop).to_series().to_list()
+def slice_lines(plan: _FramePlan, start: int, stop: int) -> list[bytes]:
+    """The lines of rows ``start:stop`` of a checked plan, one ``bytes`` each (a row with
+    no field has none): one ``split`` of the slice's bytes when no string value holds a
+    newline (the split then finds as many pieces as there are lines), else line by line."""
+    lines = _slice_lines(plan, start, stop)
+    if not len(lines):
+        return []
+    out = io.BytesIO()
+    lines.write_csv(out, include_header=False, quote_style="never")
+    pieces = out.getvalue()[:-1].split(b"\n")
+    if len(pieces) == len(lines):
+        return pieces
+    return [line.encode() for line in lines.to_series().to_list()]

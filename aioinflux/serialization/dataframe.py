@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ColumnKinds",
+    "dataframe_line_slices",
     "dataframe_to_bytes",
     "join_tables",
     "parse",
@@ -630,6 +631,17 @@ class _FramePlan:
             return encode_slice(self, start, stop)
         return self._encode_pure(start, stop)
 
+    def line_list(self, start: int, stop: int) -> list[bytes]:
+        """The lines of rows ``start:stop``, one ``bytes`` each (a row with no field has
+        none), for the batch writer."""
+        if self.columnar:
+            from .columnar import slice_lines
+
+            return slice_lines(self, start, stop)
+        from .._batching import split_lines
+
+        return split_lines(self._encode_pure(start, stop))
+
     def _encode_pure(self, start: int, stop: int) -> bytes:
         import numpy as np
 
@@ -856,6 +868,31 @@ def serialize_dataframe_counted(
             start = stop
 
     return pieces()
+
+
+def dataframe_line_slices(
+    frame: pd.DataFrame,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str] = (),
+    factor: int = 1,
+    extra_tags: Mapping[str, Any] | None = None,
+    slice_rows: int = SLICE_ROWS,
+) -> Iterator[list[bytes]]:
+    """Check ``frame`` completely, then return an iterator of its lines, ``slice_rows`` rows
+    at a time, each line its own ``bytes`` (slices whose rows all lack a field are left
+    out). For the batch writer, which queues a frame slice by slice as room is made."""
+    if slice_rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
+    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
+
+    def slices() -> Iterator[list[bytes]]:
+        for start in range(0, len(frame), slice_rows):
+            lines = plan.line_list(start, min(start + slice_rows, len(frame)))
+            if lines:
+                yield lines
+
+    return slices()
 
 
 def dataframe_to_bytes(frame: pd.DataFrame, **options: Any) -> bytes:
