@@ -23,11 +23,13 @@ checks; NaN gaps are written as ``nan``, so its output is not even valid).
 
 Printed per contender: rows/s (best of ``--repeat``), the ratio to ``influxdb-client``, the
 output size, and the peak growth of the resident memory while encoding once (each contender
-in a forked child, so that one's freed memory does not hide the next one's; polars allocates
-outside Python, so ``tracemalloc`` would not see it), also as a multiple of the output.
+in a fresh interpreter, so that one's freed memory does not hide the next one's; polars
+allocates outside Python, so ``tracemalloc`` would not see it), also as a multiple of the
+output.
 
 ``--stream-rows N`` writes an N-row ``mixed`` frame to a throwaway influxd with
-``client.write()`` on both paths and prints the resident memory growth while it streams.
+``client.write()`` on both paths (each in a fresh interpreter) and prints the resident
+memory growth while it streams.
 
 Numbers drift between runs and machines: compare the ratios of one run, on a quiet machine.
 Not a test: nothing here asserts a speed.
@@ -38,7 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
+import subprocess
 import sys
 import threading
 import time
@@ -167,36 +169,43 @@ def rss() -> int:
 
 
 def peak_growth(fn: Callable[[], Any]) -> int:
-    """The peak growth of resident memory while ``fn()`` runs once, in a forked child."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: measure, report, leave
-        os.close(read)
-        gc.collect()
-        base = peak = rss()
-        done = threading.Event()
+    """The peak growth of this process's resident memory while ``fn()`` runs once."""
+    gc.collect()
+    base = peak = rss()
+    done = threading.Event()
 
-        def sample() -> None:
-            nonlocal peak
-            while not done.wait(0.005):
-                peak = max(peak, rss())
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        try:
-            out = fn()
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.005):
             peak = max(peak, rss())
-            del out
-        finally:
-            done.set()
-            sampler.join()
-        os.write(write, str(peak - base).encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as f:
-        text = f.read()
-    os.waitpid(pid, 0)
-    return int(text) if text else -1
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        out = fn()
+        peak = max(peak, rss())
+        del out
+    finally:
+        done.set()
+        sampler.join()
+    return peak - base
+
+
+def in_child(*args: str) -> str:
+    """Run this script with ``args`` in a fresh interpreter (one measurement's memory must
+    not be hidden by another's freed memory; and polars must not be forked) and return what
+    it printed."""
+    command = [sys.executable, __file__, *args]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def child_encode(contender: str, frame: str, rows: int) -> None:
+    make, tags = FRAMES[frame]
+    df = make(rows)
+    fn = CONTENDERS[contender]
+    if contender == "aioinflux columnar":
+        fn(df.iloc[:10], tags)  # import polars before measuring: a fixed cost, not per row
+    print(peak_growth(lambda: fn(df, tags)))
 
 
 def run(name: str, rows: int, repeat: int) -> None:
@@ -217,7 +226,7 @@ def run(name: str, rows: int, repeat: int) -> None:
         except ImportError as exc:
             print(f"  {contender}: skipped ({exc})")
             continue
-        growth = peak_growth(lambda fn=fn: fn(df, tags))  # type: ignore[misc]
+        growth = int(in_child("--child-encode", contender, name, str(rows)))
         results[contender] = (rows / best, size, growth)
     peer = results.get("influxdb-client", (None,))[0]
     print(
@@ -232,32 +241,34 @@ def run(name: str, rows: int, repeat: int) -> None:
         )
 
 
-def stream(rows: int) -> None:
+def child_stream(path: str, rows: int) -> None:
     from aioinflux.testing import InfluxDBServer
 
+    columnar.ENABLED = path == "columnar"
     df = make_mixed(rows)
-    print(f"\nStreaming a {rows:,}-row 'mixed' DataFrame to influxd with client.write()")
+    serialize(df.iloc[:10], measurement="cpu", tag_columns=["region"])  # imports done
     with InfluxDBServer() as server:
-        for path in ("pure", "columnar"):
-            columnar.ENABLED = path == "columnar"
-            server.request('DROP DATABASE "bench"')
-            server.request('CREATE DATABASE "bench"')
+        server.request('CREATE DATABASE "bench"')
 
-            async def write() -> None:
-                async with server.client(db="bench", timeout=3600) as client:
-                    await client.write(df, measurement="cpu", tag_columns=["region"])
+        async def write() -> None:
+            async with server.client(db="bench", timeout=3600) as client:
+                await client.write(df, measurement="cpu", tag_columns=["region"])
 
-            start = time.perf_counter()
-            growth = peak_growth(lambda: asyncio.run(write()))
-            seconds = time.perf_counter() - start
-            count = server.request('SELECT count("count") FROM cpu', db="bench")
-            stored = count["results"][0]["series"][0]["values"][0][1]
-            print(
-                f"  {path:<9} {seconds:6.1f} s ({rows / seconds:,.0f} rows/s, server "
-                f"included), stored {stored:,} points, resident memory growth "
-                f"{growth / MiB:,.1f} MiB"
-            )
-    columnar.ENABLED = True
+        start = time.perf_counter()
+        growth = peak_growth(lambda: asyncio.run(write()))
+        seconds = time.perf_counter() - start
+        count = server.request('SELECT count("count") FROM cpu', db="bench")
+        stored = count["results"][0]["series"][0]["values"][0][1]
+    print(
+        f"  {path:<9} {seconds:6.1f} s ({rows / seconds:,.0f} rows/s, server included), "
+        f"stored {stored:,} points, resident memory growth {growth / MiB:,.1f} MiB"
+    )
+
+
+def stream(rows: int) -> None:
+    print(f"\nStreaming a {rows:,}-row 'mixed' DataFrame to influxd with client.write()")
+    for path in ("pure", "columnar"):
+        print(in_child("--child-stream", path, str(rows)))
 
 
 def main() -> None:
@@ -266,7 +277,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--frames", nargs="*", default=list(FRAMES), choices=list(FRAMES))
     parser.add_argument("--stream-rows", type=int, default=0)
+    parser.add_argument("--child-encode", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child-stream", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_encode:
+        contender, frame, rows = args.child_encode
+        child_encode(contender, frame, int(rows))
+        return
+    if args.child_stream:
+        child_stream(args.child_stream[0], int(args.child_stream[1]))
+        return
     if args.rows:
         for name in args.frames:
             run(name, args.rows, args.repeat)

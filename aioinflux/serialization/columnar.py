@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
 
-__all__ = ["ENABLED", "available", "encode_slice", "slice_lines"]
+__all__ = ["ENABLED", "available", "encode_slice", "slice_lines", "write_slice"]
 
 #: Set to False to use the pure path even where polars is installed (the tests run the
 #: DataFrame table through both paths this way).
@@ -162,6 +162,15 @@ def _first_field(plan: _FramePlan, fields: list[_Field]) -> _Field | None:
         if id(field.column) in safe and field.mask is None:
             return field
     return None
+
+
+def write_slice(plan: _FramePlan, start: int, stop: int, out: io.BytesIO) -> None:
+    """Write the lines of rows ``start:stop`` of a checked plan to ``out``, each ending
+    with a newline."""
+    lines = _slice_lines(plan, start, stop)
+    if len(lines):
+        # one column of finished lines, written as they are: nothing quoted, "\n" after each
+        lines.write_csv(out, include_header=False, quote_style="never")
 
 
 def encode_slice(plan: _FramePlan, start: int, stop: int) -> bytes:

@@ -631,6 +631,16 @@ class _FramePlan:
             return encode_slice(self, start, stop)
         return self._encode_pure(start, stop)
 
+    def write_to(self, out: io.BytesIO, start: int, stop: int) -> None:
+        """Write the lines of rows ``start:stop`` to ``out`` (polars writes them there
+        directly: no copy of the slice's text in between)."""
+        if self.columnar:
+            from .columnar import write_slice
+
+            write_slice(self, start, stop, out)
+        else:
+            out.write(self._encode_pure(start, stop))
+
     def line_list(self, start: int, stop: int) -> list[bytes]:
         """The lines of rows ``start:stop``, one ``bytes`` each (a row with no field has
         none), for the batch writer."""
@@ -895,12 +905,24 @@ def dataframe_line_slices(
     return slices()
 
 
-def dataframe_to_bytes(frame: pd.DataFrame, **options: Any) -> bytes:
-    """All of :func:`serialize_dataframe`'s pieces as one ``bytes`` (lines joined by ``\\n``,
-    no trailing newline), without holding the pieces and the result at once."""
+def dataframe_to_bytes(
+    frame: pd.DataFrame,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str] = (),
+    factor: int = 1,
+    extra_tags: Mapping[str, Any] | None = None,
+    slice_rows: int = SLICE_ROWS,
+) -> bytes:
+    """All of :func:`serialize_dataframe`'s lines as one ``bytes`` (joined by ``\\n``, no
+    trailing newline), each slice written straight into the result: no piece is held
+    beside it."""
+    if slice_rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
+    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
     out = io.BytesIO()
-    for piece in serialize_dataframe(frame, **options):
-        out.write(piece)
+    for start in range(0, len(frame), slice_rows):
+        plan.write_to(out, start, min(start + slice_rows, len(frame)))
     if out.tell():
         out.truncate(out.tell() - 1)  # the last newline
     return out.getvalue()  # the buffer itself, shrunk in place: not a copy
