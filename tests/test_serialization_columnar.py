@@ -117,7 +117,7 @@ async def write_body(client, body, precision):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 async def test_both_paths_store_identical_data(client, case):
     kwargs = dict(case.kwargs)
-    precision = {precision_factor(p): p for p in ("ns", "s", "h")}[kwargs.get("factor", 1)]
+    precision = {precision_factor(p): p for p in ("ns", "u", "s", "h")}[kwargs.get("factor", 1)]
     pure, fast = both(case)
     await write_body(client, fast, precision)
     stored_fast = await stored_rows(client)
