@@ -91,6 +91,18 @@ def test_a_newline_in_a_string_value_stays_inside_its_line():
     assert len(canonical(fast)) == 2
 
 
+def test_awkward_text_is_written_byte_for_byte_as_the_pure_path():
+    # polars writes the finished lines through its CSV writer: nothing may be quoted,
+    # translated or dropped (CR, CRLF, NUL, empty strings, quotes, commas, unicode separators)
+    texts = ["a\r\nb", "\r", "", '"', ",", "\x00z", "é\u2028x", "tab\there"]
+    df = pd.DataFrame(
+        {"t": [f"tag {t}".replace("\n", "") for t in texts], "s": texts},
+        index=pd.date_range(T0, periods=len(texts), freq="s", unit="ns"),
+    )
+    options = {"measurement": "m", "tag_columns": ["t"]}
+    assert encode(df, "columnar", **options) == encode(df, "pure", **options)
+
+
 def test_checks_are_the_pure_paths_and_run_before_anything_is_produced():
     df = pd.DataFrame(
         {"v": [1.0, 2.0, np.inf]}, index=pd.date_range(T0, periods=3, freq="s", unit="ns")
