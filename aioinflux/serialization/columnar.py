@@ -61,10 +61,11 @@ def _with_gaps(values: np.ndarray[Any, Any], mask: np.ndarray[Any, Any] | None) 
     import numpy as np
     import polars as pl
 
-    series = pl.Series(values)
-    if mask is not None:
-        series = series.scatter(np.flatnonzero(mask), None)
-    return series
+    if mask is None:
+        return pl.Series(values)
+    if values.dtype.kind == "f":  # missing floats are NaN here: nulls in one pass
+        return pl.Series(values, nan_to_null=True)
+    return pl.Series(values).scatter(np.flatnonzero(mask), None)
 
 
 class _Field:

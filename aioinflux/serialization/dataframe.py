@@ -785,6 +785,9 @@ def _combination_codes(folded: list[_Codes], rows: int) -> _Codes:
     import numpy as np
     import pandas as pd
 
+    if len(folded) == 1:  # one column: its own codes (missing: the last piece)
+        column_codes, pieces = folded[0]
+        return np.where(column_codes < 0, len(pieces) - 1, column_codes), list(pieces)
     texts = [""]
     codes: np.ndarray[Any, Any] = np.zeros(rows, dtype=np.int64)
     for column_codes, pieces in folded:
