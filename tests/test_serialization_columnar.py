@@ -112,6 +112,17 @@ def test_checks_are_the_pure_paths_and_run_before_anything_is_produced():
         serialize_dataframe(df, measurement="m", slice_rows=1)
 
 
+def test_without_polars_the_pure_encoder_writes(monkeypatch):
+    df = pd.DataFrame({"v": [1.2e-5]}, index=pd.date_range(T0, periods=1, unit="ns"))
+    monkeypatch.setattr(columnar, "_found", None)
+    monkeypatch.setitem(sys.modules, "polars", None)  # import polars fails as if missing
+    assert not columnar.available()
+    assert (
+        b"".join(serialize_dataframe(df, measurement="m"))
+        == b"m v=1.2e-05 %d\n" % (df.index.asi8[0])
+    )
+
+
 def test_disabled_means_unavailable(monkeypatch):
     monkeypatch.setattr(columnar, "ENABLED", False)
     assert not columnar.available()

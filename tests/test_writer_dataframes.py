@@ -32,13 +32,25 @@ def frame(n):
     )
 
 
-def test_a_frame_comes_in_slices_of_at_most_max_lines():
+@pytest.mark.parametrize("newlines", [True, False])
+def test_a_frame_comes_in_slices_of_at_most_max_lines(newlines):
     df = frame(10)
+    if not newlines:
+        df["s"] = df["s"].str.replace("\n", " ")
     slices = list(line_slices(df, measurement="m", max_lines=4))
     assert [len(lines) for lines in slices] == [4, 4, 2]
     # each line whole (a newline inside a string value stays in its line)
     whole = serialize(df, measurement="m")
     assert b"\n".join(line for lines in slices for line in lines) == whole
+
+
+def test_a_slice_without_any_field_is_left_out():
+    df = frame(10)
+    df["v"] = [np.nan] * 4 + [1.0] * 6
+    df["s"] = None
+    df["ok"] = pd.array([None] * 4 + [True] * 6, dtype="boolean")
+    slices = list(line_slices(df, measurement="m", max_lines=4))
+    assert [len(lines) for lines in slices] == [4, 2]
 
 
 def test_a_frame_with_a_bad_value_late_raises_before_any_slice():
