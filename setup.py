@@ -77,6 +77,11 @@ setup(
         "Framework :: AsyncIO",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3 :: Only",
+        # each one tested by `bash scripts/test.sh` and .ci/run (tests/test_packaging.py)
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
         "Topic :: Database",
         "Typing :: Typed",
     ],

@@ -140,7 +140,9 @@ CASES = [
         frame(
             {
                 "obj": np.array(["a", None], dtype=object),
-                "str": pd.array(["b", None], dtype="str"),
+                # the dtype pandas 3 calls "str" (pandas 2 reads "str" as numpy's and turns
+                # None into the string 'None')
+                "str": pd.array(["b", None], dtype=pd.StringDtype(na_value=np.nan)),
                 "string": pd.array(["c", "d"], dtype="string"),
             }
         ),
