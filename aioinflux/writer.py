@@ -106,6 +106,31 @@ class _Destination:
     consistency: Consistency | None
 
 
+class _Run:
+    """Lines queued for one destination, taken from the front by slicing (a list and a
+    start: taking a batch costs one slice, not one ``popleft()`` per line)."""
+
+    __slots__ = ("lines", "start")
+
+    def __init__(self, lines: list[bytes]):
+        self.lines = list(lines)
+        self.start = 0
+
+    def __len__(self) -> int:
+        return len(self.lines) - self.start
+
+    def extend(self, lines: list[bytes]) -> None:
+        self.lines += lines
+
+    def take(self, count: int) -> list[bytes]:
+        taken = self.lines[self.start : self.start + count]
+        self.start += len(taken)
+        if self.start > len(self.lines) // 2:  # drop what was taken, not too often
+            del self.lines[: self.start]
+            self.start = 0
+        return taken
+
+
 @dataclass
 class _Batch:
     destination: _Destination
@@ -204,7 +229,7 @@ class BatchWriter:
         #: Counters, updated as batches are written, retried or fail.
         self.stats = WriterStats()
         # queued lines, in runs of one destination each
-        self._queue: deque[tuple[_Destination, deque[bytes]]] = deque()
+        self._queue: deque[tuple[_Destination, _Run]] = deque()
         self._pending = 0
         self._queued = 0  # lines ever queued
         self._taken = 0  # lines ever taken into batches
@@ -310,7 +335,7 @@ class BatchWriter:
             if self._queue and self._queue[-1][0] == destination:
                 self._queue[-1][1].extend(lines)
             else:
-                self._queue.append((destination, deque(lines)))
+                self._queue.append((destination, _Run(lines)))
             self._pending += len(lines)
             self._queued += len(lines)
             self._unfinished += len(lines)
@@ -435,7 +460,7 @@ class BatchWriter:
         """The next batch: up to ``batch_size`` lines of the first run (one destination)."""
         destination, run = self._queue[0]
         count = min(self.batch_size, len(run))
-        batch = _Batch(destination, [run.popleft() for _ in range(count)], self._taken)
+        batch = _Batch(destination, run.take(count), self._taken)
         if not run:
             self._queue.popleft()
         self._pending -= count

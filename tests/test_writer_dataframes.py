@@ -98,3 +98,19 @@ async def test_a_bad_frame_queues_nothing(client):
             await writer.write(df, measurement="m")
         assert writer.pending == 0
     assert await stored_rows(client) == []
+
+
+def test_a_run_hands_out_its_lines_in_order_whatever_the_takes():
+    from aioinflux.writer import _Run
+
+    run = _Run([b"%d" % i for i in range(10)])
+    got = [run.take(3), run.take(4)]
+    run.extend([b"10", b"11"])
+    got += [run.take(100), run.take(1)]
+    assert got == [
+        [b"0", b"1", b"2"],
+        [b"3", b"4", b"5", b"6"],
+        [b"7", b"8", b"9", b"10", b"11"],
+        [],
+    ]
+    assert len(run) == 0
