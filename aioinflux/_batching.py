@@ -1,9 +1,7 @@
-"""Pure helpers of the batch writer: line splitting, retry decisions, back-off.
+"""Pure helpers of the batch writer and the client's retries: retry decisions, back-off.
 
-Rule 1: line boundaries are found exactly as influxd 1.x finds them (``scanLine`` in its
-``models/points.go``): a newline ends a line unless it is escaped by a backslash or inside a
-quoted string field value, so a string field holding a newline stays one point.
-Rule 2: only failures that a later attempt can fix are retried: connection errors and
+
+Rule 1: only failures that a later attempt can fix are retried: connection errors and
 timeouts, 5xx and 429. A 4xx (including a partial write) is final: the server has decided.
 The same policy serves the batch writer and the client's ``retry_for`` option.
 """
@@ -21,60 +19,7 @@ from .exceptions import (
     InfluxDBWriteError,
 )
 
-__all__ = ["backoff_delay", "is_retryable", "retry_after", "retry_delay", "split_lines"]
-
-
-def _scan(piece: bytes, state: list[int]) -> None:
-    """Advance ``state`` = [fields, quoted, equals, commas] over ``piece`` (no newline)."""
-    fields, quoted, equals, commas = state
-    i, n = 0, len(piece)
-    while i < n:
-        c = piece[i]
-        if c == 0x5C:  # backslash: skip the escaped byte
-            i += 2
-            continue
-        if c == 0x20:  # space
-            fields = 1
-        if fields:
-            if not quoted and c == 0x3D:  # '='
-                equals += 1
-            elif not quoted and c == 0x2C:  # ','
-                commas += 1
-            elif c == 0x22 and equals > commas:  # '"' opening or closing a string value
-                quoted = 1 - quoted
-        i += 1
-    state[:] = [fields, quoted, equals, commas]
-
-
-def split_lines(body: bytes) -> list[bytes]:
-    """The lines of a line-protocol body, without blank lines.
-
-    Costs one ``split`` when the body has no double quote and no backslash before a newline.
-    """
-    pieces = body.split(b"\n")
-    if b'"' not in body and b"\\\n" not in body:
-        return [p for p in pieces if p.strip()]
-    lines: list[bytes] = []
-    current: list[bytes] = []
-    state = [0, 0, 0, 0]
-    for piece in pieces:
-        current.append(piece)
-        _scan(piece, state)
-        # A newline stays inside the line when quoted, or when escaped by an odd number of
-        # trailing backslashes (the scanner skips "\<newline>" as one escaped pair).
-        trailing = len(piece) - len(piece.rstrip(b"\\"))
-        if state[1] or trailing % 2:
-            continue
-        line = b"\n".join(current)
-        if line.strip():
-            lines.append(line)
-        current = []
-        state = [0, 0, 0, 0]
-    if current:
-        line = b"\n".join(current)
-        if line.strip():
-            lines.append(line)
-    return lines
+__all__ = ["backoff_delay", "is_retryable", "retry_after", "retry_delay"]
 
 
 def is_retryable(exc: BaseException) -> bool:

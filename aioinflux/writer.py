@@ -1,7 +1,8 @@
 """Batched, retrying background writes that lose nothing.
 
 Rule 1: data is serialized when ``write()`` is called, so bad input raises there, for the
-caller; what is buffered is valid line protocol, split into lines as the server splits them.
+caller; what is buffered is valid line protocol, one line per point as serialization hands
+them over (line protocol given as text split as the server splits it; nothing re-scanned).
 Rule 2: memory is bounded: when ``max_pending`` lines wait, ``write()`` waits too; at most
 ``max_in_flight`` batches are being sent (or retried) at once.
 Rule 3: nothing is lost silently: failures that a later attempt may fix (no connection,
@@ -39,7 +40,7 @@ from . import _batching, _protocol
 from ._types import Consistency, Precision
 from .blocking import runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
-from .serialization import STREAM_ROWS, line_slices
+from .serialization import line_slices
 
 __all__ = ["BatchWriter", "WriterStats"]
 
@@ -318,7 +319,7 @@ class BatchWriter:
             measurement,
             tag_columns,
             destination.precision,
-            max_lines=min(STREAM_ROWS, self.max_pending),
+            max_lines=self.max_pending,
             **extra_tags,
         )
         for lines in slices:

@@ -4,7 +4,7 @@ Run (from the repository root, after ``bash scripts/test.sh`` made .venv)::
 
     .venv/bin/pip install -r benchmarks/requirements.txt
     .venv/bin/python benchmarks/bench_serialization.py [--mappings 100000] [--rows 1000000]
-        [--repeat 3] [--stream-rows 0]
+        [--repeat 3] [--stream-rows 0] [--split 0]
 
 and for the 10M-row streaming figure alone::
 
@@ -18,6 +18,15 @@ the size of the output. ``--stream-rows N`` also writes an N-row frame (10,000,0
 issue) to a throwaway influxd with ``client.write()`` and reports the process's resident
 memory growth while it streams. Numbers drift between runs and machines (2 shared cores
 here): compare the ratios of one run. Not a test: nothing here asserts a speed.
+
+``--split N`` times what a write does beyond encoding, for N mappings (a string field with
+``"`` in every third point) and an N-row DataFrame: the bodies of ``write()`` (cut at 16 MiB),
+the counted bodies of ``write(progress=...)`` and the lines of the batch writer, each beside
+the way they were made before lines were split where they are made (the whole body
+serialized, then scanned line by line as influxd splits text: ``split_lines(serialize())``).
+For the lead's before/after figures, one run::
+
+    .venv/bin/python benchmarks/bench_serialization.py --mappings 0 --rows 0 --split 1000000
 
 Contenders:
 - ``aioinflux``: ``serialize()`` (full escaping and validation);
@@ -227,6 +236,48 @@ def run_table(
         )
 
 
+def run_split(n: int, repeat: int) -> None:
+    """Bodies and lines of a write, now and as before (serialize, then scan the body)."""
+    from aioinflux import serialization as ser
+    from aioinflux.serialization.lines import MAX_BODY, bodies, split_lines
+
+    def total(pieces: Any) -> bytes:
+        return b"x" * sum(len(p if isinstance(p, bytes) else p[0]) for p in pieces)
+
+    def streamed(d: Any) -> bool:  # a frame the write streamed before too (no scan)
+        return isinstance(d, pd.DataFrame) and len(d) > 100_000
+
+    kw: dict[str, Any] = {}
+    ways: dict[str, Callable[[Any], bytes]] = {
+        "write() bodies, now": lambda d: total(ser.write_bodies(d, **kw)),
+        "write() bodies, before": lambda d: total(
+            ser.write_bodies(d, **kw)
+            if streamed(d)
+            else bodies(split_lines(serialize(d, **kw)), MAX_BODY)
+        ),
+        "progress bodies, now": lambda d: total(ser.counted_bodies(d, **kw)[1]),
+        "progress bodies, before": lambda d: total(
+            ser.counted_bodies(d, **kw)[1]
+            if streamed(d)
+            else bodies(split_lines(serialize(d, **kw)), MAX_BODY, 100_000)
+        ),
+        "writer lines, now": lambda d: total(ser.write_lines(d, **kw)),
+        "writer lines, before": lambda d: total(split_lines(serialize(d, **kw))),
+    }
+    for title, data in (
+        ("Mappings, a '\"' in every third", make_mappings(n)),
+        ("DataFrame, string fields", make_frame(n)),
+    ):
+        if isinstance(data, pd.DataFrame):
+            kw.update(measurement="cpu", tag_columns=TAGS)
+        print(f"\nLines and bodies of a write: {title} ({n:,} points, best of {repeat})")
+        print(f"  {'way':<26}{'seconds':>10}{'MiB':>8}")
+        for name, fn in ways.items():
+            seconds, size = best_time(fn, data, repeat)
+            print(f"  {name:<26}{seconds:>10.3f}{size / MiB:>8.1f}")
+        del data
+
+
 def rss() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096
@@ -276,6 +327,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stream-rows", type=int, default=0)
+    parser.add_argument("--split", type=int, default=0)
     args = parser.parse_args()
 
     points = make_mappings(args.mappings)
@@ -310,6 +362,8 @@ def main() -> None:
     del df
     if args.stream_rows:
         stream_to_server(args.stream_rows)
+    if args.split:
+        run_split(args.split, args.repeat)
 
 
 if __name__ == "__main__":

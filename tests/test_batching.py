@@ -1,4 +1,4 @@
-"""Pure helpers of the batch writer: line splitting as influxd does it, retries, back-off."""
+"""Pure helpers of the batch writer and the client: retries, back-off."""
 
 from __future__ import annotations
 
@@ -14,35 +14,7 @@ from aioinflux._batching import (
     is_retryable,
     retry_after,
     retry_delay,
-    split_lines,
 )
-
-#: (body, lines) — shared with the real-server check in test_writer.py
-SPLIT_CASES = [
-    (b"a v=1\nb v=2", [b"a v=1", b"b v=2"]),
-    (b"a v=1\n\n  \nb v=2\n", [b"a v=1", b"b v=2"]),
-    (b'a s="x\ny" 1\nb v=2', [b'a s="x\ny" 1', b"b v=2"]),
-    (b'a s="q\\"\nstill" 1\nb v=2', [b'a s="q\\"\nstill" 1', b"b v=2"]),
-    (b'a,t=x" v=1\nb v=2', [b'a,t=x" v=1', b"b v=2"]),
-    (b'a k"ey=1\nb v=2', [b'a k"ey=1', b"b v=2"]),
-    (b'a s="x",n=1i,s2="y\n\nz" 5\nb v=2', [b'a s="x",n=1i,s2="y\n\nz" 5', b"b v=2"]),
-    (b'a s="back\\\\"\nb v=2', [b'a s="back\\\\"', b"b v=2"]),
-]
-
-
-@pytest.mark.parametrize(("body", "lines"), SPLIT_CASES)
-def test_split_lines(body, lines):
-    assert split_lines(body) == lines
-
-
-def test_split_lines_keeps_an_escaped_newline_in_the_line():
-    assert split_lines(b"a,t=x\\\ny v=1\nb v=2") == [b"a,t=x\\\ny v=1", b"b v=2"]
-    assert split_lines(b"a,t=x\\\\\nb v=2") == [b"a,t=x\\\\", b"b v=2"]
-
-
-def test_split_lines_of_nothing():
-    assert split_lines(b"") == []
-    assert split_lines(b"\n\n") == []
 
 
 @pytest.mark.parametrize(

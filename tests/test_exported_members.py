@@ -23,6 +23,7 @@ MODULES = [
     "aioinflux.serialization.mapping",
     "aioinflux.serialization.dataframe",
     "aioinflux.serialization.usertype",
+    "aioinflux.serialization.lines",
     "aioinflux.testing",
     "aioinflux.writer",
     "aioinflux._batching",

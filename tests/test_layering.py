@@ -163,3 +163,68 @@ def test_the_fake_transport_is_for_tests_only():
         if path.name != "_mock.py" and "_mock" in _names_used(path)
     ]
     assert importers == []
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The package modules ``path`` imports, as paths relative to the package without
+    ``.py`` (``writer``, ``serialization/lines``); third-party imports are left out."""
+    here = path.relative_to(PACKAGE).parent.parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                if node.module and node.module.split(".")[0] == "aioinflux":
+                    base = node.module.split(".")[1:]
+                else:
+                    continue
+            else:
+                up = here[: len(here) - (node.level - 1)]
+                base = [*up, *(node.module.split(".") if node.module else [])]
+            found.add("/".join(base))
+            found.update("/".join([*base, alias.name]) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "aioinflux":
+                    found.add("/".join(parts[1:]))
+    return found
+
+
+def test_serialization_imports_nothing_from_the_writer_or_the_client():
+    # serialization turns data into lines; who sends them is not its business
+    for path in (PACKAGE / "serialization").glob("*.py"):
+        used = imported_modules(path)
+        assert not used & {"writer", "_batching", "client", "blocking", "_transport"}, path.name
+
+
+def test_the_scanner_lives_in_serialization_only():
+    # where a line ends is line-protocol knowledge: one scanner, in serialization/lines.py
+    defining = {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.name in {"split_lines", "_scan"}
+    }
+    assert defining == {"serialization/lines.py"}
+
+
+def test_the_writer_does_not_scan_what_serialization_made():
+    # the writer queues the lines serialization hands over (line_slices: a DataFrame slice
+    # by slice, anything else at once); it neither scans nor splits a body itself
+    writer = PACKAGE / "writer.py"
+    assert not _names_used(writer) & {"split_lines", "_scan", "serialize", "split", "splitlines"}
+    assert "serialization/line_slices" in imported_modules(writer)
+    assert "serialization/lines" not in imported_modules(writer)
+
+
+def test_only_the_users_text_is_scanned():
+    # the scanner is called from one place: the split of line protocol given as str/bytes
+    callers = {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "lines.py"
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) == "split_lines"
+    }
+    assert callers == {"serialization/__init__.py"}

@@ -343,7 +343,7 @@ def test_serialize_returns_bytes_without_a_trailing_newline():
 
 
 def test_large_frame_is_checked_whole_then_encoded_in_slices(monkeypatch):
-    monkeypatch.setattr(ser, "STREAM_ROWS", 2)
+    monkeypatch.setattr(ser.lines, "MAX_ROWS", 2)
     df = frame({"v": [1.0, 2.0, 3.0, 4.0, 5.0]})
     pieces = list(ser.write_bodies(df, measurement="m"))
     assert len(pieces) == 3
@@ -351,7 +351,7 @@ def test_large_frame_is_checked_whole_then_encoded_in_slices(monkeypatch):
 
 
 def test_large_frame_with_a_bad_value_late_raises_before_anything_is_produced(monkeypatch):
-    monkeypatch.setattr(ser, "STREAM_ROWS", 2)
+    monkeypatch.setattr(ser.lines, "MAX_ROWS", 2)
     df = frame({"t": ["a", "b", "c", "d", "bad\\"], "v": [1.0, 2.0, 3.0, 4.0, 5.0]})
     with pytest.raises(LineProtocolError, match="point 0: DataFrame column 't': tag value 'bad"):
         ser.write_bodies(df, measurement="m", tag_columns=["t"])
@@ -369,8 +369,8 @@ def test_slices_too_big_for_a_request_get_fewer_rows():
 @pytest.mark.server
 @pytest.mark.parametrize("gzip", [False, True])
 async def test_large_frame_is_written_in_several_requests(client, monkeypatch, gzip):
-    monkeypatch.setattr(ser, "STREAM_ROWS", 1000)
-    monkeypatch.setattr(ser, "MAX_BODY", 30_000)
+    monkeypatch.setattr(ser.lines, "MAX_ROWS", 1000)
+    monkeypatch.setattr(ser.lines, "MAX_BODY", 30_000)
     n = 4500
     df = pd.DataFrame(
         {"host": pd.Categorical(np.arange(n) % 7), "v": np.arange(n) * 0.5, "s": ["x y"] * n},

@@ -514,7 +514,7 @@ def test_unhashable_tag_value_is_named():
 def test_big_batch_is_cut_between_lines_not_inside_string_values(monkeypatch):
     from aioinflux import serialization as ser
 
-    monkeypatch.setattr(ser, "MAX_BODY", 100)
+    monkeypatch.setattr(ser.lines, "MAX_BODY", 100)
     points = [p(fields={"s": f"line {i}\nstill {i}"}, time=i) for i in range(20)]
     bodies = list(ser.write_bodies(points))
     assert len(bodies) > 3
@@ -535,7 +535,7 @@ async def test_big_batch_fits_a_server_body_limit(monkeypatch):
         async with server.client(db="d") as client:
             with pytest.raises(InfluxDBError):  # one request: refused or cut off
                 await client.write(points)
-            monkeypatch.setattr(ser, "MAX_BODY", 1500)
+            monkeypatch.setattr(ser.lines, "MAX_BODY", 1500)
             await client.write(points)
             assert len(await stored_rows(client)) == 100
 
@@ -544,7 +544,7 @@ async def test_big_batch_fits_a_server_body_limit(monkeypatch):
 async def test_error_after_earlier_requests_says_they_were_stored(client, monkeypatch):
     from aioinflux import serialization as ser
 
-    monkeypatch.setattr(ser, "MAX_BODY", 40)  # about four points a request
+    monkeypatch.setattr(ser.lines, "MAX_BODY", 40)  # about four points a request
     points = [p(fields={"v": 1.0}, time=i) for i in range(10)] + [p(fields={"v": "text"}, time=99)]
     with pytest.raises(InfluxDBWriteError) as info:  # a field type conflict, found by the server
         await client.write(points)

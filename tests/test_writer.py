@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from aiohttp import web
-from test_batching import SPLIT_CASES
+from test_serialization_lines import SPLIT_CASES
 
 from aioinflux import (
     BatchWriter,

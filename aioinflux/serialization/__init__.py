@@ -1,12 +1,16 @@
 """Everything ``write()`` accepts, turned into line-protocol bytes: one entry point, no I/O.
 
-Rule 1: ``serialize()`` (``write_bodies()`` for the client) is the only way data reaches a
-write; the whole batch is checked before anything is sent, so a batch with one bad point
-writes nothing. (A large DataFrame is checked completely up front and then encoded slice by
-slice as it is sent; see dataframe.py.)
+Rule 1: ``serialize()`` (``write_bodies()``/``counted_bodies()`` for the client,
+``write_lines()`` for the batch writer) is the only way data reaches a write; the whole
+batch is checked before anything is sent, so a batch with one bad point writes nothing.
+(A large DataFrame is checked completely up front and then encoded slice by slice as it is
+sent; see dataframe.py.)
 Rule 2: what cannot be encoded raises (LineProtocolError, a ValueError, for a bad value;
 LineProtocolTypeError, also a TypeError, for an object that is not a point; TypeError for
 a value of an unsupported type) naming the point; nothing is dropped or altered.
+Rule 3: lines are split once, where they are made: the encoders hand over whole lines, and
+only line protocol the user gave as ``str``/``bytes`` is scanned for its boundaries (see
+lines.py), and only when bodies must be cut or lines counted.
 """
 
 from __future__ import annotations
@@ -16,23 +20,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..exceptions import LineProtocolError, LineProtocolTypeError
+from . import lines as _lines
 from .common import precision_factor
+from .lines import exact_lines, join, split_lines
 from .mapping import encode_tags, serialize_mapping
 
-__all__ = [
-    "MAX_BODY",
-    "STREAM_ROWS",
-    "counted_bodies",
-    "line_slices",
-    "serialize",
-    "write_bodies",
-]
-
-#: A DataFrame with more rows than this is encoded and sent in slices of at most this many.
-STREAM_ROWS = 100_000
-#: The largest body sent in one request. influxd 1.x refuses a body over its
-#: ``max-body-size``, 25 MB by default (measured: 23 MB accepted, 46 MB cut off).
-MAX_BODY = 16 << 20
+__all__ = ["counted_bodies", "line_slices", "serialize", "write_bodies", "write_lines"]
 
 
 class _Batch:
@@ -113,19 +106,108 @@ def _encode_one(
         raise TypeError(f"point {index}: {exc}") from None
 
 
-def _join(lines: list[str | bytes]) -> bytes:
-    try:
-        return "\n".join(lines).encode()  # type: ignore[arg-type]
-    except TypeError:  # some points were bytes
-        return b"\n".join(line if isinstance(line, bytes) else line.encode() for line in lines)
-
-
 def _is_single(data: object) -> bool:
     return (
         isinstance(data, (str, bytes, bytearray, memoryview, Mapping))
         or hasattr(type(data), "_lineprotocol_encoder")
         or not isinstance(data, Iterable)
     )
+
+
+class _Encoded:
+    """A batch encoded: ``items`` are whole lines as the encoders made them, except the
+    runs ``items[start:stop]`` listed in ``text``: line protocol the user gave, each item
+    holding any number of lines (blank ones too), whose boundaries are not known yet."""
+
+    __slots__ = ("items", "text")
+
+    def __init__(self, items: list[str | bytes], text: list[tuple[int, int]]):
+        self.items = items
+        self.text = text
+
+    def body(self) -> bytes:
+        """Everything, as one body (no line is looked at)."""
+        return join(self.items)
+
+    def lines(self, body: bytes | None = None) -> list[bytes]:
+        """Every line, as bytes: the encoders' lines as they made them, the user's text split
+        as influxd splits it (each run of it joined and scanned once). ``body`` is
+        :meth:`body` when the caller has it already."""
+        items, text = self.items, self.text
+        if not text:
+            return exact_lines(items, body)
+        lines: list[bytes] = []
+        done = 0
+        for start, stop in text:
+            lines += exact_lines(items[done:start])
+            lines += split_lines(join(items[start:stop]))
+            done = stop
+        lines += exact_lines(items[done:])
+        return lines
+
+
+def _encode(data: Any, batch: _Batch) -> _Encoded:
+    """Every point of ``data`` encoded (and so checked), its lines kept apart."""
+    points = (data,) if _is_single(data) or _is_dataframe(data) else data
+    items: list[str | bytes] = []
+    append = items.append
+    text: list[tuple[int, int]] = []
+    opened = -1  # where the current run of the user's text starts in items, or -1
+    name, tags, encoded, factor = (
+        batch.measurement,
+        batch.extra_tags,
+        batch.encoded_extra_tags,
+        batch.factor,
+    )
+    for index, point in enumerate(points):
+        kind = type(point)
+        if kind is dict:  # the common cases, without the general dispatch
+            try:
+                line = serialize_mapping(point, name, tags, encoded, factor)
+            except LineProtocolError as exc:
+                raise type(exc)(f"point {index}: {exc}") from None
+            except TypeError as exc:
+                raise TypeError(f"point {index}: {exc}") from None
+        elif (kind is str or kind is bytes) and not tags:
+            # line protocol is written as given; the general path costs ~2 us a line
+            if opened < 0:
+                opened = len(items)
+            append(point)
+            continue
+        elif isinstance(point, (str, bytes, bytearray, memoryview)):
+            # a str subclass, bytearray or memoryview; raises when extra tags are given
+            line = _encode_one(point, index, batch)
+            if opened < 0:
+                opened = len(items)
+            append(line)
+            continue
+        elif _is_dataframe(point):
+            frame_lines = _encode_one(point, index, batch, _frame_lines)
+            if opened >= 0:
+                text.append((opened, len(items)))
+                opened = -1
+            items += frame_lines
+            continue
+        else:
+            line = _encode_one(point, index, batch)
+        if opened >= 0:
+            text.append((opened, len(items)))
+            opened = -1
+        append(line)
+    if opened >= 0:
+        text.append((opened, len(items)))
+    return _Encoded(items, text)
+
+
+def _frame_lines(frame: Any, batch: _Batch) -> list[bytes]:
+    from .dataframe import dataframe_lines
+
+    return dataframe_lines(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS)
+
+
+def _streamed(data: Any) -> bool:
+    """A DataFrame too long to encode at once: checked whole, then encoded as it is sent."""
+    return _is_dataframe(data) and len(data) > _lines.MAX_ROWS
 
 
 def write_bodies(
@@ -136,21 +218,25 @@ def write_bodies(
     **extra_tags: Any,
 ) -> Iterator[bytes]:
     """The bodies of the requests of one write: like :func:`serialize`, checked completely
-    before this returns, but cut into bodies of at most :data:`MAX_BODY` bytes at line
-    boundaries (influxd refuses larger ones by default).
+    before this returns, but cut into bodies of at most
+    :data:`~aioinflux.serialization.lines.MAX_BODY` bytes at line boundaries (influxd
+    refuses larger ones by default).
 
-    A DataFrame of more than :data:`STREAM_ROWS` rows is checked whole (roles and dtypes of
-    its columns, its index, every name and tag value, infinities) and then encoded one body
-    at a time as the iterator is consumed, so encoding cannot fail on the data and memory
-    stays flat. Everything else is encoded whole first.
+    A DataFrame is checked whole (roles and dtypes of its columns, its index, every name and
+    tag value, infinities) and then encoded one body of at most
+    :data:`~aioinflux.serialization.lines.MAX_ROWS` rows at a time as the iterator is
+    consumed, so encoding cannot fail on the data and memory stays flat. Everything else is
+    encoded whole first, and cut (without scanning the lines the encoders made) only when it
+    is too big for one body.
     """
     batch = _Batch(measurement, tag_columns, precision, extra_tags)
-    if _is_dataframe(data) and len(data) > STREAM_ROWS:
+    if _is_dataframe(data):
         return _encode_one(data, 0, batch, _stream_frame)  # type: ignore[no-any-return]
-    body = _serialize(data, batch)
-    if len(body) <= MAX_BODY:
+    encoded = _encode(data, batch)
+    body = encoded.body()
+    if len(body) <= _lines.MAX_BODY:
         return iter([body] if body else [])
-    return _cut(body)
+    return (piece for piece, _ in _lines.bodies(encoded.lines(body), _lines.MAX_BODY))
 
 
 def counted_bodies(
@@ -159,20 +245,22 @@ def counted_bodies(
     tag_columns: Iterable[str] | None = None,
     precision: str | None = None,
     *,
-    max_points: int = STREAM_ROWS,
+    max_points: int | None = None,
     **extra_tags: Any,
 ) -> tuple[int, Iterator[tuple[bytes, int]]]:
     """Like :func:`write_bodies`, with the number of points: ``(total, bodies)`` where each
-    body comes with the points it holds, at most ``max_points`` (and :data:`MAX_BODY`
-    bytes). For progress reports; checked completely before this returns.
+    body comes with the points it holds, at most ``max_points`` (default
+    :data:`~aioinflux.serialization.lines.MAX_ROWS`) and
+    :data:`~aioinflux.serialization.lines.MAX_BODY` bytes. For progress reports; checked
+    completely before this returns.
 
-    Points are the lines written; for a DataFrame of more than :data:`STREAM_ROWS` rows,
-    encoded as it is sent, they are its rows (a row with no field is written as nothing).
+    Points are the lines written; for a DataFrame of more than ``MAX_ROWS`` rows, encoded as
+    it is sent, they are its rows (a row with no field is written as nothing).
     """
-    from .._batching import split_lines
-
+    if max_points is None:
+        max_points = _lines.MAX_ROWS
     batch = _Batch(measurement, tag_columns, precision, extra_tags)
-    if _is_dataframe(data) and len(data) > STREAM_ROWS:
+    if _streamed(data):
         from .dataframe import serialize_dataframe_counted
 
         options = batch.frame_options()
@@ -181,12 +269,32 @@ def counted_bodies(
             0,
             batch,
             lambda frame, _: serialize_dataframe_counted(
-                frame, **options, slice_rows=min(STREAM_ROWS, max_points), max_bytes=MAX_BODY
+                frame,
+                **options,
+                slice_rows=min(_lines.MAX_ROWS, max_points),
+                max_bytes=_lines.MAX_BODY,
             ),
         )
         return len(data), pieces
-    lines = split_lines(_serialize(data, batch))
-    return len(lines), _group(lines, max_points)
+    lines = _encode(data, batch).lines()
+    return len(lines), _lines.bodies(lines, _lines.MAX_BODY, max_points)
+
+
+def write_lines(
+    data: Any,
+    measurement: str | None = None,
+    tag_columns: Iterable[str] | None = None,
+    precision: str | None = None,
+    **extra_tags: Any,
+) -> list[bytes]:
+    """The lines of one write, each as its own ``bytes``, checked completely: what the batch
+    writer queues (its count is the number of points). Lines made from mappings, DataFrames
+    and ``@lineprotocol`` objects are taken as the encoders made them; line protocol given
+    as ``str``/``bytes`` is split as influxd splits it (blank lines are no lines).
+
+    .. versionadded:: 0.10
+    """
+    return _encode(data, _Batch(measurement, tag_columns, precision, extra_tags)).lines()
 
 
 def line_slices(
@@ -195,88 +303,48 @@ def line_slices(
     tag_columns: Iterable[str] | None = None,
     precision: str | None = None,
     *,
-    max_lines: int = STREAM_ROWS,
+    max_lines: int | None = None,
     **extra_tags: Any,
 ) -> Iterator[list[bytes]]:
-    """The lines of one write for the batch writer, each its own ``bytes``, checked
-    completely before this returns: a DataFrame in slices of at most ``max_lines`` rows,
-    each encoded as the iterator is consumed (so a writer can queue a huge frame as room is
-    made, never holding it whole as lines); anything else as one list of all its lines."""
-    from .._batching import split_lines
+    """Like :func:`write_lines`, in slices: what the batch writer queues, checked completely
+    before this returns. A DataFrame comes in slices of at most
+    :data:`~aioinflux.serialization.lines.MAX_ROWS` rows (and ``max_lines``), each encoded
+    as the iterator is consumed, so a writer can queue a huge frame as room is made, never
+    holding it whole as lines; anything else comes as one list of all its lines.
 
+    .. versionadded:: 0.10
+    """
     batch = _Batch(measurement, tag_columns, precision, extra_tags)
     if _is_dataframe(data):
         from .dataframe import dataframe_line_slices
 
         options = batch.frame_options()
+        rows = _lines.MAX_ROWS if max_lines is None else min(_lines.MAX_ROWS, max_lines)
         slices: Iterator[list[bytes]] = _encode_one(
             data,
             0,
             batch,
-            lambda frame, _: dataframe_line_slices(frame, **options, slice_rows=max_lines),
+            lambda frame, _: dataframe_line_slices(frame, **options, slice_rows=rows),
         )
         return slices
-    lines = split_lines(_serialize(data, batch))
+    lines = _encode(data, batch).lines()
     return iter([lines] if lines else [])
-
-
-def _group(lines: list[bytes], max_points: int) -> Iterator[tuple[bytes, int]]:
-    """``lines`` joined into bodies of at most ``max_points`` lines and MAX_BODY bytes (a
-    longer line goes alone)."""
-    piece: list[bytes] = []
-    size = 0
-    for line in lines:
-        if piece and (size + len(line) + 1 > MAX_BODY or len(piece) == max_points):
-            yield b"\n".join(piece), len(piece)
-            piece, size = [], 0
-        piece.append(line)
-        size += len(line) + 1
-    if piece:
-        yield b"\n".join(piece), len(piece)
-
-
-def _cut(body: bytes) -> Iterator[bytes]:
-    """``body`` in pieces of at most MAX_BODY bytes (a longer line goes alone), cut between
-    lines as influxd finds them (a newline inside a string value is not a boundary)."""
-    from .._batching import split_lines
-
-    return (piece for piece, _ in _group(split_lines(body), len(body) + 1))
 
 
 def _stream_frame(frame: Any, batch: _Batch) -> Iterator[bytes]:
     from .dataframe import serialize_dataframe
 
     options = batch.frame_options()
-    return serialize_dataframe(frame, **options, slice_rows=STREAM_ROWS, max_bytes=MAX_BODY)
+    return serialize_dataframe(
+        frame, **options, slice_rows=_lines.MAX_ROWS, max_bytes=_lines.MAX_BODY
+    )
 
 
 def _serialize(data: Any, batch: _Batch) -> bytes:
-    if _is_single(data) or _is_dataframe(data):
+    if _is_dataframe(data):  # one pass into one buffer, without a list of its lines
         line = _encode_one(data, 0, batch)
         return line if isinstance(line, bytes) else line.encode()
-    lines: list[str | bytes] = []
-    append = lines.append
-    name, tags, encoded, factor = (
-        batch.measurement,
-        batch.extra_tags,
-        batch.encoded_extra_tags,
-        batch.factor,
-    )
-    for index, point in enumerate(data):
-        kind = type(point)
-        if kind is dict:  # the common cases, without the general dispatch
-            try:
-                append(serialize_mapping(point, name, tags, encoded, factor))
-            except LineProtocolError as exc:
-                raise type(exc)(f"point {index}: {exc}") from None
-            except TypeError as exc:
-                raise TypeError(f"point {index}: {exc}") from None
-        elif (kind is str or kind is bytes) and not tags:
-            # line protocol is written as given; the general path costs ~2 us a line
-            append(point)
-        else:
-            append(_encode_one(point, index, batch))
-    return _join(lines)
+    return _encode(data, batch).body()
 
 
 def serialize(

@@ -29,6 +29,7 @@ from .common import (
     string_field,
     tag_value_text,
 )
+from .lines import MAX_ROWS, exact_lines
 from .mapping import encode_tags
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ColumnKinds",
     "dataframe_line_slices",
+    "dataframe_lines",
     "dataframe_to_bytes",
     "join_tables",
     "parse",
@@ -240,8 +242,6 @@ def to_dataframe(
 # and numpy 2 string ufuncs; benchmarks/bench_serialization.py), slice by slice, each
 # slice yielded as bytes: nothing holds all lines and all intermediates.
 
-#: Rows encoded at a time.
-SLICE_ROWS = 100_000
 _INT64_MAX = 2**63 - 1
 #: Rows checked at a time by the up-front checks (their temporaries stay small).
 _CHECK_ROWS = 1 << 20
@@ -629,7 +629,11 @@ class _FramePlan:
             from .columnar import encode_slice
 
             return encode_slice(self, start, stop)
-        return self._encode_pure(start, stop)
+        lines = self.lines(start, stop)
+        if not lines:
+            return b""
+        lines.append("")  # every line ends with a newline, without copying the text again
+        return "\n".join(lines).encode()
 
     def write_to(self, out: io.BytesIO, start: int, stop: int) -> None:
         """Write the lines of rows ``start:stop`` to ``out`` (polars writes them there
@@ -639,7 +643,7 @@ class _FramePlan:
 
             write_slice(self, start, stop, out)
         else:
-            out.write(self._encode_pure(start, stop))
+            out.write(self.encode(start, stop))
 
     def line_list(self, start: int, stop: int) -> list[bytes]:
         """The lines of rows ``start:stop``, one ``bytes`` each (a row with no field has
@@ -648,11 +652,11 @@ class _FramePlan:
             from .columnar import slice_lines
 
             return slice_lines(self, start, stop)
-        from .._batching import split_lines
+        return exact_lines(self.lines(start, stop))
 
-        return split_lines(self._encode_pure(start, stop))
-
-    def _encode_pure(self, start: int, stop: int) -> bytes:
+    def lines(self, start: int, stop: int) -> list[str]:
+        """The lines of rows ``start:stop`` (a row with no field has none), one by one, as
+        the pure encoder makes them."""
         import numpy as np
 
         frame = self.frame.iloc[start:stop]
@@ -714,9 +718,7 @@ class _FramePlan:
                 pending = ""
         slots.append((f"{pending} ", self.times.slice(start, stop)))
         seps = [sep for sep, _ in slots]
-        lines = _concat(seps, [values for _, values in slots], "")
-        lines.append("")  # every line ends with a newline, without copying the text again
-        return "\n".join(lines).encode()
+        return _concat(seps, [values for _, values in slots], "")
 
     def _first_field(
         self,
@@ -745,7 +747,7 @@ class _FramePlan:
         folded: list[_Codes],
         categorical: list[tuple[_Column, np.ndarray[Any, Any], list[str]]],
         numeric: list[tuple[_Column, list[Any], list[bool] | None]],
-    ) -> bytes:
+    ) -> list[str]:
         """No field is present in every row of this slice: rows are assembled from
         ``,key=value`` pieces, and a row with no field left is not written."""
         import numpy as np
@@ -763,15 +765,11 @@ class _FramePlan:
         bodies = ["".join(row) for row in zip(*pieces, strict=True)]
         tags = _combinations(folded, rows)
         times = self.times.slice(start, start + rows)
-        lines = [
+        return [
             f"{self.head}{tag} {body[1:]} {time}"
             for tag, body, time in zip(tags, bodies, times, strict=True)
             if body
         ]
-        if not lines:
-            return b""
-        lines.append("")
-        return "\n".join(lines).encode()
 
 
 _Codes: TypeAlias = "tuple[np.ndarray[Any, Any], list[str]]"
@@ -820,7 +818,7 @@ def serialize_dataframe(
     tag_columns: Iterable[str] = (),
     factor: int = 1,
     extra_tags: Mapping[str, Any] | None = None,
-    slice_rows: int = SLICE_ROWS,
+    slice_rows: int = MAX_ROWS,
     max_bytes: int | None = None,
 ) -> Iterator[bytes]:
     """Check ``frame`` completely, then return an iterator of its lines, ``slice_rows`` rows
@@ -857,7 +855,7 @@ def serialize_dataframe_counted(
     tag_columns: Iterable[str] = (),
     factor: int = 1,
     extra_tags: Mapping[str, Any] | None = None,
-    slice_rows: int = SLICE_ROWS,
+    slice_rows: int = MAX_ROWS,
     max_bytes: int | None = None,
 ) -> Iterator[tuple[bytes, int]]:
     """:func:`serialize_dataframe`'s pieces, each with the number of rows it stands for
@@ -890,7 +888,7 @@ def dataframe_line_slices(
     tag_columns: Iterable[str] = (),
     factor: int = 1,
     extra_tags: Mapping[str, Any] | None = None,
-    slice_rows: int = SLICE_ROWS,
+    slice_rows: int = MAX_ROWS,
 ) -> Iterator[list[bytes]]:
     """Check ``frame`` completely, then return an iterator of its lines, ``slice_rows`` rows
     at a time, each line its own ``bytes`` (slices whose rows all lack a field are left
@@ -908,6 +906,32 @@ def dataframe_line_slices(
     return slices()
 
 
+def dataframe_lines(
+    frame: pd.DataFrame,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str] = (),
+    factor: int = 1,
+    extra_tags: Mapping[str, Any] | None = None,
+    slice_rows: int = MAX_ROWS,
+) -> list[bytes]:
+    """Every line of ``frame`` as its own ``bytes`` (a row with no field has none), checked
+    completely first, encoded ``slice_rows`` rows at a time. The encoder hands over its
+    lines one by one: a newline inside a string value is never taken for a boundary, and
+    nothing is scanned."""
+    lines: list[bytes] = []
+    for piece in dataframe_line_slices(
+        frame,
+        measurement=measurement,
+        tag_columns=tag_columns,
+        factor=factor,
+        extra_tags=extra_tags,
+        slice_rows=slice_rows,
+    ):
+        lines += piece
+    return lines
+
+
 def dataframe_to_bytes(
     frame: pd.DataFrame,
     *,
@@ -915,7 +939,7 @@ def dataframe_to_bytes(
     tag_columns: Iterable[str] = (),
     factor: int = 1,
     extra_tags: Mapping[str, Any] | None = None,
-    slice_rows: int = SLICE_ROWS,
+    slice_rows: int = MAX_ROWS,
 ) -> bytes:
     """All of :func:`serialize_dataframe`'s lines as one ``bytes`` (joined by ``\\n``, no
     trailing newline), each slice written straight into the result: no piece is held

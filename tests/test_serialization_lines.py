@@ -1,0 +1,188 @@
+"""Lines of line protocol: split as influxd splits them, taken as made, bounded bodies."""
+
+from __future__ import annotations
+
+import pytest
+
+from aioinflux.serialization.lines import bodies, exact_lines, join, split_lines
+
+#: (body, lines) — shared with the real-server check in test_writer.py
+SPLIT_CASES = [
+    (b"a v=1\nb v=2", [b"a v=1", b"b v=2"]),
+    (b"a v=1\n\n  \nb v=2\n", [b"a v=1", b"b v=2"]),
+    (b'a s="x\ny" 1\nb v=2', [b'a s="x\ny" 1', b"b v=2"]),
+    (b'a s="q\\"\nstill" 1\nb v=2', [b'a s="q\\"\nstill" 1', b"b v=2"]),
+    (b'a,t=x" v=1\nb v=2', [b'a,t=x" v=1', b"b v=2"]),
+    (b'a k"ey=1\nb v=2', [b'a k"ey=1', b"b v=2"]),
+    (b'a s="x",n=1i,s2="y\n\nz" 5\nb v=2', [b'a s="x",n=1i,s2="y\n\nz" 5', b"b v=2"]),
+    (b'a s="back\\\\"\nb v=2', [b'a s="back\\\\"', b"b v=2"]),
+]
+
+
+@pytest.mark.parametrize(("body", "lines"), SPLIT_CASES)
+def test_split_lines(body, lines):
+    assert split_lines(body) == lines
+
+
+def test_split_lines_keeps_an_escaped_newline_in_the_line():
+    assert split_lines(b"a,t=x\\\ny v=1\nb v=2") == [b"a,t=x\\\ny v=1", b"b v=2"]
+    assert split_lines(b"a,t=x\\\\\nb v=2") == [b"a,t=x\\\\", b"b v=2"]
+
+
+def test_split_lines_of_nothing():
+    assert split_lines(b"") == []
+    assert split_lines(b"\n\n") == []
+
+
+# -- lines the encoders made: taken as made, never scanned ----------------------------------
+
+
+def test_exact_lines_keep_a_newline_inside_a_line():
+    assert exact_lines(["a v=1", 'b s="x\ny" 1', b"c v=3"]) == [
+        b"a v=1",
+        b'b s="x\ny" 1',
+        b"c v=3",
+    ]
+    assert exact_lines(["a v=1", "b v=2"]) == [b"a v=1", b"b v=2"]
+    assert exact_lines([]) == []
+
+
+def test_exact_lines_do_not_scan(monkeypatch):
+    # an unbalanced quote would make the scanner join the lines; encoder lines are whole
+    from aioinflux.serialization import lines
+
+    def fail(*args):
+        raise AssertionError("scanned")
+
+    monkeypatch.setattr(lines, "_scan", fail)
+    assert exact_lines(['a s="x\n', 'b v=2"']) == [b'a s="x\n', b'b v=2"']
+
+
+def test_join_takes_any_mix():
+    assert join(["a", "b"]) == b"a\nb"
+    assert join([b"a", b"b"]) == b"a\nb"
+    assert join(["a", b"b", "\u00e9"]) == "a\nb\n\u00e9".encode()
+    assert join([]) == b""
+
+
+# -- bodies: at most so many bytes and lines, cut between lines -----------------------------
+
+
+def test_bodies_are_bounded_in_bytes_and_lines():
+    lines = [b"x" * n for n in (3, 3, 3, 10, 1, 1, 1, 1)]
+    # each line counts its newline: 3+1 + 3+1 fit in 8, a third does not
+    assert list(bodies(lines, 8)) == [
+        (b"xxx\nxxx", 2),
+        (b"xxx", 1),
+        (b"x" * 10, 1),  # longer than the bound: alone
+        (b"x\nx\nx\nx", 4),
+    ]
+    assert [n for _, n in bodies(lines, 100, 3)] == [3, 3, 2]
+    assert list(bodies([], 8)) == []
+
+
+def test_bodies_join_back_to_the_whole():
+    lines = [f'm,i={i} s="{"y" * (i % 13)}" {i}'.encode() for i in range(500)]
+    for limit in (1, 40, 333, 10_000):
+        pieces = list(bodies(lines, limit, 7))
+        assert b"\n".join(p for p, _ in pieces) == b"\n".join(lines)
+        assert sum(n for _, n in pieces) == len(lines)
+        assert all(len(p) <= limit or n == 1 for p, n in pieces)
+        assert all(n <= 7 for _, n in pieces)
+
+
+# -- serialization hands over lines: only the user's text is scanned ------------------------
+
+
+@pytest.fixture
+def no_scan(monkeypatch):
+    """The scanner raises: what passes did not scan a byte."""
+    from aioinflux.serialization import lines
+
+    def fail(*args):
+        raise AssertionError("scanned")
+
+    monkeypatch.setattr(lines, "_scan", fail)
+
+
+def _points(n):
+    return [
+        {"measurement": "m", "tags": {"t": f"a{i}"}, "fields": {"s": f'say "hi"\n{i}'}, "time": i}
+        for i in range(n)
+    ]
+
+
+def test_write_lines_takes_the_encoders_lines_as_made(no_scan):
+    from aioinflux import serialize
+    from aioinflux.serialization import write_lines
+
+    points = _points(5)
+    found = write_lines(points)
+    assert len(found) == 5
+    assert found == [serialize(point) for point in points]
+
+
+def test_write_lines_of_a_dataframe_with_newlines_in_strings(no_scan):
+    import pandas as pd
+
+    from aioinflux.serialization import counted_bodies, serialize, write_bodies, write_lines
+
+    df = pd.DataFrame(
+        {"s": ['a"\nb', "c\n", None], "v": [1.0, 2.0, None]},
+        index=pd.to_datetime([1, 2, 3], unit="s"),
+    )
+    assert write_lines(df, "m") == [
+        b'm s="a\\"\nb",v=1.0 1000000000',
+        b'm s="c\n",v=2.0 2000000000',
+    ]  # the row with no field is no line
+    total, counted = counted_bodies(df, "m")
+    assert (total, [n for _, n in counted]) == (2, [2])
+    assert b"".join(write_bodies(df, "m")) == serialize(df, "m") + b"\n"
+
+
+def test_write_lines_scans_the_users_text_only():
+    from aioinflux.serialization import write_lines
+
+    point = {"measurement": "m", "fields": {"s": "x\ny"}, "time": 1}
+    # a run of text items is joined and split as the server would split it
+    data = ['a s="1\n2" 1\n\nb v=1', b"c v=1", point, "d v=1\ne v=2", bytearray(b"f v=1")]
+    assert write_lines(data) == [
+        b'a s="1\n2" 1',
+        b"b v=1",
+        b"c v=1",
+        b'm s="x\ny" 1',
+        b"d v=1",
+        b"e v=2",
+        b"f v=1",
+    ]
+    assert write_lines([]) == []
+    assert write_lines("\n\n") == []
+
+
+def test_big_batches_are_cut_and_counted_without_scanning(no_scan, monkeypatch):
+    from aioinflux import serialization as ser
+
+    points = _points(50)
+    whole = ser.serialize(points)
+    monkeypatch.setattr(ser.lines, "MAX_BODY", 200)
+    pieces = list(ser.write_bodies(points))
+    assert len(pieces) > 5
+    assert all(len(p) <= 200 for p in pieces)
+    assert b"\n".join(pieces) == whole
+    total, counted = ser.counted_bodies(points, max_points=7)
+    counted = list(counted)
+    assert total == 50
+    assert sum(n for _, n in counted) == 50
+    assert all(n <= 7 for _, n in counted)
+    assert b"\n".join(p for p, _ in counted) == whole
+
+
+def test_user_text_is_still_scanned_when_a_batch_is_cut(monkeypatch):
+    from aioinflux import serialization as ser
+
+    text = "\n".join(f'm s="{i}\n{i}" {i}' for i in range(40))
+    monkeypatch.setattr(ser.lines, "MAX_BODY", 50)
+    pieces = list(ser.write_bodies(text))
+    assert len(pieces) > 5
+    assert b"\n".join(pieces) == text.encode()
+    assert all(p.count(b'"') % 2 == 0 for p in pieces)  # never cut inside a string value
