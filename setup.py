@@ -29,6 +29,9 @@ PANDAS = ["pandas>=2.0", "numpy>=1.24"]
 # MessagePack answers: smaller than JSON and cheaper for the server to
 # produce (benchmarks/query.py compares both)
 MSGPACK = ["msgpack>=1.0"]
+# DataFrames to line protocol with polars' columnar string kernels (chosen over
+# pyarrow.compute by benchmarks/columnar_engines.py), and MessagePack answers
+FAST = ["polars>=1.0", *MSGPACK]
 # progress=True draws a tqdm bar (in a terminal, and as a widget in Jupyter)
 PROGRESS = ["tqdm>=4.60"]
 # ruff and mypy are pinned: another version may format or judge the same code differently.
@@ -65,7 +68,9 @@ setup(
         "pandas": PANDAS,
         "msgpack": MSGPACK,
         "progress": PROGRESS,
-        "test": TEST + PANDAS + MSGPACK + PROGRESS,
+        "fast": FAST,
+        # both DataFrame encoders are tested: the columnar one, and the pure one forced
+        "test": TEST + PANDAS + FAST + PROGRESS,
     },
     classifiers=[
         "Development Status :: 4 - Beta",

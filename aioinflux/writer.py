@@ -40,7 +40,7 @@ from . import _batching, _protocol
 from ._types import Consistency, Precision
 from .blocking import runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
-from .serialization import write_lines
+from .serialization import line_slices
 
 __all__ = ["BatchWriter", "WriterStats"]
 
@@ -105,6 +105,31 @@ class _Destination:
     rp: str | None
     precision: Precision | None
     consistency: Consistency | None
+
+
+class _Run:
+    """Lines queued for one destination, taken from the front by slicing (a list and a
+    start: taking a batch costs one slice, not one ``popleft()`` per line)."""
+
+    __slots__ = ("lines", "start")
+
+    def __init__(self, lines: list[bytes]):
+        self.lines = list(lines)
+        self.start = 0
+
+    def __len__(self) -> int:
+        return len(self.lines) - self.start
+
+    def extend(self, lines: list[bytes]) -> None:
+        self.lines += lines
+
+    def take(self, count: int) -> list[bytes]:
+        taken = self.lines[self.start : self.start + count]
+        self.start += len(taken)
+        if self.start > len(self.lines) // 2:  # drop what was taken, not too often
+            del self.lines[: self.start]
+            self.start = 0
+        return taken
 
 
 @dataclass
@@ -205,7 +230,7 @@ class BatchWriter:
         #: Counters, updated as batches are written, retried or fail.
         self.stats = WriterStats()
         # queued lines, in runs of one destination each
-        self._queue: deque[tuple[_Destination, deque[bytes]]] = deque()
+        self._queue: deque[tuple[_Destination, _Run]] = deque()
         self._pending = 0
         self._queued = 0  # lines ever queued
         self._taken = 0  # lines ever taken into batches
@@ -275,15 +300,32 @@ class BatchWriter:
         Accepts everything :meth:`InfluxDBClient.write` accepts. The lines go to the
         database, retention policy, precision and consistency in effect now.
 
+        A DataFrame is checked whole first, then encoded and queued slice by slice (at most
+        100,000 rows, and at most ``max_pending``), each slice as room is made: a huge frame
+        is never held whole as lines.
+
         :raises ValueError: or TypeError, for data that cannot be written (nothing is queued).
-        :raises RuntimeError: after :meth:`close`.
+        :raises RuntimeError: after :meth:`close` (also when :meth:`close` is called while a
+            DataFrame is being queued: the slices queued before it are written, the rest
+            is not).
         """
         if self._closing:
             raise RuntimeError("this BatchWriter is closed")
         destination = self._destination()
-        lines = write_lines(data, measurement, tag_columns, destination.precision, **extra_tags)
-        if not lines:
-            return
+        # checked whole now (bad data raises before anything is queued); a DataFrame then
+        # comes slice by slice, each queued when there is room for it: never held whole
+        slices = line_slices(
+            data,
+            measurement,
+            tag_columns,
+            destination.precision,
+            max_lines=self.max_pending,
+            **extra_tags,
+        )
+        for lines in slices:
+            await self._queue_lines(destination, lines)
+
+    async def _queue_lines(self, destination: _Destination, lines: list[bytes]) -> None:
         changed = self._start()
         async with changed:
             await changed.wait_for(
@@ -294,7 +336,7 @@ class BatchWriter:
             if self._queue and self._queue[-1][0] == destination:
                 self._queue[-1][1].extend(lines)
             else:
-                self._queue.append((destination, deque(lines)))
+                self._queue.append((destination, _Run(lines)))
             self._pending += len(lines)
             self._queued += len(lines)
             self._unfinished += len(lines)
@@ -419,7 +461,7 @@ class BatchWriter:
         """The next batch: up to ``batch_size`` lines of the first run (one destination)."""
         destination, run = self._queue[0]
         count = min(self.batch_size, len(run))
-        batch = _Batch(destination, [run.popleft() for _ in range(count)], self._taken)
+        batch = _Batch(destination, run.take(count), self._taken)
         if not run:
             self._queue.popleft()
         self._pending -= count

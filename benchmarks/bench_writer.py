@@ -7,7 +7,9 @@ Run (from the repository root, after ``bash scripts/test.sh`` made .venv)::
 
 Starts a throwaway influxd, writes the same pre-serialized points with every contender
 (a fresh database each run, 5000 lines per request), and prints the best of ``--repeat``
-runs and the ratio to the best raw aiohttp figure. Numbers drift between runs and machines:
+runs and the ratio to the best raw aiohttp figure. DataFrame input runs on both encoders:
+polars' columnar one (the ``fast`` extra, installed with the ``test`` extra) and, in the
+rows ending in ``pure``, the pure one. Numbers drift between runs and machines:
 compare the ratios of one run. Not a test: nothing here asserts a speed.
 """
 
@@ -112,6 +114,17 @@ async def ours_write_frame(server: InfluxDBServer, db: str, frame: Any) -> None:
         await client.write(frame, measurement="cpu")
 
 
+async def pure_path(run: Coroutine[Any, Any, None]) -> None:
+    """``run`` with the columnar DataFrame encoder switched off."""
+    from aioinflux.serialization import columnar
+
+    columnar.ENABLED = False
+    try:
+        await run
+    finally:
+        columnar.ENABLED = True
+
+
 def influxdb_python(server: InfluxDBServer, db: str, lines: list[str]) -> None:
     from influxdb import InfluxDBClient as Peer
 
@@ -156,6 +169,13 @@ def main() -> None:
         contenders["aioinflux write(DataFrame), 1 request at a time"] = lambda s, d: (
             ours_write_frame(s, d, frame)
         )
+        # the same two without polars' columnar encoder (the `fast` extra)
+        contenders["aioinflux batch_writer, 4 in flight, DataFrame, pure"] = lambda s, d: pure_path(
+            ours_writer_items(s, d, frame, 100_000)
+        )
+        contenders["aioinflux write(DataFrame), 1 request at a time, pure"] = lambda s, d: (
+            pure_path(ours_write_frame(s, d, frame))
+        )
     except ImportError:
         frame = None
         print("(pandas not installed: no DataFrame input)")
@@ -187,10 +207,10 @@ def main() -> None:
                 results[name] = max(results.get(name, 0.0), args.points / elapsed)
     best_raw = max(v for k, v in results.items() if k.startswith("raw"))
     print(f"\n{args.points:,} points, {BATCH} lines per request, best of {args.repeat}\n")
-    print(f"| {'contender':<44} | {'points/s':>10} | {'vs best raw':>11} |")
-    print(f"| {'-' * 44} | {'-' * 10} | {'-' * 11} |")
+    print(f"| {'contender':<54} | {'points/s':>10} | {'vs best raw':>11} |")
+    print(f"| {'-' * 54} | {'-' * 10} | {'-' * 11} |")
     for name, rate in results.items():
-        print(f"| {name:<44} | {rate:>10,.0f} | {rate / best_raw:>10.0%} |")
+        print(f"| {name:<54} | {rate:>10,.0f} | {rate / best_raw:>10.0%} |")
     # where the time goes for mapping and DataFrame input: encoding alone, same data
     from aioinflux import serialize
 

@@ -12,9 +12,20 @@ import pytest
 
 from aioinflux import LineProtocolError, LineProtocolTypeError, serialize
 from aioinflux import serialization as ser
+from aioinflux.serialization import columnar
 from aioinflux.serialization.common import precision_factor
 from aioinflux.serialization.dataframe import serialize_dataframe
 from tests.roundtrip import row_order, same_rows, stored_rows
+
+
+@pytest.fixture(autouse=True, params=["columnar", "pure"])
+def encoder(request, monkeypatch):
+    """Every test of this module runs on both encoders: polars' columnar kernels (the
+    ``fast`` extra, part of the test extra) and the pure one, forced."""
+    if request.param == "columnar":
+        assert columnar.available(), "polars is part of the test extra"
+    monkeypatch.setattr(columnar, "ENABLED", request.param == "columnar")
+    return request.param
 
 
 def idx(*times, **kw):
@@ -169,6 +180,24 @@ CASES = [
         {"factor": precision_factor("h")},
     ),
     Case(
+        # pandas 3 makes datetime64[us] by default: exact, no float on the way
+        "microsecond_index",
+        frame(
+            {"v": [1.0, 2.0]},
+            times=idx("2020-01-02T03:04:05.123456", "1969-12-31T23:59:59.999999").as_unit("us"),
+        ),
+        [f"m v=1.0 {T0_NS + 123_456_000}", "m v=2.0 -1000"],
+    ),
+    Case(
+        "microsecond_index_in_microseconds",
+        frame(
+            {"v": [1.0, 2.0]},
+            times=idx("2262-04-11T23:47:16.854775", "1677-09-21T00:12:43.145225").as_unit("us"),
+        ),
+        ["m v=1.0 9223372036854775", "m v=2.0 -9223372036854775"],
+        {"factor": precision_factor("u")},
+    ),
+    Case(
         "leading_tab_field_key_not_first",
         frame({"\tk": [1.0, 2.0], "v": [3.0, 4.0]}),
         [f"m v=3.0,\tk=1.0 {T0_NS}", f"m v=4.0,\tk=2.0 {T0_NS + 10**9}"],
@@ -290,7 +319,7 @@ def expected_rows(case):
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 async def test_frame_reads_back_identical(client, case):
     kwargs = dict(case.kwargs)
-    precision = {precision_factor(p): p for p in ("ns", "s", "h")}[kwargs.pop("factor", 1)]
+    precision = {precision_factor(p): p for p in ("ns", "u", "s", "h")}[kwargs.pop("factor", 1)]
     extra = kwargs.pop("extra_tags", {})
     kwargs.setdefault("measurement", "m")
     await client.write(case.frame, precision=precision, **kwargs, **extra)

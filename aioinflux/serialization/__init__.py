@@ -25,7 +25,7 @@ from .common import precision_factor
 from .lines import exact_lines, join, split_lines
 from .mapping import encode_tags, serialize_mapping
 
-__all__ = ["counted_bodies", "serialize", "write_bodies", "write_lines"]
+__all__ = ["counted_bodies", "line_slices", "serialize", "write_bodies", "write_lines"]
 
 
 class _Batch:
@@ -59,8 +59,10 @@ class _Batch:
 
 
 def _is_dataframe(obj: object) -> bool:
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(obj, pd.DataFrame)
+    pd, pl = sys.modules.get("pandas"), sys.modules.get("polars")
+    return (pd is not None and isinstance(obj, pd.DataFrame)) or (
+        pl is not None and isinstance(obj, pl.DataFrame)
+    )
 
 
 def _encode_point(point: object, batch: _Batch) -> str | bytes:
@@ -293,6 +295,40 @@ def write_lines(
     .. versionadded:: 0.10
     """
     return _encode(data, _Batch(measurement, tag_columns, precision, extra_tags)).lines()
+
+
+def line_slices(
+    data: Any,
+    measurement: str | None = None,
+    tag_columns: Iterable[str] | None = None,
+    precision: str | None = None,
+    *,
+    max_lines: int | None = None,
+    **extra_tags: Any,
+) -> Iterator[list[bytes]]:
+    """Like :func:`write_lines`, in slices: what the batch writer queues, checked completely
+    before this returns. A DataFrame comes in slices of at most
+    :data:`~aioinflux.serialization.lines.MAX_ROWS` rows (and ``max_lines``), each encoded
+    as the iterator is consumed, so a writer can queue a huge frame as room is made, never
+    holding it whole as lines; anything else comes as one list of all its lines.
+
+    .. versionadded:: 0.10
+    """
+    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    if _is_dataframe(data):
+        from .dataframe import dataframe_line_slices
+
+        options = batch.frame_options()
+        rows = _lines.MAX_ROWS if max_lines is None else min(_lines.MAX_ROWS, max_lines)
+        slices: Iterator[list[bytes]] = _encode_one(
+            data,
+            0,
+            batch,
+            lambda frame, _: dataframe_line_slices(frame, **options, slice_rows=rows),
+        )
+        return slices
+    lines = _encode(data, batch).lines()
+    return iter([lines] if lines else [])
 
 
 def _stream_frame(frame: Any, batch: _Batch) -> Iterator[bytes]:

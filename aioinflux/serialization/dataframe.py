@@ -9,6 +9,7 @@ Rule 2: no I/O. (Query answers -> DataFrames is ``aioinflux._frames``; aioinflux
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .._frames import parse, to_dataframe  # loaded by __getattr__ at first use
 
 __all__ = [
+    "dataframe_line_slices",
     "dataframe_lines",
     "dataframe_to_bytes",
     "parse",
@@ -214,7 +216,7 @@ def _plan_column(frame: pd.DataFrame, name: str, is_tag: bool) -> _Column:
         return _Column(name, key, "bool")
     if pd.api.types.is_integer_dtype(dtype):
         if dtype.kind == "u" and dtype.itemsize == 8:
-            too_big = series > _INT64_MAX
+            too_big = (series > _INT64_MAX).fillna(False)  # UInt64 with gaps: NA
             if too_big.any():
                 raise _frame_error(
                     f"column {name!r}, row {_first_label(series, too_big)!r}: an integer is "
@@ -277,13 +279,76 @@ class _Times:
         self.multiply = unit_ns // factor if unit_ns >= factor else 1
         self.divide = factor // unit_ns if unit_ns < factor else 1
 
-    def slice(self, start: int, stop: int) -> list[int]:
-        ticks = self.ticks[start:stop]
+    def array(self, start: int, stop: int) -> np.ndarray[Any, Any]:
+        """The times of rows ``start:stop`` as int64 ticks of the write's precision."""
+        ticks: np.ndarray[Any, Any] = self.ticks[start:stop]
         if self.multiply != 1:
             ticks = ticks * self.multiply
         elif self.divide != 1:
             ticks = ticks // self.divide
-        return ticks.tolist()  # type: ignore[no-any-return]
+        return ticks
+
+    def slice(self, start: int, stop: int) -> list[int]:
+        return self.array(start, stop).tolist()  # type: ignore[no-any-return]
+
+
+def is_polars_frame(obj: object) -> bool:
+    """True for a polars DataFrame (without importing polars)."""
+    pl = sys.modules.get("polars")
+    return pl is not None and isinstance(obj, pl.DataFrame)
+
+
+def _from_polars(frame: Any) -> pd.DataFrame:
+    """A polars DataFrame as the pandas frame that stands for it: its ``time`` column (a
+    ``Datetime``, naive = UTC) becomes the index, integer and boolean columns with nulls
+    become the nullable ``Int64``/``boolean`` (no value rounded), ``String`` and
+    ``Categorical``/``Enum`` columns become ``str`` objects and categoricals (tags), nulls
+    missing values. Any other dtype raises TypeError naming the column."""
+    import numpy as np
+    import pandas as pd
+    import polars as pl
+
+    if "time" not in frame.columns:
+        raise TypeError(
+            "a polars DataFrame needs a Datetime column named 'time' to be written (its "
+            f"columns: {frame.columns})"
+        )
+    data: dict[str, Any] = {}
+    index = None
+    for series in frame.get_columns():
+        name, dtype = series.name, series.dtype
+        nulls = series.null_count() > 0
+        if name == "time":
+            if not isinstance(dtype, pl.Datetime):
+                raise TypeError(f"a polars DataFrame's 'time' column must be Datetime, got {dtype}")
+            if nulls:
+                row = int(np.flatnonzero(series.is_null().to_numpy())[0])
+                raise _frame_error(f"column 'time', row {row}: a null is not a time")
+            ticks = series.to_physical().to_numpy()  # UTC for an aware column
+            index = pd.DatetimeIndex(ticks.astype(f"datetime64[{dtype.time_unit}]"))
+            if dtype.time_zone is not None:
+                index = index.tz_localize("UTC")
+        elif dtype.is_integer():
+            values = series.fill_null(0).to_numpy()
+            mask = series.is_null().to_numpy()
+            data[name] = pd.arrays.IntegerArray(values, mask) if nulls else values
+        elif dtype.is_float():
+            data[name] = series.to_numpy()  # a null becomes NaN: missing, as NaN is
+        elif dtype == pl.Boolean:
+            values = series.fill_null(False).to_numpy()
+            mask = series.is_null().to_numpy()
+            data[name] = pd.arrays.BooleanArray(values, mask) if nulls else values
+        elif dtype == pl.String:
+            data[name] = series.to_numpy().astype(object)
+        elif isinstance(dtype, (pl.Categorical, pl.Enum)):
+            data[name] = pd.Categorical(series.cast(pl.String).to_numpy().astype(object))
+        else:
+            raise TypeError(
+                f"DataFrame column {name!r}: cannot write a polars column of dtype {dtype} "
+                "(fields are Boolean, integer, float or String; tags are Categorical or Enum "
+                "columns or named in tag_columns)"
+            )
+    return pd.DataFrame(data, index=index, copy=False)
 
 
 class _FramePlan:
@@ -297,6 +362,8 @@ class _FramePlan:
     ):
         if measurement is None:
             raise LineProtocolError("writing a DataFrame needs measurement=...")
+        if is_polars_frame(frame):
+            frame = _from_polars(frame)
         # the write's extra tags were encoded, and warned about, once for the batch already
         self.head = escape_measurement(measurement) + encode_tags(extra_tags, warn=False)
         names = [_column_name(c) for c in frame.columns]
@@ -325,6 +392,12 @@ class _FramePlan:
                 )
             self.safe_first = complete
         self.frame = frame
+        from . import columnar
+
+        # polars' columnar kernels encode the slices when installed (the `fast` extra): the
+        # same plan, so the same checks, and the same stored data (tests/test_serialization_
+        # columnar.py); columnar.ENABLED = False keeps the pure path
+        self.columnar = columnar.available()
 
     # --- one slice ---------------------------------------------------------------------
     # Low-cardinality columns (every tag; bool and string fields with few distinct values in
@@ -369,14 +442,38 @@ class _FramePlan:
 
     def encode(self, start: int, stop: int) -> bytes:
         """The lines of rows ``start:stop``, each ending with a newline, as bytes."""
+        if self.columnar:
+            from .columnar import encode_slice
+
+            return encode_slice(self, start, stop)
         lines = self.lines(start, stop)
         if not lines:
             return b""
         lines.append("")  # every line ends with a newline, without copying the text again
         return "\n".join(lines).encode()
 
+    def write_to(self, out: io.BytesIO, start: int, stop: int) -> None:
+        """Write the lines of rows ``start:stop`` to ``out`` (polars writes them there
+        directly: no copy of the slice's text in between)."""
+        if self.columnar:
+            from .columnar import write_slice
+
+            write_slice(self, start, stop, out)
+        else:
+            out.write(self.encode(start, stop))
+
+    def line_list(self, start: int, stop: int) -> list[bytes]:
+        """The lines of rows ``start:stop``, one ``bytes`` each (a row with no field has
+        none), for the batch writer."""
+        if self.columnar:
+            from .columnar import slice_lines
+
+            return slice_lines(self, start, stop)
+        return exact_lines(self.lines(start, stop))
+
     def lines(self, start: int, stop: int) -> list[str]:
-        """The lines of rows ``start:stop`` (a row with no field has none), one by one."""
+        """The lines of rows ``start:stop`` (a row with no field has none), one by one, as
+        the pure encoder makes them."""
         import numpy as np
 
         frame = self.frame.iloc[start:stop]
@@ -497,11 +594,15 @@ _Codes: TypeAlias = "tuple[np.ndarray[Any, Any], list[str]]"
 _FOLD_VALUES = 1024
 
 
-def _combinations(folded: list[_Codes], rows: int) -> list[str]:
-    """Per row, the concatenated pieces of every folded column (code -1: the last piece)."""
+def _combination_codes(folded: list[_Codes], rows: int) -> _Codes:
+    """Per row, the code of its combination of the folded columns' pieces (code -1: the
+    last piece), and the concatenated text of each combination, built once."""
     import numpy as np
     import pandas as pd
 
+    if len(folded) == 1:  # one column: its own codes (missing: the last piece)
+        column_codes, pieces = folded[0]
+        return np.where(column_codes < 0, len(pieces) - 1, column_codes), list(pieces)
     texts = [""]
     codes: np.ndarray[Any, Any] = np.zeros(rows, dtype=np.int64)
     for column_codes, pieces in folded:
@@ -509,6 +610,14 @@ def _combinations(folded: list[_Codes], rows: int) -> list[str]:
         combined = codes * size + np.where(column_codes < 0, size - 1, column_codes)
         codes, uniques = pd.factorize(combined)  # at most `rows` combinations
         texts = [texts[u // size] + pieces[u % size] for u in uniques.tolist()]
+    return codes, texts
+
+
+def _combinations(folded: list[_Codes], rows: int) -> list[str]:
+    """Per row, the concatenated pieces of every folded column (code -1: the last piece)."""
+    import numpy as np
+
+    codes, texts = _combination_codes(folded, rows)
     return np.array(texts, dtype=object)[codes].tolist()  # type: ignore[no-any-return]
 
 
@@ -589,6 +698,31 @@ def serialize_dataframe_counted(
     return pieces()
 
 
+def dataframe_line_slices(
+    frame: pd.DataFrame,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str] = (),
+    factor: int = 1,
+    extra_tags: Mapping[str, Any] | None = None,
+    slice_rows: int = MAX_ROWS,
+) -> Iterator[list[bytes]]:
+    """Check ``frame`` completely, then return an iterator of its lines, ``slice_rows`` rows
+    at a time, each line its own ``bytes`` (slices whose rows all lack a field are left
+    out). For the batch writer, which queues a frame slice by slice as room is made."""
+    if slice_rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
+    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
+
+    def slices() -> Iterator[list[bytes]]:
+        for start in range(0, len(frame), slice_rows):
+            lines = plan.line_list(start, min(start + slice_rows, len(frame)))
+            if lines:
+                yield lines
+
+    return slices()
+
+
 def dataframe_lines(
     frame: pd.DataFrame,
     *,
@@ -602,21 +736,37 @@ def dataframe_lines(
     completely first, encoded ``slice_rows`` rows at a time. The encoder hands over its
     lines one by one: a newline inside a string value is never taken for a boundary, and
     nothing is scanned."""
-    if slice_rows < 1:
-        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
-    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
     lines: list[bytes] = []
-    for start in range(0, len(frame), slice_rows):
-        lines += exact_lines(plan.lines(start, min(start + slice_rows, len(frame))))
+    for piece in dataframe_line_slices(
+        frame,
+        measurement=measurement,
+        tag_columns=tag_columns,
+        factor=factor,
+        extra_tags=extra_tags,
+        slice_rows=slice_rows,
+    ):
+        lines += piece
     return lines
 
 
-def dataframe_to_bytes(frame: pd.DataFrame, **options: Any) -> bytes:
-    """All of :func:`serialize_dataframe`'s pieces as one ``bytes`` (lines joined by ``\\n``,
-    no trailing newline), without holding the pieces and the result at once."""
+def dataframe_to_bytes(
+    frame: pd.DataFrame,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str] = (),
+    factor: int = 1,
+    extra_tags: Mapping[str, Any] | None = None,
+    slice_rows: int = MAX_ROWS,
+) -> bytes:
+    """All of :func:`serialize_dataframe`'s lines as one ``bytes`` (joined by ``\\n``, no
+    trailing newline), each slice written straight into the result: no piece is held
+    beside it."""
+    if slice_rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
+    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
     out = io.BytesIO()
-    for piece in serialize_dataframe(frame, **options):
-        out.write(piece)
+    for start in range(0, len(frame), slice_rows):
+        plan.write_to(out, start, min(start + slice_rows, len(frame)))
     if out.tell():
         out.truncate(out.tell() - 1)  # the last newline
     return out.getvalue()  # the buffer itself, shrunk in place: not a copy

@@ -1,0 +1,116 @@
+"""DataFrames through the batch writer: checked whole at write(), then queued slice by
+slice as room is made (never held whole as lines), on both encoders; stored exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aioinflux import LineProtocolError, serialize
+from aioinflux.serialization import columnar, line_slices
+from tests.roundtrip import same_rows, stored_rows
+
+
+@pytest.fixture(autouse=True, params=["columnar", "pure"])
+def encoder(request, monkeypatch):
+    if request.param == "columnar":
+        assert columnar.available(), "polars is part of the test extra"
+    monkeypatch.setattr(columnar, "ENABLED", request.param == "columnar")
+    return request.param
+
+
+def frame(n):
+    return pd.DataFrame(
+        {
+            "host": pd.Categorical(np.arange(n) % 7),
+            "v": np.arange(n) * 0.5,
+            "s": [f'say "{i}"\nnext' if i % 3 == 0 else None for i in range(n)],
+            "ok": np.arange(n) % 2 == 0,
+        },
+        index=pd.date_range("2020-01-02", periods=n, freq="ms", unit="us"),
+    )
+
+
+@pytest.mark.parametrize("newlines", [True, False])
+def test_a_frame_comes_in_slices_of_at_most_max_lines(newlines):
+    df = frame(10)
+    if not newlines:
+        df["s"] = df["s"].str.replace("\n", " ")
+    slices = list(line_slices(df, measurement="m", max_lines=4))
+    assert [len(lines) for lines in slices] == [4, 4, 2]
+    # each line whole (a newline inside a string value stays in its line)
+    whole = serialize(df, measurement="m")
+    assert b"\n".join(line for lines in slices for line in lines) == whole
+
+
+def test_a_slice_without_any_field_is_left_out():
+    df = frame(10)
+    df["v"] = [np.nan] * 4 + [1.0] * 6
+    df["s"] = None
+    df["ok"] = pd.array([None] * 4 + [True] * 6, dtype="boolean")
+    slices = list(line_slices(df, measurement="m", max_lines=4))
+    assert [len(lines) for lines in slices] == [4, 2]
+
+
+def test_a_frame_with_a_bad_value_late_raises_before_any_slice():
+    df = frame(10)
+    df.loc[df.index[9], "v"] = np.inf
+    with pytest.raises(LineProtocolError, match=r"point 0: DataFrame column 'v', row .*: inf"):
+        line_slices(df, measurement="m", max_lines=2)
+
+
+def test_other_data_is_one_slice():
+    assert list(line_slices(["a v=1", "b v=2"])) == [[b"a v=1", b"b v=2"]]
+    assert list(line_slices([])) == []
+
+
+@pytest.mark.server
+async def test_a_big_frame_is_queued_as_room_is_made_and_stored_exactly(client):
+    n = 5000
+    df = frame(n)
+    async with client.batch_writer(batch_size=500, max_pending=1000, flush_interval=60) as writer:
+        await writer.write(df, measurement="m")
+        # write() returned once its last slice found room: the frame was never queued whole
+        assert writer.pending <= 1000
+    expected = [
+        (
+            "m",
+            {
+                "host": str(i % 7),
+                "v": i * 0.5,
+                **({"s": f'say "{i}"\nnext'} if i % 3 == 0 else {}),
+                "ok": i % 2 == 0,
+                "time": int(df.index[i].value),
+            },
+        )
+        for i in range(n)
+    ]
+    assert same_rows(await stored_rows(client), expected)
+
+
+@pytest.mark.server
+async def test_a_bad_frame_queues_nothing(client):
+    df = frame(10)
+    df.loc[df.index[9], "v"] = np.inf
+    async with client.batch_writer(batch_size=5, flush_interval=60) as writer:
+        with pytest.raises(LineProtocolError):
+            await writer.write(df, measurement="m")
+        assert writer.pending == 0
+    assert await stored_rows(client) == []
+
+
+def test_a_run_hands_out_its_lines_in_order_whatever_the_takes():
+    from aioinflux.writer import _Run
+
+    run = _Run([b"%d" % i for i in range(10)])
+    got = [run.take(3), run.take(4)]
+    run.extend([b"10", b"11"])
+    got += [run.take(100), run.take(1)]
+    assert got == [
+        [b"0", b"1", b"2"],
+        [b"3", b"4", b"5", b"6"],
+        [b"7", b"8", b"9", b"10", b"11"],
+        [],
+    ]
+    assert len(run) == 0
