@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from .dataframe import _combination_codes, _FramePlan
+from .dataframe import _CATEGORICAL, _SUFFIX, _combination_codes, _FramePlan
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,7 +86,7 @@ def _fields(plan: _FramePlan, frame: pd.DataFrame) -> list[_Field]:
     fields = []
     for column in plan.fields:
         part = frame[column.name]
-        if column.kind in ("bool", "str"):
+        if column.kind in _CATEGORICAL:
             codes, texts = plan._value_codes(column, part)
             missing = codes < 0
             field = _Field(column, missing if missing.any() else None)
@@ -136,8 +136,8 @@ def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.DataFrame:
         assert field.values is not None
         data[name] = _with_gaps(field.values, field.mask)
         value = [pl.lit(lead), pl.col(name).cast(pl.String)]
-        if field.column.kind == "int":
-            value.append(pl.lit("i"))
+        if suffix := _SUFFIX.get(field.column.kind):
+            value.append(pl.lit(suffix))
         if field.mask is None:
             parts += value
         else:

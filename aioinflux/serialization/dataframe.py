@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .._units import NS_PER_UNIT
@@ -416,29 +416,12 @@ class _FramePlan:
 
     def _value_codes(self, column: _Column, part: pd.Series) -> _Codes:
         """Bool and string fields: codes (-1 = missing) and the text of each value."""
-        import numpy as np
-
-        if column.kind == "bool":
-            values = part.to_numpy(dtype=bool, na_value=False).astype(np.int64)
-            missing = part.isna().to_numpy()
-            if missing.any():
-                values[missing] = -1
-            return values, ["false", "true"]
-        codes, uniques = _factorize(part)
-        return codes, [string_field(u) for u in uniques]
+        return _CATEGORICAL[column.kind](part)
 
     def _numbers(self, column: _Column, part: pd.Series) -> tuple[list[Any], list[bool] | None]:
         """Int and float fields: the values (their str() is their text), the missing mask."""
-        import numpy as np
-
         missing = part.isna().to_numpy()
-        mask = missing.tolist() if missing.any() else None
-        if column.kind == "int":
-            return part.to_numpy(dtype="int64", na_value=0).tolist(), mask
-        if column.kind == "float32":
-            narrow = part.to_numpy(dtype=getattr(part.dtype, "numpy_dtype", part.dtype))
-            return narrow.astype(str).tolist(), mask  # numpy's shortest text for a float32
-        return part.to_numpy(dtype="float64", na_value=np.nan).tolist(), mask
+        return _NUMERIC[column.kind](part), missing.tolist() if missing.any() else None
 
     def encode(self, start: int, stop: int) -> bytes:
         """The lines of rows ``start:stop``, each ending with a newline, as bytes."""
@@ -488,7 +471,7 @@ class _FramePlan:
         numeric: list[tuple[_Column, list[Any], list[bool] | None]] = []
         for column in self.fields:
             part = frame[column.name]
-            if column.kind in ("bool", "str"):
+            if column.kind in _CATEGORICAL:
                 categorical.append((column, *self._value_codes(column, part)))
             else:
                 numeric.append((column, *self._numbers(column, part)))
@@ -497,15 +480,15 @@ class _FramePlan:
             return self._encode_sparse(start, rows, folded, categorical, numeric)
 
         slots: list[tuple[str, list[Any]]] = []  # (text before, values)
-        fold = {id(first)} if first.kind in ("bool", "str") else set()
+        fold = {first} if first.kind in _CATEGORICAL else set()
         for column, _, texts in categorical:
-            if fold and id(column) not in fold:
+            if fold and column not in fold:
                 size = len(texts) + 1
                 if len(texts) <= _FOLD_VALUES and product * size <= max(_FOLD_VALUES, rows // 8):
-                    fold.add(id(column))
+                    fold.add(column)
                     product *= size
         for column, codes, texts in sorted(categorical, key=lambda c: c[0] is not first):
-            if id(column) in fold:
+            if column in fold:
                 lead = f" {column.key}=" if column is first else f",{column.key}="
                 folded.append((codes, [*(lead + t for t in texts), ""]))
         slots.append((self.head, _combinations(folded, rows)))
@@ -513,16 +496,16 @@ class _FramePlan:
         for column, values, _ in numeric:
             if column is first:
                 slots.append((f" {column.key}=", values))
-                pending = "i" if column.kind == "int" else ""
+                pending = _SUFFIX.get(column.kind, "")
         for column, codes, texts in categorical:
-            if id(column) not in fold:
+            if column not in fold:
                 table = np.array([*(f",{column.key}={t}" for t in texts), ""], dtype=object)
                 slots.append((pending, table[codes].tolist()))
                 pending = ""
         for column, values, mask in numeric:
             if column is first:
                 continue
-            suffix = "i" if column.kind == "int" else ""
+            suffix = _SUFFIX.get(column.kind, "")
             if mask is None:
                 slots.append((f"{pending},{column.key}=", values))
                 pending = suffix
@@ -544,14 +527,10 @@ class _FramePlan:
     ) -> _Column | None:
         """The field to write first in this slice: present in every row, and without a
         leading tab/NUL; a small categorical one if any (it lets the others fold)."""
-        safe = {id(c) for c in self.safe_first}
-        complete = [c for c, codes, _ in categorical if id(c) in safe and not (codes < 0).any()]
-        small = [
-            c
-            for c, _, texts in categorical
-            if id(c) in {id(x) for x in complete} and len(texts) <= _FOLD_VALUES
-        ]
-        numbers = [c for c, _, mask in numeric if id(c) in safe and mask is None]
+        safe = set(self.safe_first)
+        complete = [c for c, codes, _ in categorical if c in safe and not (codes < 0).any()]
+        small = [c for c, _, texts in categorical if c in complete and len(texts) <= _FOLD_VALUES]
+        numbers = [c for c, _, mask in numeric if c in safe and mask is None]
         for candidates in (small, numbers, complete):
             if candidates:
                 return candidates[0]
@@ -574,7 +553,7 @@ class _FramePlan:
             table = np.array([*(f",{column.key}={t}" for t in texts), ""], dtype=object)
             pieces.append(table[codes].tolist())
         for column, values, mask in numeric:
-            lead, suffix = f",{column.key}=", "i" if column.kind == "int" else ""
+            lead, suffix = f",{column.key}=", _SUFFIX.get(column.kind, "")
             present = mask or [False] * rows
             pieces.append(
                 ["" if m else f"{lead}{v}{suffix}" for v, m in zip(values, present, strict=True)]
@@ -590,6 +569,55 @@ class _FramePlan:
 
 
 _Codes: TypeAlias = "tuple[np.ndarray[Any, Any], list[str]]"
+
+
+# --- how each kind of field column is read from a slice (one table, as h11's READERS) -----
+def _bool_codes(part: pd.Series) -> _Codes:
+    import numpy as np
+
+    values = part.to_numpy(dtype=bool, na_value=False).astype(np.int64)
+    missing = part.isna().to_numpy()
+    if missing.any():
+        values[missing] = -1
+    return values, ["false", "true"]
+
+
+def _string_codes(part: pd.Series) -> _Codes:
+    codes, uniques = _factorize(part)
+    return codes, [string_field(u) for u in uniques]
+
+
+def _int_values(part: pd.Series) -> list[Any]:
+    values: list[Any] = part.to_numpy(dtype="int64", na_value=0).tolist()
+    return values
+
+
+def _float_values(part: pd.Series) -> list[Any]:
+    import numpy as np
+
+    values: list[Any] = part.to_numpy(dtype="float64", na_value=np.nan).tolist()
+    return values
+
+
+def _float32_values(part: pd.Series) -> list[Any]:
+    narrow = part.to_numpy(dtype=getattr(part.dtype, "numpy_dtype", part.dtype))
+    values: list[Any] = narrow.astype(str).tolist()  # numpy's shortest text for a float32
+    return values
+
+
+#: Bool and string fields: codes (-1 = missing) and the text of each distinct value.
+_CATEGORICAL: dict[str, Callable[[pd.Series], _Codes]] = {
+    "bool": _bool_codes,
+    "str": _string_codes,
+}
+#: Int and float fields: values whose str() is their text (missing cells: any value).
+_NUMERIC: dict[str, Callable[[pd.Series], list[Any]]] = {
+    "int": _int_values,
+    "float": _float_values,
+    "float32": _float32_values,
+}
+#: What follows a field value's text, by kind.
+_SUFFIX = {"int": "i"}
 #: A bool/string field with at most this many distinct values in a slice may be folded.
 _FOLD_VALUES = 1024
 
