@@ -261,7 +261,9 @@ def run_split(n: int, repeat: int) -> None:
             if streamed(d)
             else bodies(split_lines(serialize(d, **kw)), MAX_BODY, 100_000)
         ),
-        "writer lines, now": lambda d: total(ser.write_lines(d, **kw)),
+        "writer lines, now": lambda d: total(
+            line for piece in ser.line_slices(d, **kw) for line in piece
+        ),
         "writer lines, before": lambda d: total(split_lines(serialize(d, **kw))),
     }
     for title, data in (

@@ -105,6 +105,13 @@ def no_scan(monkeypatch):
     monkeypatch.setattr(lines, "_scan", fail)
 
 
+def write_lines(data, *args):
+    """Every line the batch writer would queue for ``data``, its slices joined."""
+    from aioinflux.serialization import line_slices
+
+    return [line for piece in line_slices(data, *args) for line in piece]
+
+
 def _points(n):
     return [
         {"measurement": "m", "tags": {"t": f"a{i}"}, "fields": {"s": f'say "hi"\n{i}'}, "time": i}
@@ -114,7 +121,6 @@ def _points(n):
 
 def test_write_lines_takes_the_encoders_lines_as_made(no_scan):
     from aioinflux import serialize
-    from aioinflux.serialization import write_lines
 
     points = _points(5)
     found = write_lines(points)
@@ -125,7 +131,7 @@ def test_write_lines_takes_the_encoders_lines_as_made(no_scan):
 def test_write_lines_of_a_dataframe_with_newlines_in_strings(no_scan):
     import pandas as pd
 
-    from aioinflux.serialization import counted_bodies, serialize, write_bodies, write_lines
+    from aioinflux.serialization import counted_bodies, serialize, write_bodies
 
     df = pd.DataFrame(
         {"s": ['a"\nb', "c\n", None], "v": [1.0, 2.0, None]},
@@ -141,8 +147,6 @@ def test_write_lines_of_a_dataframe_with_newlines_in_strings(no_scan):
 
 
 def test_write_lines_scans_the_users_text_only():
-    from aioinflux.serialization import write_lines
-
     point = {"measurement": "m", "fields": {"s": "x\ny"}, "time": 1}
     # a run of text items is joined and split as the server would split it
     data = ['a s="1\n2" 1\n\nb v=1', b"c v=1", point, "d v=1\ne v=2", bytearray(b"f v=1")]

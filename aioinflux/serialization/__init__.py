@@ -1,7 +1,7 @@
 """Everything ``write()`` accepts, turned into line-protocol bytes: one entry point, no I/O.
 
 Rule 1: ``serialize()`` (``write_bodies()``/``counted_bodies()`` for the client,
-``write_lines()`` for the batch writer) is the only way data reaches a write; the whole
+``line_slices()`` for the batch writer) is the only way data reaches a write; the whole
 batch is checked before anything is sent, so a batch with one bad point writes nothing.
 (A large DataFrame is checked completely up front and then encoded slice by slice as it is
 sent; see dataframe.py.)
@@ -25,7 +25,7 @@ from .common import precision_factor
 from .lines import exact_lines, join, split_lines
 from .mapping import encode_tags, serialize_mapping
 
-__all__ = ["counted_bodies", "line_slices", "serialize", "write_bodies", "write_lines"]
+__all__ = ["counted_bodies", "line_slices", "serialize", "write_bodies"]
 
 
 class _Batch:
@@ -280,23 +280,6 @@ def counted_bodies(
     return len(lines), _lines.bodies(lines, _lines.MAX_BODY, max_points)
 
 
-def write_lines(
-    data: Any,
-    measurement: str | None = None,
-    tag_columns: Iterable[str] | None = None,
-    precision: str | None = None,
-    **extra_tags: Any,
-) -> list[bytes]:
-    """The lines of one write, each as its own ``bytes``, checked completely: what the batch
-    writer queues (its count is the number of points). Lines made from mappings, DataFrames
-    and ``@lineprotocol`` objects are taken as the encoders made them; line protocol given
-    as ``str``/``bytes`` is split as influxd splits it (blank lines are no lines).
-
-    .. versionadded:: 0.10
-    """
-    return _encode(data, _Batch(measurement, tag_columns, precision, extra_tags)).lines()
-
-
 def line_slices(
     data: Any,
     measurement: str | None = None,
@@ -306,8 +289,11 @@ def line_slices(
     max_lines: int | None = None,
     **extra_tags: Any,
 ) -> Iterator[list[bytes]]:
-    """Like :func:`write_lines`, in slices: what the batch writer queues, checked completely
-    before this returns. A DataFrame comes in slices of at most
+    """The lines of one write, each as its own ``bytes``, in slices: what the batch writer
+    queues (the number of lines is the number of points), checked completely before this
+    returns. Lines made from mappings, DataFrames and ``@lineprotocol`` objects are taken as
+    the encoders made them; line protocol given as ``str``/``bytes`` is split as influxd
+    splits it (blank lines are no lines). A DataFrame comes in slices of at most
     :data:`~aioinflux.serialization.lines.MAX_ROWS` rows (and ``max_lines``), each encoded
     as the iterator is consumed, so a writer can queue a huge frame as room is made, never
     holding it whole as lines; anything else comes as one list of all its lines.
