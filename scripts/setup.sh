@@ -19,34 +19,34 @@ echo "==> installing aioinflux[$EXTRAS] into .venv"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
 
-if [ -z "${AIOINFLUX_INFLUXD:-}" ] && ! command -v influxd >/dev/null 2>&1; then
+# apt_install PACKAGE WHAT HELP: install a Debian package as root (apt-get update once per
+# run), or print HELP and fail when this is not root on Debian.
+APT_UPDATED=
+apt_install() {
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "==> installing InfluxDB 1.x (Debian package influxdb)"
+        echo "==> installing $2"
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        # the package tries to start its service, which containers refuse: harmless
-        apt-get install -y -qq influxdb >/dev/null
+        if [ -z "$APT_UPDATED" ]; then
+            apt-get update -qq
+            APT_UPDATED=1
+        fi
+        apt-get install -y -qq "$1" >/dev/null
     else
-        cat >&2 <<'MSG'
-InfluxDB 1.x (influxd) is needed and was not found. Install it, e.g.
-    sudo apt-get install influxdb          (Debian, Ubuntu)
-or download InfluxDB 1.x from InfluxData and set AIOINFLUX_INFLUXD=/path/to/influxd.
-MSG
+        printf '%s\n' "$3" >&2
         exit 1
     fi
+}
+
+if [ -z "${AIOINFLUX_INFLUXD:-}" ] && ! command -v influxd >/dev/null 2>&1; then
+    # the package tries to start its service, which containers refuse: harmless
+    apt_install influxdb "InfluxDB 1.x (Debian package influxdb)" "\
+InfluxDB 1.x (influxd) is needed and was not found. Install it, e.g.
+    sudo apt-get install influxdb          (Debian, Ubuntu)
+or download InfluxDB 1.x from InfluxData and set AIOINFLUX_INFLUXD=/path/to/influxd."
 fi
 
 if [ "$EXTRAS" = test ] && ! command -v tinyproxy >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "==> installing tinyproxy (Debian package tinyproxy; the proxy tests start it)"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq tinyproxy >/dev/null
-    else
-        cat >&2 <<'MSG'
+    apt_install tinyproxy "tinyproxy (Debian package tinyproxy; the proxy tests start it)" "\
 tinyproxy (an HTTP proxy the tests start on 127.0.0.1) is needed and was not found:
-    sudo apt-get install tinyproxy          (Debian, Ubuntu)
-MSG
-        exit 1
-    fi
+    sudo apt-get install tinyproxy          (Debian, Ubuntu)"
 fi
