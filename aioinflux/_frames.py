@@ -7,6 +7,9 @@ Rule 2: no I/O; what the client knows about the database (which columns are tags
 of each field, parsed by ``_show.kinds_from_keys``) is passed in as a plain mapping.
 Rule 3: frames are built column by column with numpy, never row by row, and every value
 read equals the value written: a column's dtype is chosen so that nothing is rounded.
+Rule 4: each chunk's rows become typed columns as the chunk arrives (while influxd produces
+the next one); a column's dtype is still decided on all its chunks, by the rules of
+:func:`_column_of_objects` on all its values, so that chunking never changes a frame.
 """
 
 from __future__ import annotations
