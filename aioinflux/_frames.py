@@ -102,8 +102,6 @@ class _Piece:
     @classmethod
     def of(cls, column: np.ndarray[Any, Any]) -> _Piece:
         """The piece of an object array of the server's values."""
-        if not len(column):
-            return cls("empty", np.empty(0, dtype=np.int8))
         inferred = infer_dtype(column, skipna=False)
         nulls = None
         kind = _CLEAN.get(inferred)
@@ -178,9 +176,6 @@ class SeriesColumns:
         self.columns: list[list[_Piece]] = [
             list(column) for column in zip(*(c.pieces for c in chunks), strict=True)
         ]
-
-    def __len__(self) -> int:
-        return self.length
 
 
 def assembler() -> ResultAssembler:

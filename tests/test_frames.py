@@ -270,6 +270,7 @@ COLUMNS = {
     "strings then ints": ["a", "b", 1, 2],
     "nan among ints": [1, NAN, 2, None],
     "nan among strings": ["a", NAN, "b", None],
+    "nan among bools": [True, NAN, False, None],
     "beyond int64": [1, 2, 3, 2**64],
 }
 KINDS = [None, "float", "integer", "tag", "string"]
