@@ -5,6 +5,7 @@ Run (needs influxd, and the peer installed only for the benchmark)::
     .venv/bin/pip install influxdb
     .venv/bin/python benchmarks/query.py            # 1,000,000 rows, best of 2
     .venv/bin/python benchmarks/query.py --rows 100000 --repeat 3
+    .venv/bin/python benchmarks/query.py --rows 500000 --chunk-size 2500   # other chunks
 
 One throwaway influxd is started, ``--rows`` points are written once (6 columns: float, int,
 bool and string fields, two tags), then every contender runs the same ``SELECT *`` in this
@@ -44,6 +45,7 @@ from typing import Any
 
 import aiohttp
 
+from aioinflux import client as client_module
 from aioinflux import iterpoints
 from aioinflux.testing import InfluxDBServer
 
@@ -51,6 +53,8 @@ DB = "bench"
 QUERY = "SELECT * FROM m"
 FLOOR = "floor: msgpack chunked (ours)"
 JSON_FLOOR = "floor: JSON chunked"
+#: rows per chunk the floors ask for: what aioinflux asks for, unless --chunk-size says
+CHUNK = [10_000]
 PEER = "influxdb DataFrameClient.query"
 #: MessagePack against JSON, the same work otherwise: (what, MessagePack's row, JSON's row)
 MSGPACK_VS_JSON = [
@@ -91,7 +95,7 @@ def msgpack_gains(results: Mapping[str, tuple[float, ...]]) -> dict[str, float]:
 
 async def chunked_msgpack_body(server: InfluxDBServer) -> bytes:
     """The whole chunked MessagePack answer, as aioinflux asks for it."""
-    form = {"q": QUERY, "db": DB, "epoch": "ns", "chunked": "true"}
+    form = {"q": QUERY, "db": DB, "epoch": "ns", "chunked": "true", "chunk_size": str(CHUNK[0])}
     headers = {"Accept-Encoding": "identity", "Accept": "application/x-msgpack"}
     async with (
         aiohttp.ClientSession() as session,
@@ -138,6 +142,7 @@ async def floor(server: InfluxDBServer, *, chunked: bool, msgpack: bool, gzip: b
     form = {"q": QUERY, "db": DB, "epoch": "ns"}
     if chunked:
         form["chunked"] = "true"
+        form["chunk_size"] = str(CHUNK[0])
     headers = {"Accept-Encoding": "gzip" if gzip else "identity"}
     if msgpack:
         headers["Accept"] = "application/x-msgpack"
@@ -249,7 +254,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=client_module._WIRE_CHUNK_SIZE,
+        help="rows per chunk asked of the server, by the floors and by aioinflux when it "
+        "reassembles an answer (default: what aioinflux asks for)",
+    )
     args = parser.parse_args()
+    CHUNK[0] = client_module._WIRE_CHUNK_SIZE = args.chunk_size
 
     with InfluxDBServer() as server:
         server.request(f'CREATE DATABASE "{DB}"')
@@ -296,7 +309,10 @@ def main() -> None:
             ),
         ]
 
-        print(f"\n{args.rows:,} rows, SELECT * (6 columns + time), best of {args.repeat}")
+        print(
+            f"\n{args.rows:,} rows, SELECT * (6 columns + time), best of {args.repeat}, "
+            f"chunks of {args.chunk_size:,} rows"
+        )
         results = {name: measure(run, args.repeat, pid=server.pid) for name, run in frames}
         print("\n".join(frame_report(results)))
         print("\nMessagePack against JSON (times as fast)")
