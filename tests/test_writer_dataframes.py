@@ -101,16 +101,43 @@ async def test_a_bad_frame_queues_nothing(client):
 
 
 def test_a_run_hands_out_its_lines_in_order_whatever_the_takes():
+    import random
+
+    from aioinflux.serialization import Lines
     from aioinflux.writer import _Run
 
-    run = _Run([b"%d" % i for i in range(10)])
-    got = [run.take(3), run.take(4)]
-    run.extend([b"10", b"11"])
-    got += [run.take(100), run.take(1)]
-    assert got == [
-        [b"0", b"1", b"2"],
-        [b"3", b"4", b"5", b"6"],
-        [b"7", b"8", b"9", b"10", b"11"],
-        [],
-    ]
-    assert len(run) == 0
+    rng = random.Random(13)
+
+    def text(i):
+        return b"m v=%di %d" % (i, i) + b"x" * rng.choice([0, 1, 5, 80, 400])
+
+    numbers = iter(range(10**6))
+    chunks, expected = [], []
+    for kind in ["plain", "newlines", "ended", "plain", "one", "plain"] * 3:
+        made = [text(next(numbers)) for _ in range(rng.randint(1, 300) if kind != "one" else 1)]
+        if kind == "newlines":  # a string value holding a newline: ends are listed
+            made[len(made) // 2] += b' s="a\nb"'
+            chunk = Lines.of(made)
+            assert chunk.ends is not None
+        elif kind == "ended":  # an encoder's output: each line ends with a newline
+            chunk = Lines(b"\n".join(made) + b"\n", len(made), stop=len(b"\n".join(made)))
+        else:
+            chunk = Lines.of(made)
+            assert chunk.ends is None
+        chunks.append(chunk)
+        expected += made
+    run = _Run()
+    for chunk in chunks:
+        run.extend(chunk)
+    assert len(run) == len(expected)
+    got = []
+    while len(run):
+        want = rng.choice([1, 2, 7, 64, 500])
+        parts = run.take(want)
+        lines = [line for part in parts for line in part.lines()]
+        assert len(lines) == sum(p.count for p in parts) == min(want, len(expected) - len(got))
+        # each part's body is its lines, joined: what is sent is what is reported
+        assert all(p.body == b"\n".join(p.lines()) for p in parts)
+        got += lines
+    assert got == expected
+    assert run.take(5) == []
