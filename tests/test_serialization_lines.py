@@ -218,17 +218,18 @@ TEXT_CASES = [
 def test_text_lines_are_split_as_the_server_splits_them(body):
     from aioinflux.serialization.lines import text_lines
 
-    lines = text_lines(body)
-    assert lines.lines() == split_lines(body)
-    assert lines.count == len(split_lines(body))
+    for size in (1, 2, 100):
+        pieces = text_lines(body, size)
+        assert [line for p in pieces for line in p.lines()] == split_lines(body)
+        assert all(0 < p.count <= size for p in pieces[:-1] if p.ends is None)
 
 
 def test_plain_text_is_counted_without_scanning(no_scan):
     from aioinflux.serialization.lines import text_lines
 
     body = b"\n".join(b"m,t=a v=%di %d" % (i, i) for i in range(1000)) + b"\n"
-    lines = text_lines(body)
-    assert (lines.count, lines.ends) == (1000, None)
+    pieces = text_lines(body, 300)
+    assert [(p.count, p.ends) for p in pieces] == [(300, None)] * 3 + [(100, None)]
 
 
 @pytest.mark.parametrize("widths", ["even", "uneven", "one long", "tiny"])
@@ -306,3 +307,20 @@ def test_plain_text_comes_in_pieces_of_piece_lines(no_scan):
     assert [p.body for p in pieces] == [
         "\n".join(items[i : i + 5]).encode() for i in range(0, 23, 5)
     ]
+
+
+@pytest.mark.parametrize("widths", ["even", "uneven", "tiny"])
+@pytest.mark.parametrize("size", [1, 7, 1000, 2999, 3000, 3001])
+def test_a_body_is_cut_into_pieces_of_size_lines(widths, size):
+    import random
+
+    from aioinflux.serialization.lines import Lines
+
+    rng = random.Random(widths)
+    width = {"even": lambda: 100, "uneven": lambda: rng.choice([1, 3, 50, 2000]), "tiny": lambda: 1}
+    made = [b"x" * width[widths]() for _ in range(3000)]
+    for ended in (False, True):  # an encoder's output ends with a newline
+        body = b"\n".join(made) + (b"\n" if ended else b"")
+        pieces = Lines.pieces(body, size, len(body) - ended)
+        assert [p.count for p in pieces] == [min(size, 3000 - i) for i in range(0, 3000, size)]
+        assert [line for p in pieces for line in p.lines()] == made

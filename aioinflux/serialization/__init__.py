@@ -338,7 +338,7 @@ def line_chunks(
         if rows < 1:
             raise ValueError(f"max_lines must be positive, got {max_lines}")
         chunks: Iterator[list[Lines]] = _encode_one(
-            data, 0, batch, lambda frame, _: _frame_chunks(frame, batch, rows)
+            data, 0, batch, lambda frame, _: _frame_chunks(frame, batch, rows, piece_lines)
         )
         return chunks
     piece = piece_lines or sys.maxsize
@@ -376,10 +376,10 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
         return None
     kind = type(data)
     if kind is bytes or kind is str:
-        return [text_lines(data.encode() if kind is str else data)]
+        return text_lines(data.encode() if kind is str else data, piece)
     if kind is not list and kind is not tuple:
         return None
-    pieces = []
+    pieces: list[Lines] = []
     for start in range(0, len(data), piece):
         group = data[start : start + piece]
         try:
@@ -400,8 +400,7 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
                     body = b"\n".join(rest)
                 except TypeError:
                     return None
-            pieces.append(text_lines(body))
-            return pieces
+            return pieces + text_lines(body, piece)
         if (
             text is not None
             and all(map(str.strip, group))  # no blank line
@@ -409,14 +408,17 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
         ):
             pieces.append(Lines(body, len(group)))
         else:
-            pieces.append(text_lines(body))
+            pieces += text_lines(body, piece)
     return pieces
 
 
-def _frame_chunks(frame: Any, batch: _Batch, rows: int) -> Iterator[list[Lines]]:
+def _frame_chunks(
+    frame: Any, batch: _Batch, rows: int, piece_lines: int | None
+) -> Iterator[list[Lines]]:
     """A DataFrame checked whole now, then encoded ``rows`` rows at a time as the iterator
-    is consumed: each slice one body (its lines counted in C) when no string field may put
-    a newline inside a line, else line by line as the encoder hands them over."""
+    is consumed: each slice the encoder's bytes, cut into pieces of ``piece_lines`` lines by
+    counting newlines in C, when no string field may put a newline inside a line; else
+    line by line as the encoder hands them over."""
     from .dataframe import _FramePlan
 
     options = batch.frame_options()
@@ -434,12 +436,14 @@ def _frame_chunks(frame: Any, batch: _Batch, rows: int) -> Iterator[list[Lines]]
         for start in range(0, len(frame), rows):
             stop = min(start + rows, len(frame))
             if exact:
-                lines = Lines.of(plan.line_list(start, stop))
-            else:  # every line ends with a newline, the last one too
-                piece = plan.encode(start, stop)
-                lines = Lines(piece, piece.count(b"\n"), stop=len(piece) - 1)
-            if lines.count:
-                yield [lines]
+                lines = plan.line_list(start, stop)
+                if lines:
+                    yield [Lines.of(lines)]
+                continue
+            # every line ends with a newline, the last one too
+            body = plan.encode(start, stop)
+            if body:
+                yield Lines.pieces(body, piece_lines or sys.maxsize, len(body) - 1)
 
     return chunks()
 

@@ -16,6 +16,7 @@ found by counting newlines in C when no line holds one, never by a Python loop o
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
@@ -175,6 +176,26 @@ class Lines:
         ends = list(accumulate(map((1).__add__, map(len, lines)), initial=-1))
         return cls(body, len(lines), ends[1:])
 
+    @classmethod
+    def pieces(cls, body: bytes, size: int, stop: int | None = None) -> list[Lines]:
+        """The lines of ``body[:stop]``, where every newline ends a line and none is blank,
+        in pieces of ``size`` lines (the last one has the rest): counted in one pass, in C,
+        each piece a body of its own (``body`` itself when it is one piece)."""
+        stop = len(body) if stop is None else stop
+        if stop <= 0:
+            return []
+        sample = min(stop, 1 << 16)
+        width = sample / (body.count(b"\n", 0, sample) + 1)
+        pieces = []
+        offset = 0
+        while True:
+            end, found = _nth_newline(body, offset, stop, size, width)
+            if end < 0:
+                pieces.append(cls(body[offset:stop], found + 1))
+                return pieces
+            pieces.append(cls(body[offset:end], size))
+            offset = end + 1
+
     def end(self, first: int, offset: int, count: int) -> int:
         """Where line ``first + count - 1`` ends, line ``first`` starting at ``offset``."""
         last = first + count - 1
@@ -182,7 +203,7 @@ class Lines:
             return self.ends[last]
         if last == self.count - 1:
             return self.stop
-        return _nth_newline(self.body, offset, count, self.stop / self.count)
+        return _nth_newline(self.body, offset, self.stop, count, self.stop / self.count)[0]
 
     def part(self, first: int, offset: int, count: int) -> tuple[Lines, int]:
         """Lines ``first`` to ``first + count - 1`` (line ``first`` starting at ``offset``),
@@ -206,42 +227,43 @@ class Lines:
         return [body[s:e] for s, e in zip(starts, self.ends, strict=True)]
 
 
-def _nth_newline(body: bytes, start: int, n: int, width: float) -> int:
-    """The offset of the ``n``-th newline of ``body`` from ``start`` (there are at least
-    ``n``), lines being about ``width`` bytes long: newlines are counted (in C) up to a guess
-    a little short of it, the guess corrected by the width measured, and the last few found
-    one by one."""
+def _nth_newline(body: bytes, start: int, stop: int, n: int, width: float) -> tuple[int, int]:
+    """Where the ``n``-th newline of ``body[start:stop]`` is, and ``n``; or -1 and the number
+    of newlines there when it has fewer. Newlines are counted (in C) up to a guess a little
+    short of the ``n``-th, from the lines' ``width`` in bytes (corrected by each count), and
+    the last few are found one by one."""
+    count, find = body.count, body.find
     pos, left = start, n  # the answer is the left-th newline from pos
-    count, size = body.count, len(body)
     for _ in range(8):
         if left <= 16:
             break
-        guess = min(size, pos + int(width * (left - 8)))
+        guess = min(stop, pos + int(width * (left - 8)))
         if guess <= pos:
             break
         seen = count(b"\n", pos, guess)
-        if seen:
-            width = (guess - pos) / seen
-        else:
-            width *= 2
+        width = (guess - pos) / seen if seen else width * 2
         if seen < left:
             pos, left = guess, left - seen
-    find = body.find
+            if guess == stop:
+                return -1, n - left
     at = pos - 1
-    for _ in range(left):
-        at = find(b"\n", at + 1)
-    return at
+    for found in range(left):
+        at = find(b"\n", at + 1, stop)
+        if at < 0:
+            return -1, n - left + found
+    return at, n
 
 
 #: a newline followed by whitespace: maybe a blank line (influxd skips them)
 _BLANK_AFTER = re.compile(rb"\n[ \t\r\n\x0b\x0c]")
 
 
-def text_lines(body: bytes) -> Lines:
+def text_lines(body: bytes, size: int = sys.maxsize) -> list[Lines]:
     """Line protocol the user gave, as influxd splits it (see :func:`split_lines`), kept as
-    one body. Without a double quote, a backslash before a newline or a line that may be
-    blank (a newline followed by whitespace), every newline ends a line and the lines are
-    counted in C; anything else is scanned."""
+    bodies of ``size`` lines (or one body, when it has to be scanned). Without a double
+    quote, a backslash before a newline or a line that may be blank (a newline followed by
+    whitespace), every newline ends a line and the lines are counted in C; anything else
+    is scanned."""
     stop = len(body) - 1 if body.endswith(b"\n") else len(body)
     if (
         stop > 0
@@ -251,5 +273,6 @@ def text_lines(body: bytes) -> Lines:
         and (b"\\" not in body or b"\\\n" not in body)
         and _BLANK_AFTER.search(body, 0, stop) is None
     ):
-        return Lines(body, body.count(b"\n", 0, stop) + 1, stop=stop)
-    return Lines.of(split_lines(body))
+        return Lines.pieces(body, size, stop)
+    lines = split_lines(body)
+    return [Lines.of(lines)] if lines else []
