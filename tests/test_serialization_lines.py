@@ -289,7 +289,9 @@ def test_text_in_pieces_is_split_as_the_whole_text_is(piece):
     rng = random.Random(piece)
     for _ in range(300):
         items = rng.choices(ITEM_POOL, k=rng.randint(0, 12))
-        for data in (items, [item.encode() for item in items]):
+        encoded = [item.encode() for item in items]
+        mixed = [bytearray(item) if i % 2 else item for i, item in enumerate(encoded)]
+        for data in (items, tuple(items), encoded, mixed):
             slices = list(line_chunks(data, piece_lines=piece))
             expected = split_lines("\n".join(items).encode())
             assert len(slices) == (1 if expected else 0)

@@ -16,7 +16,7 @@ lines.py), and only when bodies must be cut or lines counted.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..exceptions import LineProtocolError, LineProtocolTypeError
@@ -383,12 +383,12 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
     for start in range(0, len(data), piece):
         group = data[start : start + piece]
         try:
-            text = "\n".join(group)
-            body = text.encode()
+            body = "\n".join(group).encode()
+            text = True
         except TypeError:  # not all str
             try:
                 body = b"\n".join(group)
-                text = None
+                text = False
             except TypeError:  # not all text: mappings, objects, a mix
                 return None
         if b'"' in body or b"\\" in body:
@@ -401,15 +401,23 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
                 except TypeError:
                     return None
             return pieces + text_lines(body, piece)
-        if (
-            text is not None
-            and all(map(str.strip, group))  # no blank line
-            and text.count("\n") == len(group) - 1  # each item one line
-        ):
+        if _one_line_each(group, text):
             pieces.append(Lines(body, len(group)))
         else:
             pieces += text_lines(body, piece)
     return pieces
+
+
+def _one_line_each(group: Sequence[Any], text: bool) -> bool:
+    """Whether each item of ``group`` (all ``str`` when ``text``, else all bytes-like) is
+    one line that is not blank: none is only whitespace (``strip()`` of every item, in C)
+    and none holds a newline (one memchr over them all, joined without a separator)."""
+    if text:
+        return all(map(str.strip, group)) and "\n" not in "".join(group)
+    try:
+        return all(map(bytes.strip, group)) and b"\n" not in b"".join(group)
+    except TypeError:  # a bytearray or memoryview: the general check
+        return False
 
 
 def _frame_chunks(
