@@ -34,13 +34,13 @@ import logging
 import random
 import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import _batching, _protocol
 from ._types import Consistency, Precision
-from .blocking import runner
+from .blocking import in_worker, runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
 from .serialization import Lines, line_chunks
 
@@ -347,7 +347,17 @@ class BatchWriter:
             piece_lines=self.batch_size,
             **extra_tags,
         )
-        for pieces in chunks:
+        encoded = not inspect.isgenerator(chunks)  # all but a DataFrame: at once
+        while True:
+            if encoded:
+                pieces = next(chunks, None)
+            else:
+                # a DataFrame: each slice is encoded in aioinflux's worker thread, so that
+                # the event loop goes on sending the batches queued before it meanwhile
+                # (polars lets go of the GIL as it encodes); one slice at a time, in order
+                pieces = await in_worker(_next_slice, chunks)
+            if pieces is None:
+                return
             await self._queue_lines(destination, pieces)
 
     async def _queue_lines(self, destination: _Destination, pieces: list[Lines]) -> None:
@@ -469,9 +479,18 @@ class BatchWriter:
                     continue
                 # a free slot before taking the lines, so that waiting keeps them counted
                 await changed.wait_for(lambda: len(self._in_flight) < self.max_in_flight)
-                batch = self._take()
-                task = asyncio.get_running_loop().create_task(self._run_batch(batch))
-                self._in_flight[task] = batch
+                # then every free slot at once, before another task (a write() encoding
+                # its data) runs: requests that ended together are replaced together
+                loop = asyncio.get_running_loop()
+                while True:
+                    batch = self._take()
+                    self._in_flight[loop.create_task(self._run_batch(batch))] = batch
+                    if not (
+                        self._queue
+                        and len(self._in_flight) < self.max_in_flight
+                        and self._batch_ready()
+                    ):
+                        break
                 changed.notify_all()
 
     def _batch_ready(self) -> bool:
@@ -563,6 +582,10 @@ class BatchWriter:
                     await result
             except Exception:
                 logger.exception("on_error raised for a failed batch (the batch stays reported)")
+
+
+def _next_slice(chunks: Iterator[list[Lines]]) -> list[Lines] | None:
+    return next(chunks, None)
 
 
 def _unexpected(error: Exception, count: int) -> InfluxDBError:

@@ -141,3 +141,29 @@ def test_a_run_hands_out_its_lines_in_order_whatever_the_takes():
         got += lines
     assert got == expected
     assert run.take(5) == []
+
+
+@pytest.mark.server
+async def test_frame_slices_are_encoded_off_the_event_loop_in_order(client, monkeypatch):
+    import threading
+
+    from aioinflux.serialization import dataframe
+
+    threads = []
+    encode, line_list = dataframe._FramePlan.encode, dataframe._FramePlan.line_list
+
+    def spy(method):
+        def recorded(plan, start, stop):
+            threads.append((threading.current_thread(), start))
+            return method(plan, start, stop)
+
+        return recorded
+
+    monkeypatch.setattr(dataframe._FramePlan, "encode", spy(encode))
+    monkeypatch.setattr(dataframe._FramePlan, "line_list", spy(line_list))
+    df = frame(50)
+    async with client.batch_writer(batch_size=5, max_pending=10) as writer:
+        await writer.write(df, measurement="m")
+    assert [start for _, start in threads] == list(range(0, 50, 10))
+    assert threading.main_thread() not in {thread for thread, _ in threads}
+    assert len(await stored_rows(client)) == 50
