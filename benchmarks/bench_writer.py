@@ -4,6 +4,7 @@ Run (from the repository root, after ``bash scripts/test.sh`` made .venv)::
 
     .venv/bin/pip install -r benchmarks/requirements.txt
     .venv/bin/python benchmarks/bench_writer.py [--points 1000000] [--repeat 3]
+    .venv/bin/python benchmarks/bench_writer.py --writer-cpu [--points 500000]
 
 Starts a throwaway influxd, writes the same points with every contender (a fresh database
 each run, 5000 lines per request), and prints the best of ``--repeat`` runs, the ratio to
@@ -16,6 +17,11 @@ of 10,000), as one pre-joined ``str`` per 10,000 lines, as mappings, and as Data
 columnar one (the ``fast`` extra, installed with the ``test`` extra) and, in the rows
 ending in ``pure``, the pure one. Numbers drift between runs and machines: compare the
 ratios of one run. Not a test: nothing here asserts a speed.
+
+``--writer-cpu`` starts no server: it gives the batch writer the same inputs with a send
+coroutine that does nothing, and prints the CPU time per point of the writer's own work
+(serializing, checking, queueing, cutting batches), best of ``--repeat``: steadier than
+the table, for comparing two versions of the writer on a busy machine.
 """
 
 from __future__ import annotations
@@ -147,11 +153,57 @@ def count(server: InfluxDBServer, db: str) -> int:
     return int(resp["results"][0]["series"][0]["values"][0][1])
 
 
+class _NoServer:
+    mode = "async"
+    db = "bench"
+
+
+async def _nothing(body: bytes, **options: Any) -> None:
+    assert body
+
+
+async def writer_alone(writes: list[Any], options: dict[str, Any]) -> None:
+    from aioinflux.writer import BatchWriter
+
+    writer = BatchWriter(_NoServer(), send=_nothing, batch_size=BATCH, max_in_flight=4)
+    async with writer:
+        for data in writes:
+            await writer.write(data, **options)
+
+
+def writer_cpu(points: int, repeat: int) -> None:
+    lines = make_lines(points)
+    inputs: dict[str, tuple[list[Any], dict[str, Any]]] = {
+        "str lines, a list per write()": (pieces(lines, STEP), {}),
+        "one str per write()": (["\n".join(p) for p in pieces(lines, STEP)], {}),
+        "mappings": (pieces(make_mappings(points), STEP), {"measurement": "cpu"}),
+    }
+    try:
+        frames = pieces(make_frame(points), FRAME_ROWS)
+        inputs["DataFrame"] = (frames, {"measurement": "cpu"})
+        inputs["DataFrame, pure"] = (frames, {"measurement": "cpu"})
+    except ImportError:
+        pass
+    print(f"{points:,} points, {BATCH} lines per batch, no server: the writer's own CPU\n")
+    for name, (writes, options) in inputs.items():
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.process_time()
+            run = writer_alone(writes, options)
+            asyncio.run(pure_path(run) if name.endswith("pure") else run)
+            best = min(best, time.process_time() - start)
+        print(f"{name:<32} {best / points * 1e9:>6.0f} ns per point")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--writer-cpu", action="store_true", help="the writer alone, no server")
     args = parser.parse_args()
+    if args.writer_cpu:
+        writer_cpu(args.points, args.repeat)
+        return
     lines = make_lines(args.points)
     bodies = ["\n".join(lines[i : i + BATCH]).encode() for i in range(0, len(lines), BATCH)]
     line_writes = pieces(lines, STEP)
