@@ -260,6 +260,7 @@ class BatchWriter:
         self._taken = 0  # lines ever taken into batches
         self._unfinished = 0  # lines queued or in flight: neither written nor failed
         self._flush_mark = 0  # lines numbered below it are sent without waiting
+        self._waiting = 0  # write() calls waiting for room
         self._failures: list[FailedBatch] = []
         self._closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -364,9 +365,19 @@ class BatchWriter:
         changed = self._start()
         count = sum(piece.count for piece in pieces)
         async with changed:
-            await changed.wait_for(
-                lambda: not self._pending or self._pending + count <= self.max_pending
-            )
+
+            def room() -> bool:
+                return not self._pending or self._pending + count <= self.max_pending
+
+            if not room():
+                # the lines queued cannot grow until these fit: they go now, without
+                # waiting for a full batch or for flush_interval
+                self._waiting += 1
+                changed.notify_all()
+                try:
+                    await changed.wait_for(room)
+                finally:
+                    self._waiting -= 1
             if self._closing:
                 raise RuntimeError("this BatchWriter is closed")
             if not self._queue or self._queue[-1][0] != destination:
@@ -495,11 +506,13 @@ class BatchWriter:
 
     def _batch_ready(self) -> bool:
         # closing (send the rest, or stop); a full batch; a run of lines that cannot grow
-        # (lines for another destination follow it); or a flush waiting for queued lines
+        # (lines for another destination follow it, or a write() waits for room); or a
+        # flush waiting for queued lines
         return (
             self._closing
             or (bool(self._queue) and len(self._queue[0][1]) >= self.batch_size)
             or len(self._queue) > 1
+            or (self._waiting > 0 and bool(self._queue))
             or self._taken < self._flush_mark
         )
 

@@ -182,6 +182,17 @@ async def test_write_waits_while_the_buffer_is_full(fault_server):
     assert b"\n".join(bodies) == "\n".join(lines(0, 31)).encode()
 
 
+async def test_lines_that_cannot_grow_while_a_write_waits_are_sent_at_once(client):
+    # 3 lines stay after a batch of 7; the next write (9) fits only below 2: they go now,
+    # not after flush_interval
+    async with client.batch_writer(batch_size=7, max_pending=10, flush_interval=3600) as writer:
+        await writer.write(lines(0, 10))
+        await asyncio.wait_for(writer.write(lines(10, 19)), 30)  # failure guard
+        assert writer.pending <= 9
+    assert writer.stats.points_written == 19
+    assert await count(client) == 19
+
+
 # -- retries and failures ------------------------------------------------------------------
 
 

@@ -44,6 +44,71 @@ def test_a_frame_comes_in_slices_of_at_most_max_lines(newlines):
     assert b"\n".join(line for lines in slices for line in lines) == whole
 
 
+def numbers(n):
+    """A frame without string fields: its slices are the encoder's bytes, cut by counting."""
+    v = np.arange(n) * 0.5
+    v[np.arange(n) % 4 == 1] = np.nan
+    return pd.DataFrame(
+        {
+            "host": pd.Categorical(np.arange(n) % 3),
+            "v": v,
+            "i": pd.array([None if k % 5 == 2 else k for k in range(n)], dtype="Int64"),
+            "ok": np.arange(n) % 2 == 0,
+        },
+        index=pd.date_range("2020-01-02", periods=n, freq="ms", unit="us"),
+    )
+
+
+def test_a_frame_without_strings_comes_in_pieces_cut_at_line_ends():
+    from aioinflux.serialization import line_chunks
+
+    df = numbers(23)
+    slices = list(line_chunks(df, measurement="m", max_lines=10, piece_lines=4))
+    assert [[p.count for p in pieces] for pieces in slices] == [[4, 4, 2], [4, 4, 2], [3]]
+    assert all(p.ends is None for pieces in slices for p in pieces)
+    lines = [line for pieces in slices for p in pieces for line in p.lines()]
+    assert b"\n".join(lines) == serialize(df, measurement="m")
+
+
+def test_a_frame_without_strings_and_a_slice_without_fields():
+    from aioinflux.serialization import line_chunks
+
+    df = numbers(10)
+    df["v"] = [np.nan] * 4 + [1.0] * 6
+    df["i"] = pd.array([None] * 4 + [1] * 6, dtype="Int64")
+    df["ok"] = pd.array([None] * 4 + [True] * 6, dtype="boolean")
+    slices = list(line_chunks(df, measurement="m", max_lines=4, piece_lines=3))
+    assert [[p.count for p in pieces] for pieces in slices] == [[3, 1], [2]]
+    assert [len(lines) for lines in line_slices(df, measurement="m", max_lines=4)] == [4, 2]
+
+
+@pytest.mark.server
+async def test_a_frame_without_strings_is_stored_exactly(client):
+    n = 1000
+    df = numbers(n)
+    df["ok"] = df["ok"].astype("boolean")
+    for column in ("v", "i", "ok"):  # every 50th row has no field: it is no line
+        df.loc[df.index[::50], column] = None
+    async with client.batch_writer(batch_size=7, max_pending=60, flush_interval=60) as writer:
+        await writer.write(df, measurement="m")
+    written = [i for i in range(n) if i % 50]
+    assert writer.stats.points_written == len(written)
+    expected = [
+        (
+            "m",
+            {
+                "host": str(i % 3),
+                **({"v": i * 0.5} if i % 4 != 1 else {}),
+                **({"i": i} if i % 5 != 2 else {}),
+                "ok": i % 2 == 0,
+                "time": int(df.index[i].value),
+            },
+        )
+        for i in written
+    ]
+    assert same_rows(await stored_rows(client), expected)
+
+
 def test_a_slice_without_any_field_is_left_out():
     df = frame(10)
     df["v"] = [np.nan] * 4 + [1.0] * 6
