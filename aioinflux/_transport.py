@@ -14,7 +14,8 @@ its loop's session; ``close()`` aborts them all (the task awaiting one is cancel
 cancellation becomes ``InfluxDBConnectionError`` saying the client was closed; a streamed
 body not being read at that moment fails on its next read). Closing the aiohttp session is
 not enough: it drops the connections of bodies being read without waking their readers,
-which then wait for the request timeout (tests/test_shutdown.py shows both).
+which then wait for the request timeout (tests/test_shutdown.py shows both). Nor does it
+end the HTTPS connections aiohttp was still closing; our connectors abort those (``_Opened``).
 """
 
 from __future__ import annotations
@@ -221,6 +222,82 @@ class _LoopSession:
         await self.guard.aclose()
 
 
+class _Opened:
+    """The transports a connector opened whose closing has not completed.
+
+    aiohttp stops tracking a connection once it starts closing it (an answer saying
+    ``Connection: close``, or every answer through a proxy, where connections are not reused).
+    Over TLS that close is polite: send close_notify, wait for the peer's, then close the
+    socket; a peer that never answers keeps the socket open (asyncio gives up after 30 s),
+    past the connector's close and past the end of ``asyncio.run``, which then warns about
+    an unclosed transport. ``close()`` aborts those, as aiohttp does with the TLS connections
+    still in its pool (tests/test_connection.py: a TLS server that never answers close_notify).
+    """
+
+    def __init__(self) -> None:
+        self._closing: dict[asyncio.Transport, asyncio.Future[None]] = {}
+
+    def add(self, connection: aiohttp.connector.Connection) -> None:
+        protocol, transport = connection.protocol, connection.transport
+        if protocol is None or transport is None or transport in self._closing:
+            return
+        closed = protocol.closed  # None once the connection is lost
+        if closed is not None:
+            self._closing[transport] = closed
+            closed.add_done_callback(lambda _: self._closing.pop(transport, None))
+
+    async def abort(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Abort the transports not closed yet and wait until they are."""
+        closing, self._closing = self._closing, {}
+        if loop.is_closed():
+            return
+        waiting = []
+        for transport, closed in closing.items():
+            if not closed.done():
+                transport.abort()
+                waiting.append(closed)
+        if waiting:
+            await asyncio.gather(*waiting, return_exceptions=True)
+
+
+class _TCPConnector(aiohttp.TCPConnector):
+    """``aiohttp.TCPConnector`` whose ``close()`` also ends the connections being closed."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._opened = _Opened()
+
+    async def connect(
+        self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.connector.Connection:
+        connection = await super().connect(req, traces, timeout)
+        self._opened.add(connection)
+        return connection
+
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        await super().close(abort_ssl=abort_ssl)
+        await self._opened.abort(self._loop)
+
+
+class _UnixConnector(aiohttp.UnixConnector):
+    """``aiohttp.UnixConnector`` whose ``close()`` also ends the connections being closed."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._opened = _Opened()
+
+    async def connect(
+        self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.connector.Connection:
+        connection = await super().connect(req, traces, timeout)
+        self._opened.add(connection)
+        return connection
+
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        await super().close(abort_ssl=abort_ssl)
+        await self._opened.abort(self._loop)
+
+
 class Transport:
     """Sends ``Request`` objects over the session of the running loop.
 
@@ -267,9 +344,9 @@ class Transport:
         else:
             pool["keepalive_timeout"] = self.keepalive_timeout
         if unix_socket is not None:
-            opts["connector"] = aiohttp.UnixConnector(path=unix_socket, **pool)
+            opts["connector"] = _UnixConnector(path=unix_socket, **pool)
         else:
-            opts["connector"] = aiohttp.TCPConnector(**pool)
+            opts["connector"] = _TCPConnector(**pool)
         if self.timeout is not None and "timeout" not in opts:
             opts["timeout"] = self.timeout
         return aiohttp.ClientSession(**opts)

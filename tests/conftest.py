@@ -3,11 +3,15 @@ real HTTP proxy (tinyproxy), and a local server for faults."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -145,3 +149,65 @@ def http_proxy() -> Iterator[Callable[..., TinyProxy]]:
         finally:
             for proxy in proxies:
                 proxy.stop()
+
+
+class SilentTLSServer:
+    """A TLS server on 127.0.0.1 that answers one request with ``Connection: close``, then
+    neither sends its close_notify nor closes: the client's polite TLS shutdown never ends."""
+
+    def __init__(self, directory: Path):
+        from aioinflux.testing import _make_certificate  # the plugin: imported by pytest
+
+        certificate, key = _make_certificate(directory)
+        self.client_context = ssl.create_default_context(cafile=str(certificate))
+        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._context.load_cert_chain(certificate, key)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._kept: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve_one)
+        self._thread.start()
+
+    def _serve_one(self) -> None:
+        raw, _ = self._listener.accept()
+        conn = self._context.wrap_socket(raw, server_side=True)
+        self._kept.append(conn)
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += conn.recv(4096)
+        conn.sendall(
+            b"HTTP/1.1 204 No Content\r\nX-Influxdb-Version: 1.8.10\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        # and nothing more: no close_notify, no close, no read
+
+    @staticmethod
+    def sockets_to(port: int) -> set[int]:
+        """Sockets of this process connected to ``port`` on 127.0.0.1 (their inodes)."""
+        ours = set()
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                target = os.readlink(f"/proc/self/fd/{fd}")
+                if target.startswith("socket:["):
+                    ours.add(int(target[8:-1]))
+        connected = set()
+        with open("/proc/net/tcp") as table:
+            for line in list(table)[1:]:
+                fields = line.split()
+                if int(fields[2].split(":")[1], 16) == port:
+                    connected.add(int(fields[9]))
+        return ours & connected
+
+    def stop(self) -> None:
+        self._thread.join()
+        for conn in self._kept:
+            conn.close()
+        self._listener.close()
+
+
+@pytest.fixture
+def silent_tls_server(tmp_path: Path) -> Iterator[SilentTLSServer]:
+    """A TLS server that never ends the TLS shutdown of a connection it asked to close."""
+    server = SilentTLSServer(tmp_path)
+    yield server
+    server.stop()

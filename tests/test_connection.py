@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
+import warnings
 
 import aiohttp
 import pytest
@@ -170,6 +172,41 @@ async def test_plain_http_to_an_https_server_fails_clearly(influxdb_https_server
         with pytest.raises(InfluxDBError) as info:
             await client.ping()
     assert str(influxdb_https_server.port) in str(info.value)
+
+
+async def test_close_ends_a_tls_connection_whose_peer_never_answers_close_notify(
+    silent_tls_server,
+):
+    server = silent_tls_server
+    async with InfluxDBClient("127.0.0.1", server.port, ssl=server.client_context) as client:
+        assert (await client.ping())["X-Influxdb-Version"] == "1.8.10"
+        # the answer said Connection: close; aiohttp is closing it, waiting for close_notify
+        assert server.sockets_to(server.port)
+    assert server.sockets_to(server.port) == set()
+
+
+def test_asyncio_run_leaves_no_tls_connection_behind(silent_tls_server):
+    server = silent_tls_server
+
+    async def main() -> None:
+        async with InfluxDBClient("127.0.0.1", server.port, ssl=server.client_context) as client:
+            await client.ping()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(main())
+        gc.collect()
+    assert server.sockets_to(server.port) == set()
+    assert [w.message for w in caught] == []
+
+
+def test_blocking_mode_leaves_no_tls_connection_behind(silent_tls_server):
+    server = silent_tls_server
+    with InfluxDBClient(
+        "127.0.0.1", server.port, ssl=server.client_context, mode="blocking"
+    ) as client:
+        client.ping()
+    assert server.sockets_to(server.port) == set()
 
 
 # -- failures ------------------------------------------------------------------------------

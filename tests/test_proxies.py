@@ -3,7 +3,10 @@ tested through a real proxy (tinyproxy) whose log shows each request it relayed.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
+import warnings
 from urllib.parse import quote
 
 import pytest
@@ -165,6 +168,26 @@ async def test_https_goes_through_a_tunnel(influxdb_https_server, http_proxy):
         assert (await client.ping())["X-Influxdb-Build"] == "OSS"
     # the proxy only opened a tunnel (CONNECT): the request itself stayed encrypted
     assert proxy.requests() == [f"CONNECT {server.host}:{server.port}"]
+
+
+def test_asyncio_run_through_a_tunnel_leaves_no_connection_behind(silent_tls_server, http_proxy):
+    # Connections through a proxy are closed after each answer; over TLS that close waits
+    # for the server's close_notify, which this server never sends: close() must end it.
+    proxy, server = http_proxy(), silent_tls_server
+
+    async def main() -> None:
+        async with InfluxDBClient(
+            "127.0.0.1", server.port, ssl=server.client_context, proxy=proxy.url
+        ) as client:
+            assert (await client.ping())["X-Influxdb-Version"] == "1.8.10"
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(main())
+        gc.collect()
+    assert server.sockets_to(proxy.port) == set()
+    assert [w.message for w in caught] == []
+    assert proxy.requests() == [f"CONNECT 127.0.0.1:{server.port}"]
 
 
 async def test_an_unreachable_proxy_is_named(influxdb_server, http_proxy):
