@@ -23,7 +23,7 @@ from ..exceptions import LineProtocolError, LineProtocolTypeError
 from . import lines as _lines
 from .common import precision_factor
 from .lines import exact_lines, join, split_lines
-from .mapping import encode_tags, serialize_mapping
+from .mapping import encode_tags, mapping_lines, serialize_mapping
 
 __all__ = ["counted_bodies", "line_slices", "serialize", "write_bodies"]
 
@@ -149,6 +149,12 @@ class _Encoded:
 def _encode(data: Any, batch: _Batch) -> _Encoded:
     """Every point of ``data`` encoded (and so checked), its lines kept apart."""
     points = (data,) if _is_single(data) or _is_dataframe(data) else data
+    if type(points) is list or type(points) is tuple:  # mappings alike: column by column
+        lines = mapping_lines(
+            points, batch.measurement, batch.extra_tags, batch.encoded_extra_tags, batch.factor
+        )
+        if lines is not None:
+            return _Encoded(lines, [])  # type: ignore[arg-type]
     items: list[str | bytes] = []
     append = items.append
     text: list[tuple[int, int]] = []
