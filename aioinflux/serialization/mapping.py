@@ -199,26 +199,27 @@ def serialize_mapping(
 
 _NONE = type(None)
 _BOOL_TEXT = ("false", "true")  # indexed by a bool
+#: Points encoded column by column at a time: enough to spread the work done once per
+#: chunk, few enough that a chunk's points stay in the CPU's cache from one column to the
+#: next (measured: 1024 beats 256 and the whole list).
+_CHUNK = 1024
+#: Shorter lists go point by point: the work done once per chunk would cost more than it saves.
+_FEWEST = 16
+_CACHE_LIMIT = 100_000
 
 
 class _NotAlike(Exception):
-    """The list is not one the column-by-column path encodes; the caller goes point by point."""
+    """The points are not alike: the caller encodes them point by point."""
 
 
 def _template_text(text: str) -> str:
     return text.replace("%", "%%")
 
 
-def _texts(column: list[Any], escape: Callable[[str], str], cache: dict[str, str]) -> list[str]:
-    """``column`` (exact strs, else _NotAlike) as ``escape`` writes each: from ``cache``
-    (escape's own, or {}) when every value is in it, else escaped once per distinct value."""
-    if set(map(type, column)) != {str}:
-        raise _NotAlike
-    try:
-        return list(map(cache.__getitem__, column))
-    except KeyError:
-        texts = {value: escape(value) for value in set(column)}
-        return list(map(texts.__getitem__, column))
+def _texts(column: list[str], escape: Callable[[str], str]) -> list[str]:
+    """``column`` (exact strs) as ``escape`` writes each, escaped once per distinct value."""
+    texts = {value: escape(value) for value in set(column)}
+    return list(map(texts.__getitem__, column))
 
 
 def _keys(dicts: list[dict[Any, Any]]) -> tuple[str, ...]:
@@ -232,6 +233,39 @@ def _keys(dicts: list[dict[Any, Any]]) -> tuple[str, ...]:
     return keys  # type: ignore[no-any-return]
 
 
+#: tag keys → their values (a tuple, or the value itself for one key) → the text of the tags.
+#: Only values that are all exact, non-empty strs are remembered (1 == 1.0 == True).
+_TAG_ROWS: dict[tuple[str, ...], dict[Any, str]] = {}
+
+
+def _tag_texts(tags: list[dict[str, Any]], keys: tuple[str, ...]) -> list[str]:
+    """``,key=value`` for every tag of each of ``tags`` (dicts with ``keys`` in this order),
+    escaped once per distinct set of values; _NotAlike when a value is not a non-empty str,
+    LineProtocolError when one cannot be written."""
+    rows = list(map(itemgetter(*keys), tags))
+    texts = _TAG_ROWS.get(keys)
+    if texts is None:
+        if len(_TAG_ROWS) >= 1_000:
+            _TAG_ROWS.clear()
+        texts = _TAG_ROWS[keys] = {}
+    try:
+        return list(map(texts.__getitem__, rows))
+    except KeyError:
+        pass
+    if len(texts) >= _CACHE_LIMIT:
+        texts.clear()
+    ekeys = [escape_tag_key(key) for key in keys]
+    for row in set(rows).difference(texts):
+        values = (row,) if len(keys) == 1 else row
+        # None and "" omit the tag, a number warns at each point: point by point
+        if not all(type(value) is str and value for value in values):
+            raise _NotAlike
+        texts[row] = "".join(
+            f",{ekey}={escape_tag_value(value)}" for ekey, value in zip(ekeys, values)
+        )
+    return list(map(texts.__getitem__, rows))
+
+
 def _column_lines(
     points: Sequence[dict[str, Any]],
     measurement: str | None,
@@ -239,48 +273,18 @@ def _column_lines(
     encoded_extra_tags: str,
     factor: int,
 ) -> list[str]:
-    columns: list[list[Any]] = []
+    """The lines of ``points`` (exact dicts), column by column; _NotAlike, or the error of a
+    value that fails its check, when they are not alike (the caller then goes point by
+    point, which names the point). Fields first: that is where lists differ most often."""
     fields = list(map(dict.get, points, repeat("fields")))
     if set(map(type, fields)) != {dict}:
         raise _NotAlike
     field_keys = _keys(fields)
-    tags = list(map(dict.get, points, repeat("tags")))
-    names = list(map(dict.get, points, repeat("measurement")))
-    times = list(map(dict.get, points, repeat("time")))
-
-    name_kinds = set(map(type, names))
-    if name_kinds == {_NONE} and type(measurement) is str:
-        template = _template_text(escape_measurement(measurement))
-    elif name_kinds == {str}:
-        distinct = set(names)
-        if len(distinct) == 1:
-            template = _template_text(escape_measurement(distinct.pop()))
-        else:
-            columns.append(_texts(names, escape_measurement, _MEASUREMENTS))
-            template = "%s"
-    else:
-        raise _NotAlike
-
-    tag_kinds = set(map(type, tags))
-    if tag_kinds == {dict}:
-        tag_keys = _keys(tags)
-        if extra_tags and not extra_tags.keys().isdisjoint(tag_keys):
-            raise _NotAlike  # the extra tags win, in the point's order: point by point
-        for key in tag_keys:
-            # an empty value (which omits the tag) fails escape_tag_value: point by point
-            columns.append(_texts(list(map(itemgetter(key), tags)), escape_tag_value, _TAG_VALUES))
-            template += f",{_template_text(escape_tag_key(key))}=%s"
-    elif tag_kinds != {_NONE}:  # falsy non-dicts (no tags), a mix, or a TypeError to raise
-        raise _NotAlike
-    template += _template_text(encoded_extra_tags) + " "
-
     if not field_keys:
         raise _NotAlike
-    separator = ""
+    field_columns: list[list[Any]] = []
+    field_template = ""
     for key in field_keys:
-        ekey = escape_field_key(key)
-        if not separator and ekey[0] in LEADING_STRIPPED:
-            raise _NotAlike
         column = list(map(itemgetter(key), fields))
         kinds = set(map(type, column))
         if kinds == {float}:
@@ -295,14 +299,46 @@ def _column_lines(
             column = list(map(_BOOL_TEXT.__getitem__, column))
             text = "%s"
         elif kinds == {str}:
-            column = _texts(column, string_field, {})
+            column = _texts(column, string_field)
             text = "%s"
         else:  # None (skipped), numpy, Decimal, subclasses, a mix: point by point
             raise _NotAlike
-        columns.append(column)
-        template += f"{separator}{_template_text(ekey)}={text}"
-        separator = ","
+        field_columns.append(column)
+        ekey = escape_field_key(key)
+        if not field_template and ekey[0] in LEADING_STRIPPED:
+            raise _NotAlike  # another field goes first: point by point
+        field_template += f",{_template_text(ekey)}={text}"
 
+    columns: list[list[Any]] = []
+    names = list(map(dict.get, points, repeat("measurement")))
+    name_kinds = set(map(type, names))
+    if name_kinds == {_NONE} and type(measurement) is str:
+        template = _template_text(escape_measurement(measurement))
+    elif name_kinds == {str}:
+        distinct = set(names)
+        if len(distinct) == 1:
+            template = _template_text(escape_measurement(distinct.pop()))
+        else:
+            columns.append(_texts(names, escape_measurement))
+            template = "%s"
+    else:
+        raise _NotAlike
+
+    tags = list(map(dict.get, points, repeat("tags")))
+    tag_kinds = set(map(type, tags))
+    if tag_kinds == {dict}:
+        tag_keys = _keys(tags)
+        if extra_tags and not extra_tags.keys().isdisjoint(tag_keys):
+            raise _NotAlike  # the extra tags win, in the point's order: point by point
+        if tag_keys:
+            columns.append(_tag_texts(tags, tag_keys))
+            template += "%s"
+    elif tag_kinds != {_NONE}:  # falsy non-dicts (no tags), a mix, or a TypeError to raise
+        raise _NotAlike
+    template += f"{_template_text(encoded_extra_tags)} {field_template[1:]}"
+    columns += field_columns
+
+    times = list(map(dict.get, points, repeat("time")))
     time_kinds = set(map(type, times))
     if time_kinds == {int}:
         if min(times) * factor < MIN_NS or max(times) * factor > MAX_NS:
@@ -315,14 +351,6 @@ def _column_lines(
     elif time_kinds != {_NONE}:
         raise _NotAlike
     return list(map(template.__mod__, zip(*columns)))
-
-
-#: Points encoded column by column at a time: enough to spread the per-list work, few enough
-#: that the columns' points stay in the CPU's cache from one pass to the next (measured with
-#: benchmarks/bench_serialization.py: 1024 beats both 256 and the whole list).
-_CHUNK = 1024
-#: Shorter lists go point by point: the per-list work would cost more than it saves.
-_FEWEST = 16
 
 
 def _point_lines(
@@ -357,9 +385,9 @@ def mapping_lines(
     else None (the caller handles the mix). Raises as the point-by-point path does, naming
     the point.
 
-    Each run of :data:`_CHUNK` points whose points are alike (the same tag keys and field
-    keys in the same order, each field of one type, none None, every value passing its
-    check) is encoded column by column; any other run point by point, with
+    Each chunk of :data:`_CHUNK` points that are alike (the same tag keys and field keys in
+    the same order, each field of one type and never None, every value passing its check)
+    is encoded column by column; any other chunk point by point, with
     :func:`serialize_mapping`, which writes the same lines. The arguments are those of
     :func:`serialize_mapping`.
     """
@@ -373,7 +401,7 @@ def mapping_lines(
         chunk = points[start : start + _CHUNK]
         try:
             lines += _column_lines(chunk, *options)
-        except Exception:  # _NotAlike, or a check that failed: point by point names it
+        except Exception:  # _NotAlike, or a value failing its check: point by point names it
             lines += _point_lines(chunk, start, *options)
     return lines
 
