@@ -654,7 +654,7 @@ def random_points(rng: random.Random, count: int) -> list[dict[str, Any]]:
     """Runs of points alike (one shape, values varying), with odd ones among them."""
     names = ["m", "a b", "x%d", None]
     tag_sets = [{"host": "h", "region": "r 1"}, {"region": "r", "host": "h"}, {}, None, {"t": ""}]
-    tag_values = ["a", "b,c", "d=e", "f g", "%s", "ü", ""]
+    tag_values = ["a", "b,c", "d=e", "f g", "%s", "ü"]
     field_sets = [("v",), ("v", "n", "b", "s"), ("s", "v"), ("%v", "a b"), ("\tk", "v")]
     kinds = [
         lambda: rng.choice([0.0, -0.0, 1.5, 5e-324, 1.7976931348623157e308, rng.random()]),
@@ -673,13 +673,15 @@ def random_points(rng: random.Random, count: int) -> list[dict[str, Any]]:
         keys = rng.choice(field_sets)
         field_kinds = [rng.choice(kinds) for _ in keys]
         time = rng.choice(times)
-        for _ in range(rng.randrange(1, 40)):
+        for _ in range(rng.randrange(1, 120)):
             point: dict[str, Any] = {"measurement": name, "fields": {}}
             if tags is not None:
-                point["tags"] = {k: rng.choice(tag_values) for k in tags}
+                point["tags"] = {
+                    k: "" if rng.random() < 0.003 else rng.choice(tag_values) for k in tags
+                }
             for key, kind in zip(keys, field_kinds, strict=True):
-                point["fields"][key] = None if rng.random() < 0.01 else kind()
-            if rng.random() < 0.01:  # a point of its own field order
+                point["fields"][key] = None if rng.random() < 0.003 else kind()
+            if rng.random() < 0.003:  # a point of its own field order
                 point["fields"] = dict(reversed(point["fields"].items()))
             if (value := time(len(points))) is not None:
                 point["time"] = value
