@@ -205,6 +205,9 @@ _BOOL_TEXT = ("false", "true")  # indexed by a bool
 _CHUNK = 1024
 #: Shorter lists go point by point: the work done once per chunk would cost more than it saves.
 _FEWEST = 16
+#: After this many chunks in a row that were not alike, the rest of the list goes point by
+#: point: a list with an odd point in every chunk costs (almost) no more than before.
+_UNLIKE_CHUNKS = 2
 _CACHE_LIMIT = 100_000
 
 
@@ -275,15 +278,42 @@ def _column_lines(
 ) -> list[str]:
     """The lines of ``points`` (exact dicts), column by column; _NotAlike, or the error of a
     value that fails its check, when they are not alike (the caller then goes point by
-    point, which names the point). Fields first: that is where lists differ most often."""
+    point, which names the point). The shape of the points is checked first, as it costs
+    least: a chunk that is not alike wastes little."""
     fields = list(map(dict.get, points, repeat("fields")))
     if set(map(type, fields)) != {dict}:
         raise _NotAlike
     field_keys = _keys(fields)
-    if not field_keys:
+    names = list(map(dict.get, points, repeat("measurement")))
+    name_kinds = set(map(type, names))
+    tags = list(map(dict.get, points, repeat("tags")))
+    tag_kinds = set(map(type, tags))
+    tag_keys = _keys(tags) if tag_kinds == {dict} else ()
+    times = list(map(dict.get, points, repeat("time")))
+    time_kinds = set(map(type, times))
+    if (
+        not field_keys
+        or not (name_kinds == {str} or (name_kinds == {_NONE} and type(measurement) is str))
+        or not (tag_kinds == {dict} or tag_kinds == {_NONE})  # falsy non-dicts, a mix
+        or (extra_tags and not extra_tags.keys().isdisjoint(tag_keys))  # the extra tags win
+        or not (time_kinds == {int} or time_kinds == {datetime} or time_kinds == {_NONE})
+    ):  # (a time string may go to pandas, which may warn: point by point)
         raise _NotAlike
-    field_columns: list[list[Any]] = []
-    field_template = ""
+
+    columns: list[list[Any]] = []
+    if name_kinds == {_NONE}:
+        template = _template_text(escape_measurement(measurement))  # type: ignore[arg-type]
+    elif len(distinct := set(names)) == 1:
+        template = _template_text(escape_measurement(distinct.pop()))
+    else:
+        columns.append(_texts(names, escape_measurement))
+        template = "%s"
+    if tag_keys:
+        columns.append(_tag_texts(tags, tag_keys))
+        template += "%s"
+    template += f"{_template_text(encoded_extra_tags)} "
+
+    separator = ""
     for key in field_keys:
         column = list(map(itemgetter(key), fields))
         kinds = set(map(type, column))
@@ -303,53 +333,21 @@ def _column_lines(
             text = "%s"
         else:  # None (skipped), numpy, Decimal, subclasses, a mix: point by point
             raise _NotAlike
-        field_columns.append(column)
+        columns.append(column)
         ekey = escape_field_key(key)
-        if not field_template and ekey[0] in LEADING_STRIPPED:
+        if not separator and ekey[0] in LEADING_STRIPPED:
             raise _NotAlike  # another field goes first: point by point
-        field_template += f",{_template_text(ekey)}={text}"
+        template += f"{separator}{_template_text(ekey)}={text}"
+        separator = ","
 
-    columns: list[list[Any]] = []
-    names = list(map(dict.get, points, repeat("measurement")))
-    name_kinds = set(map(type, names))
-    if name_kinds == {_NONE} and type(measurement) is str:
-        template = _template_text(escape_measurement(measurement))
-    elif name_kinds == {str}:
-        distinct = set(names)
-        if len(distinct) == 1:
-            template = _template_text(escape_measurement(distinct.pop()))
-        else:
-            columns.append(_texts(names, escape_measurement))
-            template = "%s"
-    else:
-        raise _NotAlike
-
-    tags = list(map(dict.get, points, repeat("tags")))
-    tag_kinds = set(map(type, tags))
-    if tag_kinds == {dict}:
-        tag_keys = _keys(tags)
-        if extra_tags and not extra_tags.keys().isdisjoint(tag_keys):
-            raise _NotAlike  # the extra tags win, in the point's order: point by point
-        if tag_keys:
-            columns.append(_tag_texts(tags, tag_keys))
-            template += "%s"
-    elif tag_kinds != {_NONE}:  # falsy non-dicts (no tags), a mix, or a TypeError to raise
-        raise _NotAlike
-    template += f"{_template_text(encoded_extra_tags)} {field_template[1:]}"
-    columns += field_columns
-
-    times = list(map(dict.get, points, repeat("time")))
-    time_kinds = set(map(type, times))
     if time_kinds == {int}:
         if min(times) * factor < MIN_NS or max(times) * factor > MAX_NS:
             raise _NotAlike
         columns.append(times)
         template += " %d"
-    elif time_kinds == {datetime}:  # (strings may go to pandas, which may warn: not here)
+    elif time_kinds == {datetime}:
         columns.append([time_to_int(time, factor) for time in times])
         template += " %d"
-    elif time_kinds != {_NONE}:
-        raise _NotAlike
     return list(map(template.__mod__, zip(*columns)))
 
 
@@ -388,8 +386,9 @@ def mapping_lines(
     Each chunk of :data:`_CHUNK` points that are alike (the same tag keys and field keys in
     the same order, each field of one type and never None, every value passing its check)
     is encoded column by column; any other chunk point by point, with
-    :func:`serialize_mapping`, which writes the same lines. The arguments are those of
-    :func:`serialize_mapping`.
+    :func:`serialize_mapping`, which writes the same lines, and so is the rest of the list
+    after :data:`_UNLIKE_CHUNKS` chunks in a row that were not alike. The arguments are
+    those of :func:`serialize_mapping`.
     """
     if not points or type(points[0]) is not dict or set(map(type, points)) != {dict}:
         return None
@@ -397,12 +396,17 @@ def mapping_lines(
     if len(points) < _FEWEST:
         return _point_lines(points, 0, *options)
     lines: list[str] = []
+    unlike = 0  # chunks in a row that were not alike
     for start in range(0, len(points), _CHUNK):
         chunk = points[start : start + _CHUNK]
-        try:
-            lines += _column_lines(chunk, *options)
-        except Exception:  # _NotAlike, or a value failing its check: point by point names it
-            lines += _point_lines(chunk, start, *options)
+        if unlike < _UNLIKE_CHUNKS:
+            try:
+                lines += _column_lines(chunk, *options)
+                unlike = 0
+                continue
+            except Exception:  # _NotAlike, or a value failing its check: named point by point
+                unlike += 1
+        lines += _point_lines(chunk, start, *options)
     return lines
 
 
