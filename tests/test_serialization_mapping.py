@@ -541,7 +541,7 @@ def alike(i):
             "f%d": i / 7,
             "n": i - 20,
             "ok": i % 3 == 0,
-            "s": ['plain', 'a "q"', "back\\slash", "50%s", "line\nbreak"][i % 5],
+            "s": ["plain", 'a "q"', "back\\slash", "50%s", "line\nbreak"][i % 5],
         },
     }
 
@@ -561,7 +561,9 @@ def test_column_path_takes_every_option_of_the_write():
     points = [alike(i) for i in range(40)]
     for point in points:
         del point["measurement"]
-        point["time"] = dt.datetime(2020, 1, 2, 3, 4, 5, 999999) + dt.timedelta(seconds=point["fields"]["n"])
+        point["time"] = dt.datetime(2020, 1, 2, 3, 4, 5, 999999) + dt.timedelta(
+            seconds=point["fields"]["n"]
+        )
     lines = column_lines(points, measurement="m%", extra_tags={"dc": "a b%"}, factor=10**9)
     assert lines[0].startswith('m%,host=h\\,0,region="r",dc=a\\ b% f%d=0.0,n=-20i,')
     assert lines[0].endswith(" 1577934225")
@@ -633,7 +635,7 @@ def test_error_in_a_long_list_names_the_point(change, message):
 
 def test_value_failing_its_check_in_every_point_raises_at_the_first():
     points = [_with(i, tags__host="x\\") for i in range(3000)]
-    with pytest.raises(LineProtocolError, match="^point 0: tag value"):
+    with pytest.raises(LineProtocolError, match=r"^point 0: tag value"):
         serialize(points)
 
 

@@ -225,6 +225,11 @@ def _texts(column: list[str], escape: Callable[[str], str]) -> list[str]:
     return list(map(texts.__getitem__, column))
 
 
+def _values(points: Sequence[dict[str, Any]], key: str) -> list[Any]:
+    """``point.get(key)`` of each point, in a loop that runs in C."""
+    return list(map(dict.get, points, repeat(key)))
+
+
 def _keys(dicts: list[dict[Any, Any]]) -> tuple[str, ...]:
     """The one key order of ``dicts`` (exact dicts), all exact strs; else _NotAlike."""
     shapes = set(map(tuple, dicts))
@@ -233,7 +238,7 @@ def _keys(dicts: list[dict[Any, Any]]) -> tuple[str, ...]:
     (keys,) = shapes
     if not all(type(key) is str for key in keys):  # numbers warn, as 0.9 did, at each point
         raise _NotAlike
-    return keys  # type: ignore[no-any-return]
+    return keys
 
 
 #: tag keys → their values (a tuple, or the value itself for one key) → the text of the tags.
@@ -264,7 +269,7 @@ def _tag_texts(tags: list[dict[str, Any]], keys: tuple[str, ...]) -> list[str]:
         if not all(type(value) is str and value for value in values):
             raise _NotAlike
         texts[row] = "".join(
-            f",{ekey}={escape_tag_value(value)}" for ekey, value in zip(ekeys, values)
+            f",{ekey}={escape_tag_value(value)}" for ekey, value in zip(ekeys, values, strict=True)
         )
     return list(map(texts.__getitem__, rows))
 
@@ -280,16 +285,16 @@ def _column_lines(
     value that fails its check, when they are not alike (the caller then goes point by
     point, which names the point). The shape of the points is checked first, as it costs
     least: a chunk that is not alike wastes little."""
-    fields = list(map(dict.get, points, repeat("fields")))
+    fields = _values(points, "fields")
     if set(map(type, fields)) != {dict}:
         raise _NotAlike
     field_keys = _keys(fields)
-    names = list(map(dict.get, points, repeat("measurement")))
+    names = _values(points, "measurement")
     name_kinds = set(map(type, names))
-    tags = list(map(dict.get, points, repeat("tags")))
+    tags = _values(points, "tags")
     tag_kinds = set(map(type, tags))
     tag_keys = _keys(tags) if tag_kinds == {dict} else ()
-    times = list(map(dict.get, points, repeat("time")))
+    times = _values(points, "time")
     time_kinds = set(map(type, times))
     if (
         not field_keys
@@ -348,7 +353,7 @@ def _column_lines(
     elif time_kinds == {datetime}:
         columns.append([time_to_int(time, factor) for time in times])
         template += " %d"
-    return list(map(template.__mod__, zip(*columns)))
+    return list(map(template.__mod__, zip(*columns, strict=True)))
 
 
 def _point_lines(
@@ -360,7 +365,7 @@ def _point_lines(
     factor: int,
 ) -> list[str]:
     """``points`` encoded one by one; an error names the point (its position ``start`` + i)."""
-    lines = []
+    lines: list[str] = []
     append = lines.append
     for index, point in enumerate(points, start):
         try:
