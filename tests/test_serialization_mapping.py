@@ -709,6 +709,33 @@ def test_random_lists_give_the_lines_of_each_point_alone(seed, monkeypatch):
     assert serialize(points, **options) == one_by_one(points, **options)
 
 
+def test_lines_of_a_long_list_are_found_without_scanning(monkeypatch):
+    # lines are kept in blocks, one per chunk; a block with a newline in a string value keeps
+    # its lines as made: the lines this library made are never scanned for their ends
+    from aioinflux import serialization as ser
+
+    def scanned(*args):
+        raise AssertionError("scanned")
+
+    monkeypatch.setattr(ser.lines, "_scan", scanned)
+    monkeypatch.setattr(mapping_module, "_CHUNK", 16)
+    points = [alike(i) for i in range(200)]  # "line\nbreak" in every fifth point
+    for point in points[32:64]:
+        point["fields"]["s"] = "no break"
+    want = [serialize(point) for point in points]
+    assert [line for piece in ser.line_slices(points) for line in piece] == want
+    total, counted = ser.counted_bodies(points, max_points=7)
+    assert total == 200
+    assert b"\n".join(body for body, _ in counted) == b"\n".join(want)
+    monkeypatch.setattr(ser.lines, "MAX_BODY", 1000)
+    assert b"\n".join(ser.write_bodies(points)) == b"\n".join(want)
+    for point in points:
+        point["fields"]["s"] = "no break"
+    assert [line for piece in ser.line_slices(points) for line in piece] == [
+        serialize(point) for point in points
+    ]
+
+
 @pytest.mark.server
 async def test_long_list_of_alike_points_reads_back_identical(client):
     points = [alike(i) for i in range(3000)]

@@ -5,7 +5,7 @@ exactly raises, naming the field or tag; the dispatcher adds the point's positio
 Rule 2: the common case is the fast path: exact-type checks first, cached escaped names,
 and the general (subclass, numpy, Decimal) handling only when the fast path misses.
 Rule 3: a list of mappings alike (the same tag keys and field keys in the same order, each
-field of one type throughout) is encoded column by column (:func:`mapping_lines`): every
+field of one type throughout) is encoded column by column (:func:`mapping_blocks`): every
 check runs on every value, in C loops (``set(map(type, column))``, ``min``/``max``,
 ``isfinite``), names are escaped once per distinct value, and the lines come from one
 ``%`` template per list. Anything else, and any value that fails a check, sends the whole
@@ -45,9 +45,10 @@ from .common import (
 )
 
 __all__ = [
+    "Block",
     "encode_tags",
     "first_field_kept",
-    "mapping_lines",
+    "mapping_blocks",
     "serialize",
     "serialize_mapping",
 ]
@@ -377,42 +378,55 @@ def _point_lines(
     return lines
 
 
-def mapping_lines(
+#: A block of lines: ``(lines joined by "\\n", how many, None)``, or, when a line holds a
+#: newline (inside a string field value), ``(joined, how many, the lines)``: the lines
+#: this library made are never scanned for their ends.
+Block = tuple[str, int, "list[str] | None"]
+
+
+def _block(lines: list[str]) -> Block:
+    text = "\n".join(lines)
+    return text, len(lines), None if text.count("\n") == len(lines) - 1 else lines
+
+
+def mapping_blocks(
     points: Sequence[Any],
     measurement: str | None,
     extra_tags: Mapping[str, Any],
     encoded_extra_tags: str,
     factor: int,
-) -> list[str] | None:
-    """The lines of ``points`` (no trailing newlines) when every point is an exact ``dict``,
-    else None (the caller handles the mix). Raises as the point-by-point path does, naming
-    the point.
+) -> list[Block] | None:
+    """The lines of ``points`` when every point is an exact ``dict`` (else None: the caller
+    handles the mix), in one :data:`Block` per chunk of :data:`_CHUNK` points (a chunk's
+    lines are joined while they are still in the CPU's cache, not kept one by one). Raises
+    as the point-by-point path does, naming the point.
 
-    Each chunk of :data:`_CHUNK` points that are alike (the same tag keys and field keys in
-    the same order, each field of one type and never None, every value passing its check)
-    is encoded column by column; any other chunk point by point, with
-    :func:`serialize_mapping`, which writes the same lines, and so is the rest of the list
-    after :data:`_UNLIKE_CHUNKS` chunks in a row that were not alike. The arguments are
-    those of :func:`serialize_mapping`.
+    A chunk of points that are alike (the same tag keys and field keys in the same order,
+    each field of one type and never None, every value passing its check) is encoded column
+    by column; any other chunk point by point, with :func:`serialize_mapping`, which writes
+    the same lines, and so is the rest of the list after :data:`_UNLIKE_CHUNKS` chunks in a
+    row that were not alike. The arguments are those of :func:`serialize_mapping`.
     """
     if not points or type(points[0]) is not dict or set(map(type, points)) != {dict}:
         return None
     options = (measurement, extra_tags, encoded_extra_tags, factor)
     if len(points) < _FEWEST:
-        return _point_lines(points, 0, *options)
-    lines: list[str] = []
+        return [_block(_point_lines(points, 0, *options))]
+    blocks: list[Block] = []
     unlike = 0  # chunks in a row that were not alike
     for start in range(0, len(points), _CHUNK):
         chunk = points[start : start + _CHUNK]
+        lines = None
         if unlike < _UNLIKE_CHUNKS:
             try:
-                lines += _column_lines(chunk, *options)
+                lines = _column_lines(chunk, *options)
                 unlike = 0
-                continue
             except Exception:  # _NotAlike, or a value failing its check: named point by point
                 unlike += 1
-        lines += _point_lines(chunk, start, *options)
-    return lines
+        if lines is None:
+            lines = _point_lines(chunk, start, *options)
+        blocks.append(_block(lines))
+    return blocks
 
 
 def serialize(point: Mapping[str, Any], measurement: str | None = None, **extra_tags: Any) -> bytes:
