@@ -157,17 +157,17 @@ class _Blocks:
 
     def body(self) -> bytes:
         """Everything, as one body."""
-        return "\n".join([text for text, _, _ in self.blocks]).encode()
+        return "\n".join([text for text, _ in self.blocks]).encode()
 
     def lines(self, body: bytes | None = None) -> list[bytes]:
         """Every line, as bytes (``body`` is :meth:`body` when the caller has it already):
         one split of the body when no line holds a newline, else block by block."""
         if body is None:
             body = self.body()
-        if all(lines is None for _, _, lines in self.blocks):
+        if all(lines is None for _, lines in self.blocks):
             return body.split(b"\n")
         found: list[bytes] = []
-        for text, _, lines in self.blocks:
+        for text, lines in self.blocks:
             if lines is None:
                 found += text.encode().split(b"\n")
             else:

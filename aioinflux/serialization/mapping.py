@@ -4,13 +4,14 @@ Rule 1: every value is checked as it is encoded (common.py); a point that cannot
 exactly raises, naming the field or tag; the dispatcher adds the point's position.
 Rule 2: the common case is the fast path: exact-type checks first, cached escaped names,
 and the general (subclass, numpy, Decimal) handling only when the fast path misses.
-Rule 3: a list of mappings alike (the same tag keys and field keys in the same order, each
-field of one type throughout) is encoded column by column (:func:`mapping_blocks`): every
-check runs on every value, in C loops (``set(map(type, column))``, ``min``/``max``,
-``isfinite``), names are escaped once per distinct value, and the lines come from one
-``%`` template per list. Anything else, and any value that fails a check, sends the whole
-list back to the point-by-point path, which then writes the same lines or raises naming
-the point (tests/test_serialization_mapping.py compares the two paths).
+Rule 3: a list of mappings is encoded in chunks of 1024 points (:func:`mapping_blocks`),
+each column by column when its points are alike (the same tag keys and field keys in the
+same order, each field of one type throughout): every check runs on every value, in loops
+that run in C (``set(map(type, column))``, ``min``/``max``, ``isfinite``), names are
+escaped once per distinct value, and the lines come from one ``%`` template per chunk. A
+chunk that is not alike, or holds a value that fails a check, goes point by point, which
+writes the same lines or raises naming the point (tests/test_serialization_mapping.py
+compares the two paths).
 """
 
 from __future__ import annotations
@@ -378,15 +379,15 @@ def _point_lines(
     return lines
 
 
-#: A block of lines: ``(lines joined by "\\n", how many, None)``, or, when a line holds a
-#: newline (inside a string field value), ``(joined, how many, the lines)``: the lines
-#: this library made are never scanned for their ends.
-Block = tuple[str, int, "list[str] | None"]
+#: A block of lines: ``(lines joined by "\\n", None)``, or, when a line holds a newline
+#: (inside a string field value), ``(joined, the lines)``: the lines this library made are
+#: never scanned for their ends.
+Block = tuple[str, "list[str] | None"]
 
 
 def _block(lines: list[str]) -> Block:
     text = "\n".join(lines)
-    return text, len(lines), None if text.count("\n") == len(lines) - 1 else lines
+    return text, None if text.count("\n") == len(lines) - 1 else lines
 
 
 def mapping_blocks(
