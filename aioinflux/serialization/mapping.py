@@ -300,7 +300,6 @@ def _column_lines(
     time_kinds = set(map(type, times))
     if (
         not field_keys
-        or not (name_kinds == {str} or (name_kinds == {_NONE} and type(measurement) is str))
         or not (tag_kinds == {dict} or tag_kinds == {_NONE})  # falsy non-dicts, a mix
         or (extra_tags and not extra_tags.keys().isdisjoint(tag_keys))  # the extra tags win
         or not (time_kinds == {int} or time_kinds == {datetime} or time_kinds == {_NONE})
@@ -308,13 +307,16 @@ def _column_lines(
         raise _NotAlike
 
     columns: list[list[Any]] = []
-    if name_kinds == {_NONE}:
-        template = _template_text(escape_measurement(measurement))  # type: ignore[arg-type]
-    elif len(distinct := set(names)) == 1:
-        template = _template_text(escape_measurement(distinct.pop()))
-    else:
-        columns.append(_texts(names, escape_measurement))
-        template = "%s"
+    if name_kinds == {str}:
+        if len(distinct := set(names)) == 1:
+            template = _template_text(escape_measurement(distinct.pop()))
+        else:
+            columns.append(_texts(names, escape_measurement))
+            template = "%s"
+    elif name_kinds == {_NONE} and type(measurement) is str:
+        template = _template_text(escape_measurement(measurement))
+    else:  # no measurement anywhere (raises), numbers (warn at each point), a mix
+        raise _NotAlike
     if tag_keys:
         columns.append(_tag_texts(tags, tag_keys))
         template += "%s"
