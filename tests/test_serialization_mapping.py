@@ -646,6 +646,23 @@ def test_numbers_as_names_warn_for_each_point_of_a_long_list():
     assert len(warned) == 80  # 40 points, encoded twice
 
 
+@pytest.mark.parametrize("change", [{"fields": {1: 1.0}}, {"tags": {2.5: "a"}}])
+def test_names_that_are_numbers_in_every_point_go_point_by_point(change):
+    points = [_with(i, **change) for i in range(40)]
+    with pytest.raises(mapping_module._NotAlike):
+        column_lines(points)
+    with pytest.warns(UserWarning, match="Non-string-like data passed"):
+        assert serialize(points) == one_by_one(points)
+
+
+def test_no_fields_in_every_point_of_a_long_list_raises_at_the_first():
+    points = [_with(i, fields={}) for i in range(40)]
+    with pytest.raises(mapping_module._NotAlike):
+        column_lines(points)
+    with pytest.raises(LineProtocolError, match=r"^point 0: a point needs at least one field"):
+        serialize(points)
+
+
 def test_extra_tags_of_a_point_key_win_in_a_long_list():
     points = [alike(i) for i in range(40)]
     assert serialize(points, host="mine") == one_by_one(points, host="mine")
