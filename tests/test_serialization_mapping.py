@@ -746,11 +746,14 @@ def test_lines_of_a_long_list_are_found_without_scanning(monkeypatch):
     assert b"\n".join(body for body, _ in counted) == b"\n".join(want)
     monkeypatch.setattr(ser.lines, "MAX_BODY", 1000)
     assert b"\n".join(ser.write_bodies(points)) == b"\n".join(want)
-    for point in points:
-        point["fields"]["s"] = "no break"
-    assert [line for piece in ser.line_slices(points) for line in piece] == [
-        serialize(point) for point in points
-    ]
+    for _ in range(2):  # the batch writer's pieces: with newlines in values, then without
+        (pieces,) = ser.line_chunks(points, piece_lines=7)
+        assert [piece.count for piece in pieces] == [7] * 28 + [4]
+        assert [line for piece in pieces for line in piece.lines()] == want
+        for point in points:
+            point["fields"]["s"] = "no break"
+        want = [serialize(point) for point in points]
+        assert [line for piece in ser.line_slices(points) for line in piece] == want
 
 
 @pytest.mark.server
