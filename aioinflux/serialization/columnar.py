@@ -111,7 +111,7 @@ def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.DataFrame:
     rows = len(frame)
     folded = []
     for column in plan.tags:
-        codes, pieces = plan._tag_codes(column, frame[column.name])
+        codes, pieces = plan._tag_codes(column, start, stop)
         folded.append((codes, [*pieces, ""]))
     codes, texts = _combination_codes(folded, rows)
     data: dict[str, pl.Series] = {"h": _gathered([plan.head + text for text in texts], codes)}
