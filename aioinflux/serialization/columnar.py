@@ -187,13 +187,16 @@ def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.LazyFrame:
 def _first_field(plan: _FramePlan, fields: list[_Field]) -> _Field | None:
     """The field to write first in this slice: present in every row, and without a leading
     tab/NUL (influxd drops one from the first field key of a line); a bool or string field
-    with few values if any (it lets the others fold), or None."""
+    with few values if any (it lets the others fold), else a number, else any (the pure
+    path's choice), or None."""
     safe = {id(c) for c in plan.safe_first}
     complete = [f for f in fields if id(f.column) in safe and f.mask is None]
-    for field in complete:
-        if field.texts is not None and len(field.texts[1]) <= _FOLD_VALUES:
-            return field
-    return complete[0] if complete else None
+    small = [f for f in complete if f.texts is not None and len(f.texts[1]) <= _FOLD_VALUES]
+    numbers = [f for f in complete if f.texts is None]
+    for candidates in (small, numbers, complete):
+        if candidates:
+            return candidates[0]
+    return None
 
 
 def write_slice(plan: _FramePlan, start: int, stop: int, out: io.BytesIO) -> None:
