@@ -401,6 +401,15 @@ def test_tag_codes_kept_from_the_check_or_not_encode_the_same(monkeypatch, kept)
         assert canonical(body.decode()) == canonical("\n".join(tag_lines(values)))
 
 
+@pytest.mark.parametrize("kept", [2, 1 << 15])
+def test_every_tag_value_is_checked_whether_codes_are_kept_or_not(monkeypatch, kept):
+    monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 4)
+    monkeypatch.setattr(ser.dataframe, "_KEPT_VALUES", kept)
+    df = tag_frame(["a", "b", "c", "d", "e", "f", "a", "bad\\", "b"])
+    with pytest.raises(LineProtocolError, match=r"column 't': tag value 'bad"):
+        serialize_dataframe(df, measurement="m", tag_columns=["t"])
+
+
 def test_tag_codes_kept_grow_from_one_byte_to_two(monkeypatch):
     # 300 distinct values: the codes kept outgrow int8 in the third chunk of the check
     monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 100)

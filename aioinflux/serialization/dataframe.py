@@ -204,25 +204,26 @@ def _check_tags(column: _Column, series: pd.Series) -> None:
                 if not _is_missing(value):
                     _tag_piece(column.key, value, column.name)
             raise
-        if numbers is None:
-            for value in uniques:
-                _tag_piece(column.key, value, column.name)
-            continue
-        renumber = np.empty(len(uniques) + 1, dtype=np.int64)  # part code -> code
-        renumber[-1] = -1  # missing
-        for position, value in enumerate(uniques):
-            number = numbers.get(value)
-            if number is None:
-                number = numbers[value] = len(pieces)
-                pieces.append(_tag_piece(column.key, value, column.name))
-            renumber[position] = number
-        if len(pieces) > _KEPT_VALUES:  # many distinct values: slices factorize their own
-            numbers = codes = None
-            continue
-        assert codes is not None
-        if len(pieces) - 1 > np.iinfo(codes.dtype).max:
-            codes = codes.astype(np.int16)
-        codes[start : start + len(part)] = renumber[part_codes]
+        if numbers is not None and codes is not None:
+            renumber = np.empty(len(uniques) + 1, dtype=np.int64)  # part code -> code
+            renumber[-1] = -1  # missing
+            for position, value in enumerate(uniques):
+                number = numbers.get(value)
+                if number is None:
+                    if len(pieces) == _KEPT_VALUES:  # many: slices factorize their own
+                        numbers = codes = None
+                        pieces = []
+                        break
+                    number = numbers[value] = len(pieces)
+                    pieces.append(_tag_piece(column.key, value, column.name))
+                renumber[position] = number
+            else:
+                if len(pieces) - 1 > np.iinfo(codes.dtype).max:
+                    codes = codes.astype(np.int16)
+                codes[start : start + len(part)] = renumber[part_codes]
+                continue
+        for value in uniques:  # checked only
+            _tag_piece(column.key, value, column.name)
     if codes is not None:
         column.codes = codes
         column.table = np.array([*pieces, ""], dtype=object)
