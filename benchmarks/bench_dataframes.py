@@ -355,6 +355,9 @@ def child_stream(path: str, rows: int) -> None:
     print(seconds, stored, growth, size)
 
 
+STREAM_HEADER = ["encoder", "rows", "line protocol MiB", "peak MiB", "peak / line protocol"]
+
+
 def stream(counts: list[int], paths: list[str], rst: bool) -> None:
     print(
         "\nWriting the 'mixed' DataFrame to influxd with client.write(), each in a fresh "
@@ -385,8 +388,7 @@ def stream(counts: list[int], paths: list[str], rst: bool) -> None:
                 ]
             )
     if rst:
-        header = ["encoder", "rows", "line protocol MiB", "peak MiB", "peak / line protocol"]
-        print("\n" + rst_table(header, table))
+        print("\n" + rst_table(STREAM_HEADER, table))
 
 
 def main() -> None:

@@ -101,14 +101,18 @@ def _fields(plan: _FramePlan, frame: pd.DataFrame) -> list[_Field]:
             missing = codes < 0
             field = _Field(column, missing if missing.any() else None)
             field.texts = codes, texts
+        elif column.kind == "int":
+            values = part.to_numpy(dtype="int64", na_value=0)
+            # a numpy integer column has no missing value; a nullable one says where
+            gaps = None if isinstance(part.dtype, np.dtype) else part.isna().to_numpy()
+            field = _Field(column, gaps if gaps is not None and gaps.any() else None)
+            field.values = values
         else:
-            missing = part.isna().to_numpy()
+            dtype = "float64" if column.kind == "float" else "float32"
+            values = part.to_numpy(dtype=dtype, na_value=np.nan)
+            missing = np.isnan(values)  # missing floats are NaN here (the check refused inf)
             field = _Field(column, missing if missing.any() else None)
-            if column.kind == "int":
-                field.values = part.to_numpy(dtype="int64", na_value=0)
-            else:
-                dtype = "float64" if column.kind == "float" else "float32"
-                field.values = part.to_numpy(dtype=dtype, na_value=np.nan)
+            field.values = values
         fields.append(field)
     return fields
 
