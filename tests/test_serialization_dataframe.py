@@ -250,6 +250,20 @@ CASES = [
         ],
         {"tag_columns": ["a", "b"]},
     ),
+    Case(
+        # a string field of few values leads, but with the tags it would make more
+        # combinations than a slice folds (51 x 31 > 1024): it is written beside them
+        "leading_string_field_with_many_tag_combinations",
+        frame(
+            {
+                "t": [f"t{i % 50}" for i in range(60)],
+                "s": [f"s{i % 30}" for i in range(60)],
+                "v": [float(i) for i in range(60)],
+            }
+        ),
+        [f'm,t=t{i % 50} s="s{i % 30}",v={float(i)} {T0_NS + i * 10**9}' for i in range(60)],
+        {"tag_columns": ["t"]},
+    ),
     Case("empty_frame", frame({"v": []}, times=idx()), []),
 ]
 
