@@ -7,6 +7,9 @@ Rule 2: no I/O; what the client knows about the database (which columns are tags
 of each field, parsed by ``_show.kinds_from_keys``) is passed in as a plain mapping.
 Rule 3: frames are built column by column with numpy, never row by row, and every value
 read equals the value written: a column's dtype is chosen so that nothing is rounded.
+Rule 4: each chunk's rows become typed columns as the chunk arrives (while influxd produces
+the next one); a column's dtype is still decided on all its chunks, by the rules of
+:func:`_column_of_objects` on all its values, so that chunking never changes a frame.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from ._units import EPOCH_UNITS
 from .iterutils import _check_answer
 
 __all__ = [
+    "ChunkColumns",
     "QueryFrames",
+    "SeriesColumns",
     "answer_frames",
     "assembler",
-    "join_tables",
     "rows_to_table",
     "to_dataframe",
 ]
@@ -39,8 +43,7 @@ QueryFrames = Union["pd.DataFrame", dict[str | None, "pd.DataFrame"], list[Any]]
 
 
 def rows_to_table(rows: list[Any]) -> np.ndarray[Any, Any]:
-    """The server's rows as a 2-D object array: the first step of a frame, which the client
-    takes for each chunk as it arrives (the row lists can then be freed)."""
+    """The server's rows as a 2-D object array: the first step of a frame."""
     width = len(rows[0]) if rows else 0
     if sum(map(len, rows)) != len(rows) * width:
         raise ValueError("the rows of a series have different lengths")
@@ -50,15 +53,135 @@ def rows_to_table(rows: list[Any]) -> np.ndarray[Any, Any]:
     return flat.reshape(len(rows), width)
 
 
-def join_tables(tables: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
-    """The tables of one series' chunks, one under the other."""
-    return tables[0] if len(tables) == 1 else np.concatenate(tables)
+#: infer_dtype(skipna=False) of a column without any missing value that becomes a typed
+#: array (a None makes it 'mixed...', a NaN among ints 'integer-na')
+_CLEAN = {
+    "integer": "int",
+    "floating": "float",
+    "mixed-integer-float": "float",
+    "boolean": "bool",
+    "string": "str",
+}
+#: the same, for a column with missing values: infer_dtype(skipna=True)
+_GAPPED = {**_CLEAN, "empty": "empty"}
+#: what a missing value becomes in a typed array, before its mask says it is missing
+_FILL = {"int": 0, "float": np.nan, "bool": False}
+_DTYPE = {"int": np.int64, "float": np.float64, "bool": np.bool_}
+_NONE = np.full(1, None, dtype=object)
+
+
+class _Piece:
+    """One column of one chunk, typed as soon as the chunk arrives (while the server sends
+    the next one); the column's dtype is decided once all its pieces are in (:func:`_column`).
+
+    ``kind`` is ``'int'``, ``'float'``, ``'bool'`` (``values`` int64, float64, bool),
+    ``'str'`` (``values`` the codes into ``uniques``, -1 where missing), ``'empty'`` (every
+    value missing) or ``'object'`` (anything else: ``values`` the objects as read). ``nulls``
+    marks the missing values (each was None) of a typed piece, or is None. ``original`` keeps
+    the objects of a ``'float'`` piece that mixed ints and floats, so that
+    :meth:`objects` gives back every value exactly as read.
+    """
+
+    __slots__ = ("kind", "length", "nulls", "original", "uniques", "values")
+
+    def __init__(
+        self,
+        kind: str,
+        values: np.ndarray[Any, Any],
+        nulls: np.ndarray[Any, Any] | None = None,
+        uniques: np.ndarray[Any, Any] | None = None,
+        original: np.ndarray[Any, Any] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.values = values
+        self.length = len(values)
+        self.nulls = nulls
+        self.uniques = uniques
+        self.original = original
+
+    @classmethod
+    def of(cls, column: np.ndarray[Any, Any]) -> _Piece:
+        """The piece of an object array of the server's values."""
+        inferred = infer_dtype(column, skipna=False)
+        nulls = None
+        kind = _CLEAN.get(inferred)
+        if kind is None:  # missing values, or types that stay objects
+            inferred = infer_dtype(column, skipna=True)
+            kind = _GAPPED.get(inferred)
+            nulls = pd.isna(column)
+            # a NaN (not None) among ints or strings would not come back as it was
+            if kind is None or any(value is not None for value in column[nulls]):
+                return cls("object", column.copy())
+            if kind == "empty":
+                return cls("empty", np.empty(len(column), dtype=np.int8))
+        if kind == "str":
+            codes, uniques = pd.factorize(column)
+            return cls("str", codes, uniques=uniques)
+        original = column.copy() if inferred == "mixed-integer-float" else None
+        if nulls is not None:
+            column = column.copy()
+            column[nulls] = _FILL[kind]
+        try:
+            values: np.ndarray[Any, Any] = column.astype(_DTYPE[kind])
+        except OverflowError:  # an int beyond int64: decided (and refused) as a whole
+            return cls("object", np.asarray(original if original is not None else column))
+        if kind == "float":
+            gaps = 0 if nulls is None else np.count_nonzero(nulls)
+            if np.count_nonzero(np.isnan(values)) != gaps:
+                # a NaN read (influxd stores none): the whole column's values decide
+                return cls("object", np.asarray(original if original is not None else column))
+        return cls(kind, values, nulls=nulls, original=original)
+
+    def objects(self) -> np.ndarray[Any, Any]:
+        """The values as read: Python objects, None where missing."""
+        if self.kind == "object":
+            return self.values
+        if self.kind == "empty":
+            return np.full(self.length, None, dtype=object)
+        if self.original is not None:
+            return self.original
+        if self.kind == "str":
+            assert self.uniques is not None
+            # a code of -1 (missing) takes the None put last
+            objects = np.concatenate([self.uniques, _NONE]).take(self.values)
+        else:
+            objects = self.values.astype(object)
+            if self.nulls is not None:
+                objects[self.nulls] = None
+        return objects
+
+
+class ChunkColumns:
+    """The rows of one chunk of a series, as typed columns (:class:`_Piece`)."""
+
+    __slots__ = ("length", "pieces")
+
+    def __init__(self, rows: list[Any]) -> None:
+        table = rows_to_table(rows)
+        self.length = len(table)
+        self.pieces = [_Piece.of(table[:, j]) for j in range(table.shape[1])]
+
+
+class SeriesColumns:
+    """The columns of a whole series: for each column, its pieces from every chunk."""
+
+    __slots__ = ("columns", "length")
+
+    def __init__(self, chunks: list[ChunkColumns]) -> None:
+        chunks = [chunk for chunk in chunks if chunk.length]
+        widths = {len(chunk.pieces) for chunk in chunks}
+        if len(widths) > 1:
+            raise ValueError("the rows of a series have different lengths")
+        self.length = sum(chunk.length for chunk in chunks)
+        self.columns: list[list[_Piece]] = [
+            list(column) for column in zip(*(c.pieces for c in chunks), strict=True)
+        ]
 
 
 def assembler() -> ResultAssembler:
-    """A :class:`~aioinflux._protocol.ResultAssembler` that turns each chunk's rows into a
-    table as the chunk arrives (while the server sends the rest)."""
-    return ResultAssembler(rows_to_table, join_tables)
+    """A :class:`~aioinflux._protocol.ResultAssembler` that turns each chunk's rows into
+    typed columns as the chunk arrives (while the server sends the rest)."""
+    return ResultAssembler(ChunkColumns, SeriesColumns)
 
 
 def _series_key(series: Mapping[str, Any]) -> str | None:
@@ -81,7 +204,74 @@ def _index(column: np.ndarray[Any, Any], epoch: str | None) -> pd.Index:
     return index
 
 
-def _column(values: np.ndarray[Any, Any], kind: str | None, index: pd.Index) -> Any:
+def _objects(pieces: list[_Piece]) -> np.ndarray[Any, Any]:
+    """A column's values as read, Python objects (None where missing)."""
+    if not pieces:
+        return np.empty(0, dtype=object)
+    return np.concatenate([piece.objects() for piece in pieces])
+
+
+def _typed(pieces: list[_Piece], dtype: Any) -> tuple[np.ndarray[Any, Any], Any]:
+    """A column's typed pieces joined as ``dtype``, and where values are missing (None: nowhere)."""
+    values = np.concatenate(
+        [p.values if p.kind != "empty" else np.zeros(p.length, dtype) for p in pieces]
+    )
+    if all(p.nulls is None and p.kind != "empty" for p in pieces):
+        return values.astype(dtype, copy=False), None
+    nulls = np.concatenate(
+        [
+            np.ones(p.length, bool)
+            if p.kind == "empty"
+            else p.nulls
+            if p.nulls is not None
+            else np.zeros(p.length, bool)
+            for p in pieces
+        ]
+    )
+    return values.astype(dtype, copy=False), nulls
+
+
+def _categorical(pieces: list[_Piece]) -> pd.Categorical:
+    """A tag column of string (or missing) pieces: each chunk's codes put on the categories of
+    the whole column, which ``pd.Categorical`` builds from every chunk's distinct values."""
+    whole = pd.Categorical(np.concatenate([p.uniques for p in pieces if p.uniques is not None]))
+    mapping = whole.codes
+    codes, start = [], 0
+    for piece in pieces:
+        if piece.uniques is None:  # every value missing
+            codes.append(np.full(piece.length, -1, dtype=mapping.dtype))
+            continue
+        end = start + len(piece.uniques)
+        # a code of -1 (missing) takes the -1 appended last
+        codes.append(np.append(mapping[start:end], -1).take(piece.values))
+        start = end
+    return pd.Categorical.from_codes(np.concatenate(codes), dtype=whole.dtype)
+
+
+def _column(pieces: list[_Piece], kind: str | None, index: pd.Index) -> Any:
+    """One column from its pieces, with the dtype :func:`_column_of_objects` gives the whole
+    column's values; decided from the pieces' kinds where they agree, without any object."""
+    kinds = {piece.kind for piece in pieces} - {"empty"}
+    if kinds == {"str"}:
+        if kind == "tag":
+            return _categorical(pieces)
+        return pd.Series(_objects(pieces), index=index, dtype=object, copy=False)
+    if kind != "tag" and kinds and kinds <= {"int", "float"}:
+        if kind == "float" or "float" in kinds:
+            values, nulls = _typed(pieces, np.float64)
+            if nulls is not None:
+                values[nulls] = np.nan
+            return values
+        values, nulls = _typed(pieces, np.int64)
+        return values if nulls is None else pd.arrays.IntegerArray(values, nulls)
+    if kind != "tag" and kinds == {"bool"}:
+        values, nulls = _typed(pieces, np.bool_)
+        return values if nulls is None else pd.arrays.BooleanArray(values, nulls)
+    # mixed types, or no value at all: decided on every value of the column at once
+    return _column_of_objects(_objects(pieces), kind, index)
+
+
+def _column_of_objects(values: np.ndarray[Any, Any], kind: str | None, index: pd.Index) -> Any:
     """One column from an object array of the server's values, with the exact dtype."""
     if kind == "tag":
         return pd.Categorical(values)
@@ -106,19 +296,31 @@ def _column(values: np.ndarray[Any, Any], kind: str | None, index: pd.Index) -> 
     return pd.Series(values, index=index, dtype=object, copy=False)
 
 
+def _times(pieces: list[_Piece]) -> np.ndarray[Any, Any]:
+    """The time column: int64 straight from its pieces, when every time is an int."""
+    if pieces and all(p.kind == "int" and p.nulls is None for p in pieces):
+        return np.concatenate([p.values for p in pieces])
+    return _objects(pieces)
+
+
 def _frame(series: Mapping[str, Any], kinds: ColumnKinds, epoch: str | None) -> pd.DataFrame:
     columns: list[str] = list(series.get("columns", ()))
     rows = series.get("values")
     known = kinds.get(series.get("name", ""), {})
-    table = rows if isinstance(rows, np.ndarray) else rows_to_table(rows or [])
-    if table.shape[1] != len(columns):  # no rows at all: nothing to take from them
-        table = np.empty((len(table), len(columns)), dtype=object)
-    length = len(table)
+    table = rows if isinstance(rows, SeriesColumns) else SeriesColumns([ChunkColumns(rows or [])])
+    pieces = table.columns
+    if len(pieces) != len(columns):
+        if table.length:
+            raise ValueError(
+                f"a series has {len(columns)} columns but rows of {len(pieces)} values"
+            )
+        pieces = [[] for _ in columns]  # no rows at all: nothing to take from them
+    length = table.length
     timed = bool(columns) and columns[0] == "time"
-    index = _index(table[:, 0], epoch) if timed else pd.RangeIndex(length)
+    index = _index(_times(pieces[0]), epoch) if timed else pd.RangeIndex(length)
     data: dict[str, Any] = {}
     for j in range(1 if timed else 0, len(columns)):
-        data[columns[j]] = _column(table[:, j], known.get(columns[j]), index)
+        data[columns[j]] = _column(pieces[j], known.get(columns[j]), index)
     for key, value in sorted((series.get("tags") or {}).items()):
         data[key] = pd.Categorical.from_codes(np.zeros(length, dtype=np.int8), [value])
     return pd.DataFrame(data, index=index, copy=False)
@@ -158,7 +360,7 @@ def to_dataframe(
     ``object`` (missing: None), tag → ``category``.
 
     :param resp: the answer, as ``output='json'`` gives it (a series' ``values`` may also be
-        a 2-D object array, see :func:`rows_to_table`).
+        the :class:`SeriesColumns` of its chunks, as :func:`assembler` joins them).
     :param kinds: what is known about the measurements' columns (``{measurement: {column:
         kind}}``, kind ``'tag'``, a field type as ``SHOW FIELD KEYS`` says, or None); a
         column named there as a tag becomes categorical, and a field's declared type

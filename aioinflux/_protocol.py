@@ -732,7 +732,7 @@ class ResultAssembler:
     measured on influxd 1.6.7).
 
     :param convert: applied to each chunk's values of a series as the chunk arrives (the
-        DataFrame path turns rows into a table while the server sends the rest).
+        DataFrame path turns rows into typed columns while the server sends the rest).
     :param join: joins the converted pieces of a series, once, in :meth:`result`.
     """
 

@@ -5,6 +5,7 @@ Run (needs influxd, and the peer installed only for the benchmark)::
     .venv/bin/pip install influxdb
     .venv/bin/python benchmarks/query.py            # 1,000,000 rows, best of 2
     .venv/bin/python benchmarks/query.py --rows 100000 --repeat 3
+    .venv/bin/python benchmarks/query.py --rows 500000 --chunk-size 2500   # other chunks
 
 One throwaway influxd is started, ``--rows`` points are written once (6 columns: float, int,
 bool and string fields, two tags), then every contender runs the same ``SELECT *`` in this
@@ -14,8 +15,14 @@ not touch the times. "vs floor" is the ratio to the server alone producing the b
 way aioinflux asks for it (chunked MessagePack, uncompressed), read by aiohttp and
 discarded; the other floors show what JSON, gzip (which the peer's ``requests`` asks for)
 and non-chunked answers cost the server. "vs peer" is how many times faster than
-``DataFrameClient``. Then MessagePack against JSON, the same work otherwise; point
-iteration; and decoding an answer already read, with the cyclic GC running and paused.
+``DataFrameClient``. "vs JSON fl." is the ratio to the chunked JSON floor, and the CPU
+columns are the seconds of CPU this process ("client") and influxd ("server", read from
+/proc on Linux) spent in the best run: influxd streams the chunked JSON answer faster than
+the MessagePack one when the client leaves it both cores (it encodes JSON on both; it
+writes MessagePack in 2 KB pieces, one HTTP chunk each), but spends more CPU on it, which
+a client that decodes and builds a frame meanwhile competes for. Then MessagePack against
+JSON, the same work otherwise; point iteration; and decoding an answer already read, with
+the cyclic GC running and paused.
 
 The ratios are computed by :func:`frame_report` and :func:`msgpack_gains`, which
 tests/test_benchmark_figures.py also runs on the times the docs quote, to check the
@@ -29,19 +36,25 @@ import asyncio
 import contextlib
 import gc
 import json
+import math
+import os
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
 
+from aioinflux import client as client_module
 from aioinflux import iterpoints
 from aioinflux.testing import InfluxDBServer
 
 DB = "bench"
 QUERY = "SELECT * FROM m"
 FLOOR = "floor: msgpack chunked (ours)"
+JSON_FLOOR = "floor: JSON chunked"
+#: rows per chunk the floors ask for: what aioinflux asks for, unless --chunk-size says
+CHUNK = [10_000]
 PEER = "influxdb DataFrameClient.query"
 #: MessagePack against JSON, the same work otherwise: (what, MessagePack's row, JSON's row)
 MSGPACK_VS_JSON = [
@@ -52,17 +65,26 @@ MSGPACK_VS_JSON = [
 ]
 
 
-def frame_report(results: dict[str, tuple[float, float]]) -> list[str]:
-    """The table of the 1M-row contenders: ``results`` maps a name to (seconds, peak MiB)."""
+def frame_report(results: Mapping[str, tuple[float, ...]]) -> list[str]:
+    """The table of the contenders: ``results`` maps a name to (seconds, peak MiB), and
+    optionally the client's and the server's CPU seconds (``-`` where not measured, as the
+    ratio to the JSON floor when its row is missing)."""
     base, peer = results[FLOOR][0], results[PEER][0]
-    report = [f"{'contender':40} {'time s':>7} {'vs floor':>9} {'vs peer':>8} {'peak MiB':>9}"]
-    for name, (seconds, peak) in results.items():
+    json_base = results[JSON_FLOOR][0] if JSON_FLOOR in results else None
+    report = [
+        f"{'contender':40} {'time s':>7} {'vs floor':>9} {'vs peer':>8} {'peak MiB':>9}"
+        f" {'vs JSON fl.':>11} {'client CPU':>10} {'server CPU':>10}"
+    ]
+    for name, (seconds, peak, *cpu) in results.items():
         ratios = f"{seconds / base:8.2f}x {peer / seconds:7.2f}x"
-        report.append(f"{name:40} {seconds:7.2f} {ratios} {peak:9.0f}")
+        json_ratio = f"{seconds / json_base:10.2f}x" if json_base else f"{'-':>11}"
+        client, server = (*cpu, math.nan, math.nan)[:2]
+        cpus = " ".join(f"{'-':>10}" if math.isnan(c) else f"{c:10.2f}" for c in (client, server))
+        report.append(f"{name:40} {seconds:7.2f} {ratios} {peak:9.0f} {json_ratio} {cpus}")
     return report
 
 
-def msgpack_gains(results: dict[str, tuple[float, float]]) -> dict[str, float]:
+def msgpack_gains(results: Mapping[str, tuple[float, ...]]) -> dict[str, float]:
     """How many times as fast MessagePack is as JSON, for each pair of rows in ``results``."""
     return {
         what: results[json_row][0] / results[msgpack_row][0]
@@ -73,7 +95,7 @@ def msgpack_gains(results: dict[str, tuple[float, float]]) -> dict[str, float]:
 
 async def chunked_msgpack_body(server: InfluxDBServer) -> bytes:
     """The whole chunked MessagePack answer, as aioinflux asks for it."""
-    form = {"q": QUERY, "db": DB, "epoch": "ns", "chunked": "true"}
+    form = {"q": QUERY, "db": DB, "epoch": "ns", "chunked": "true", "chunk_size": str(CHUNK[0])}
     headers = {"Accept-Encoding": "identity", "Accept": "application/x-msgpack"}
     async with (
         aiohttp.ClientSession() as session,
@@ -120,6 +142,7 @@ async def floor(server: InfluxDBServer, *, chunked: bool, msgpack: bool, gzip: b
     form = {"q": QUERY, "db": DB, "epoch": "ns"}
     if chunked:
         form["chunked"] = "true"
+        form["chunk_size"] = str(CHUNK[0])
     headers = {"Accept-Encoding": "gzip" if gzip else "identity"}
     if msgpack:
         headers["Accept"] = "application/x-msgpack"
@@ -191,31 +214,55 @@ def influxdb_points(server: InfluxDBServer) -> int:
         client.close()
 
 
-def measure(run: Callable[[], Any], repeat: int, memory: bool = True) -> tuple[float, float]:
-    """(best time in s, peak traced memory in MiB, or NaN when not asked)."""
-    best = float("inf")
+def server_cpu(pid: int | None) -> float:
+    """The CPU seconds (user + system) process ``pid`` has used, NaN where /proc cannot say."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return math.nan
+
+
+def measure(
+    run: Callable[[], Any], repeat: int, memory: bool = True, pid: int | None = None
+) -> tuple[float, float, float, float]:
+    """(best time in s, peak traced memory in MiB (NaN when not asked), the CPU seconds of
+    this process and of process ``pid`` (the server) in the best run)."""
+    best = (float("inf"), math.nan, math.nan)
     for _ in range(repeat):
         gc.collect()
+        cpu, server = time.process_time(), server_cpu(pid)
         start = time.perf_counter()
         result = run()
-        best = min(best, time.perf_counter() - start)
+        took = time.perf_counter() - start
+        if took < best[0]:
+            best = (took, time.process_time() - cpu, server_cpu(pid) - server)
         del result
     gc.collect()
     if not memory:
-        return best, float("nan")
+        return best[0], math.nan, best[1], best[2]
     tracemalloc.start()
     result = run()
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     del result
-    return best, peak
+    return best[0], peak, best[1], best[2]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=client_module._WIRE_CHUNK_SIZE,
+        help="rows per chunk asked of the server, by the floors and by aioinflux when it "
+        "reassembles an answer (default: what aioinflux asks for)",
+    )
     args = parser.parse_args()
+    CHUNK[0] = client_module._WIRE_CHUNK_SIZE = args.chunk_size
 
     with InfluxDBServer() as server:
         server.request(f'CREATE DATABASE "{DB}"')
@@ -262,12 +309,18 @@ def main() -> None:
             ),
         ]
 
-        print(f"\n{args.rows:,} rows, SELECT * (6 columns + time), best of {args.repeat}")
-        results = {name: measure(run, args.repeat) for name, run in frames}
+        print(
+            f"\n{args.rows:,} rows, SELECT * (6 columns + time), best of {args.repeat}, "
+            f"chunks of {args.chunk_size:,} rows"
+        )
+        results = {name: measure(run, args.repeat, pid=server.pid) for name, run in frames}
         print("\n".join(frame_report(results)))
         print("\nMessagePack against JSON (times as fast)")
         for what, gain in msgpack_gains(results).items():
             print(f"{what:40} {gain:7.2f}x")
+        print("\nthe server's CPU, JSON against MessagePack (times as much)")
+        for what, msgpack_row, json_row in MSGPACK_VS_JSON:
+            print(f"{what:40} {results[json_row][3] / results[msgpack_row][3]:7.2f}x")
 
         print("\npoint iteration, end to end (query + every point)")
         print(f"{'contender':40} {'time s':>7} {'points/s':>10} {'vs loop':>8}")

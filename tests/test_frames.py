@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from aioinflux._frames import answer_frames, join_tables, rows_to_table, to_dataframe
+from aioinflux._frames import (
+    ChunkColumns,
+    SeriesColumns,
+    answer_frames,
+    rows_to_table,
+    to_dataframe,
+)
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
@@ -216,7 +224,6 @@ def test_rows_to_table():
     assert table.dtype == object
     assert table[:, 1].tolist() == ["a", None]
     assert rows_to_table([]).shape == (0, 0)
-    assert join_tables([table, rows_to_table([[3, "b"]])])[:, 0].tolist() == [1, 2, 3]
     with pytest.raises(ValueError, match="different lengths"):
         rows_to_table([[1, "a"], [2]])
 
@@ -239,3 +246,86 @@ def test_the_09_paths_still_give_the_frames_functions():
     assert dataframe.parse is _frames.parse
     with pytest.raises(AttributeError, match="no attribute 'unknown'"):
         dataframe.unknown  # noqa: B018
+
+
+# Columns the server can send, each cut into chunks at every point below: typed chunk by
+# chunk (as the client does while the answer arrives), they must give the frame that the
+# whole column's values give at once.
+NAN = float("nan")
+COLUMNS = {
+    "floats": [1.5, -0.0, 2.25, 1e308],
+    "floats with gaps": [None, 1.5, None, 2.5],
+    "ints": [INT_MIN, 0, INT_MAX, 7],
+    "ints with gaps": [1, None, None, INT_MAX],
+    "ints then floats": [1, 2, 3.5, 4.5],
+    "json whole floats": [0, 1.5, 2, None],
+    "bools": [True, False, False, True],
+    "bools with gaps": [None, True, None, False],
+    "strings": ["b", "a", 'q"ü', "b"],
+    "strings with gaps": ["b", None, None, "a"],
+    "no value": [None, None, None, None],
+    "gaps then ints": [None, None, 1, 2],
+    "mixed": [1, "x", 2.5, True],
+    "bools then ints": [True, False, 1, 0],
+    "strings then ints": ["a", "b", 1, 2],
+    "nan among ints": [1, NAN, 2, None],
+    "nan among strings": ["a", NAN, "b", None],
+    "nan among bools": [True, NAN, False, None],
+    "beyond int64": [1, 2, 3, 2**64],
+}
+KINDS = [None, "float", "integer", "tag", "string"]
+SPLITS = [(), (1,), (2,), (3,), (1, 2), (1, 2, 3)]
+
+
+def in_chunks(values, splits):
+    bounds = [0, *splits, len(values)]
+    rows = [[i + 1, value] for i, value in enumerate(values)]
+    return [rows[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def same_values(got, expected):
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected, strict=True):
+        if isinstance(b, float) and b != b:
+            assert isinstance(a, float)
+            assert a != a
+        else:
+            assert a is b or (a == b and type(a) is type(b)), (a, b)
+
+
+@pytest.mark.parametrize("splits", SPLITS)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("case", COLUMNS)
+def test_columns_typed_chunk_by_chunk_give_the_frame_of_the_whole(case, kind, splits):
+    values = COLUMNS[case]
+    rows = [[i + 1, value] for i, value in enumerate(values)]
+    whole = one(["time", "v"], rows)
+    kinds = {"m": {"v": kind}}
+    chunks = [ChunkColumns(rows) for rows in in_chunks(values, splits)]
+    try:
+        expected = to_dataframe(answer([whole]), kinds=kinds)
+    except OverflowError:  # beyond int64: refused the same way
+        with pytest.raises(OverflowError):
+            to_dataframe(answer([one(["time", "v"], SeriesColumns(chunks))]), kinds=kinds)
+        return
+    got = to_dataframe(answer([one(["time", "v"], SeriesColumns(chunks))]), kinds=kinds)
+    assert got["v"].dtype == expected["v"].dtype
+    if isinstance(expected["v"].dtype, pd.CategoricalDtype):
+        assert got["v"].cat.categories.equals(expected["v"].cat.categories)
+        assert got["v"].cat.categories.dtype == expected["v"].cat.categories.dtype
+    same_values(got["v"].tolist(), expected["v"].tolist())
+    assert got.index.equals(expected.index)
+
+
+def test_the_objects_of_each_piece_are_the_values_as_read():
+    for values in COLUMNS.values():
+        chunk = ChunkColumns([[value] for value in values])
+        (piece,) = chunk.pieces
+        same_values(piece.objects().tolist(), values)
+
+
+def test_rows_that_do_not_match_the_columns_are_refused():
+    with pytest.raises(ValueError, match="2 columns but rows of 3 values"):
+        to_dataframe(answer([one(["time", "v"], [[1, 2, 3]])]))
+    with pytest.raises(ValueError, match="different lengths"):
+        SeriesColumns([ChunkColumns([[1, 2]]), ChunkColumns([[1, 2, 3]])])

@@ -348,6 +348,30 @@ async def test_chunked_dataframe_types_come_from_the_database_read(qclient):
     assert df["t"].dtype == object
 
 
+async def test_dataframe_of_an_answer_in_many_chunks(qclient):
+    # 25,000 rows come in 3 chunks, each typed as it arrives: gaps only in later chunks,
+    # a tag missing from the last one, whole floats (JSON writes 2.0 as 2)
+    rows = 25_000
+    lines = []
+    for i in range(rows):
+        host = f",host=h{i % 3}" if i < 20_000 else ""
+        k = f",k={i}i" if i < 10_000 or i % 2 else ""
+        lines.append(f'c{host} f={i // 2}.0{k},s="s{i % 5}" {i + 1}')
+    await qclient.write(lines)
+    qclient.output = "dataframe"
+    df = await qclient.query("SELECT * FROM c")
+    assert df.index.equals(pd.DatetimeIndex(np.arange(1, rows + 1), tz="UTC"))
+    assert df["f"].dtype == np.float64
+    assert df["f"].tolist() == [float(i // 2) for i in range(rows)]
+    assert str(df["k"].dtype) == "Int64"
+    assert df["k"].tolist() == [i if i < 10_000 or i % 2 else pd.NA for i in range(rows)]
+    assert list(df["host"].cat.categories) == ["h0", "h1", "h2"]
+    assert df["host"].iloc[:20_000].tolist() == [f"h{i % 3}" for i in range(20_000)]
+    assert df["host"].iloc[20_000:].isna().all()
+    assert df["s"].dtype == object
+    assert df["s"].tolist() == [f"s{i % 5}" for i in range(rows)]
+
+
 async def test_dataframe_gaps(qclient):
     await qclient.write(["g a=1.5,k=1i,t=true 1", 'g z="x" 2'])
     qclient.output = "dataframe"
