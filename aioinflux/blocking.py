@@ -9,6 +9,8 @@ Rule 2: never ``run_until_complete`` on the caller's loop, never ``nest_asyncio`
 ``asyncio.get_event_loop()``.
 Rule 3: a blocking call from the private loop's own thread would wait on itself forever:
 it raises RuntimeError instead. Ctrl-C while waiting cancels the call.
+Rule 4: work that must leave the event loop free (the batch writer encoding a DataFrame
+slice) goes to one worker thread, ``in_worker()``; it is this module's too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-__all__ = ["iterate", "run", "runner"]
+__all__ = ["in_worker", "iterate", "run", "runner"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -88,9 +90,43 @@ class _Portal:
         self._loop = self._thread = None
 
 
+class _Worker:
+    """One thread for work taken off an event loop, started on first use. One, not a pool:
+    the memory it allocates comes from one malloc arena, used again from call to call
+    (``asyncio.to_thread``'s pool spreads it over several: more page faults, measured)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    def executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(
+                    1, thread_name_prefix="aioinflux-worker"
+                )
+            return self._executor
+
+    def reset_after_fork(self) -> None:
+        # The thread does not exist in a forked child: start a new one when needed.
+        self._lock = threading.Lock()
+        self._executor = None
+
+
 _portal = _Portal()
+_worker = _Worker()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_portal.reset_after_fork)
+    os.register_at_fork(after_in_child=_worker.reset_after_fork)
+
+
+async def in_worker(function: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """``function(*args, **kwargs)`` run in aioinflux's worker thread, awaited from the
+    running loop (which goes on meanwhile). Calls run one at a time, in order."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _worker.executor(), functools.partial(function, *args, **kwargs)
+    )
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -1,8 +1,10 @@
 """Batched, retrying background writes that lose nothing.
 
 Rule 1: data is serialized when ``write()`` is called, so bad input raises there, for the
-caller; what is buffered is valid line protocol, one line per point as serialization hands
-them over (line protocol given as text split as the server splits it; nothing re-scanned).
+caller; what is buffered is valid line protocol, as bodies of whole lines with their number
+as serialization hands them over (line protocol given as text split as the server splits
+it). A batch is cut from them at a line boundary found by counting newlines in C: no Python
+object or loop step per line between ``write()`` and the socket.
 Rule 2: memory is bounded: when ``max_pending`` lines wait, ``write()`` waits too; at most
 ``max_in_flight`` batches are being sent (or retried) at once.
 Rule 3: nothing is lost silently: failures that a later attempt may fix (no connection,
@@ -32,15 +34,15 @@ import logging
 import random
 import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import _batching, _protocol
 from ._types import Consistency, Precision
-from .blocking import runner
+from .blocking import in_worker, runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
-from .serialization import line_slices
+from .serialization import Lines, line_chunks
 
 __all__ = ["BatchWriter", "WriterStats"]
 
@@ -108,36 +110,58 @@ class _Destination:
 
 
 class _Run:
-    """Lines queued for one destination, taken from the front by slicing (a list and a
-    start: taking a batch costs one slice, not one ``popleft()`` per line)."""
+    """Lines queued for one destination: the bodies of the writes, taken from the front a
+    batch at a time (a batch costs one slice of a body, or a few at the seams of writes)."""
 
-    __slots__ = ("lines", "start")
+    __slots__ = ("chunks", "first", "offset", "size")
 
-    def __init__(self, lines: list[bytes]):
-        self.lines = list(lines)
-        self.start = 0
+    def __init__(self) -> None:
+        self.chunks: deque[Lines] = deque()
+        self.first = 0  # the first line of chunks[0] not taken yet...
+        self.offset = 0  # ...starts here
+        self.size = 0
 
     def __len__(self) -> int:
-        return len(self.lines) - self.start
+        return self.size
 
-    def extend(self, lines: list[bytes]) -> None:
-        self.lines += lines
+    def extend(self, lines: Lines) -> None:
+        self.chunks.append(lines)
+        self.size += lines.count
 
-    def take(self, count: int) -> list[bytes]:
-        taken = self.lines[self.start : self.start + count]
-        self.start += len(taken)
-        if self.start > len(self.lines) // 2:  # drop what was taken, not too often
-            del self.lines[: self.start]
-            self.start = 0
-        return taken
+    def take(self, count: int) -> list[Lines]:
+        """The next ``count`` lines (or fewer, all there are), as parts of the bodies."""
+        parts = []
+        while count and self.chunks:
+            chunk = self.chunks[0]
+            taken = min(count, chunk.count - self.first)
+            part, self.offset = chunk.part(self.first, self.offset, taken)
+            parts.append(part)
+            self.first += taken
+            if self.first == chunk.count:
+                self.chunks.popleft()
+                self.first = self.offset = 0
+            count -= taken
+            self.size -= taken
+        return parts
 
 
 @dataclass
 class _Batch:
     destination: _Destination
-    lines: list[bytes]
+    parts: list[Lines]
+    #: number of lines
+    count: int
     #: number of the first line, counting every line ever queued (flush() waits by it)
     start: int
+
+    def body(self) -> bytes:
+        if len(self.parts) == 1:
+            return self.parts[0].body
+        return b"\n".join(part.body for part in self.parts)
+
+    def lines(self) -> list[bytes]:
+        """Each line on its own: made only to report a failed batch."""
+        return [line for part in self.parts for line in part.lines()]
 
 
 class BatchWriter:
@@ -236,6 +260,7 @@ class BatchWriter:
         self._taken = 0  # lines ever taken into batches
         self._unfinished = 0  # lines queued or in flight: neither written nor failed
         self._flush_mark = 0  # lines numbered below it are sent without waiting
+        self._waiting = 0  # write() calls waiting for room
         self._failures: list[FailedBatch] = []
         self._closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -314,32 +339,55 @@ class BatchWriter:
         destination = self._destination()
         # checked whole now (bad data raises before anything is queued); a DataFrame then
         # comes slice by slice, each queued when there is room for it: never held whole
-        slices = line_slices(
+        chunks = line_chunks(
             data,
             measurement,
             tag_columns,
             destination.precision,
             max_lines=self.max_pending,
+            piece_lines=self.batch_size,
             **extra_tags,
         )
-        for lines in slices:
-            await self._queue_lines(destination, lines)
+        encoded = not inspect.isgenerator(chunks)  # all but a DataFrame: at once
+        while True:
+            if encoded:
+                pieces = next(chunks, None)
+            else:
+                # a DataFrame: each slice is encoded in aioinflux's worker thread, so that
+                # the event loop goes on sending the batches queued before it meanwhile
+                # (polars lets go of the GIL as it encodes); one slice at a time, in order
+                pieces = await in_worker(_next_slice, chunks)
+            if pieces is None:
+                return
+            await self._queue_lines(destination, pieces)
 
-    async def _queue_lines(self, destination: _Destination, lines: list[bytes]) -> None:
+    async def _queue_lines(self, destination: _Destination, pieces: list[Lines]) -> None:
         changed = self._start()
+        count = sum(piece.count for piece in pieces)
         async with changed:
-            await changed.wait_for(
-                lambda: not self._pending or self._pending + len(lines) <= self.max_pending
-            )
+
+            def room() -> bool:
+                return not self._pending or self._pending + count <= self.max_pending
+
+            if not room():
+                # the lines queued cannot grow until these fit: they go now, without
+                # waiting for a full batch or for flush_interval
+                self._waiting += 1
+                changed.notify_all()
+                try:
+                    await changed.wait_for(room)
+                finally:
+                    self._waiting -= 1
             if self._closing:
                 raise RuntimeError("this BatchWriter is closed")
-            if self._queue and self._queue[-1][0] == destination:
-                self._queue[-1][1].extend(lines)
-            else:
-                self._queue.append((destination, _Run(lines)))
-            self._pending += len(lines)
-            self._queued += len(lines)
-            self._unfinished += len(lines)
+            if not self._queue or self._queue[-1][0] != destination:
+                self._queue.append((destination, _Run()))
+            run = self._queue[-1][1]
+            for piece in pieces:
+                run.extend(piece)
+            self._pending += count
+            self._queued += count
+            self._unfinished += count
             changed.notify_all()
 
     @runner
@@ -442,18 +490,29 @@ class BatchWriter:
                     continue
                 # a free slot before taking the lines, so that waiting keeps them counted
                 await changed.wait_for(lambda: len(self._in_flight) < self.max_in_flight)
-                batch = self._take()
-                task = asyncio.get_running_loop().create_task(self._run_batch(batch))
-                self._in_flight[task] = batch
+                # then every free slot at once, before another task (a write() encoding
+                # its data) runs: requests that ended together are replaced together
+                loop = asyncio.get_running_loop()
+                while True:
+                    batch = self._take()
+                    self._in_flight[loop.create_task(self._run_batch(batch))] = batch
+                    if not (
+                        self._queue
+                        and len(self._in_flight) < self.max_in_flight
+                        and self._batch_ready()
+                    ):
+                        break
                 changed.notify_all()
 
     def _batch_ready(self) -> bool:
         # closing (send the rest, or stop); a full batch; a run of lines that cannot grow
-        # (lines for another destination follow it); or a flush waiting for queued lines
+        # (lines for another destination follow it, or a write() waits for room); or a
+        # flush waiting for queued lines
         return (
             self._closing
             or (bool(self._queue) and len(self._queue[0][1]) >= self.batch_size)
             or len(self._queue) > 1
+            or (self._waiting > 0 and bool(self._queue))
             or self._taken < self._flush_mark
         )
 
@@ -461,7 +520,7 @@ class BatchWriter:
         """The next batch: up to ``batch_size`` lines of the first run (one destination)."""
         destination, run = self._queue[0]
         count = min(self.batch_size, len(run))
-        batch = _Batch(destination, run.take(count), self._taken)
+        batch = _Batch(destination, run.take(count), count, self._taken)
         if not run:
             self._queue.popleft()
         self._pending -= count
@@ -481,8 +540,8 @@ class BatchWriter:
                 changed.notify_all()
 
     async def _send(self, batch: _Batch) -> None:
-        lines, destination = batch.lines, batch.destination
-        body = b"\n".join(lines)
+        count, destination = batch.count, batch.destination
+        body = batch.body()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.retry_for
         attempt = 0
@@ -499,7 +558,7 @@ class BatchWriter:
             except Exception as error:
                 # anything else than the client's own errors (a bad session option, a bug
                 # in a create_session() override) fails the batch too, never silently
-                exc = error if isinstance(error, InfluxDBError) else _unexpected(error, lines)
+                exc = error if isinstance(error, InfluxDBError) else _unexpected(error, count)
                 delay = _batching.retry_delay(
                     exc,
                     attempt,
@@ -511,14 +570,14 @@ class BatchWriter:
                 if delay is not None:
                     attempt += 1
                     self.stats.retries += 1
-                    self.stats.points_retried += len(lines)
-                    logger.debug("%d lines: retry in %.2fs: %s", len(lines), delay, exc)
+                    self.stats.points_retried += count
+                    logger.debug("%d lines: retry in %.2fs: %s", count, delay, exc)
                     await asyncio.sleep(delay)
                     continue
-                await self._fail(lines, exc)
+                await self._fail(batch.lines(), exc)
                 return
-            self._unfinished -= len(lines)
-            self.stats.points_written += len(lines)
+            self._unfinished -= count
+            self.stats.points_written += count
             self.stats.batches_written += 1
             self.stats.bytes_written += len(body)
             return
@@ -538,10 +597,14 @@ class BatchWriter:
                 logger.exception("on_error raised for a failed batch (the batch stays reported)")
 
 
-def _unexpected(error: Exception, lines: list[bytes]) -> InfluxDBError:
+def _next_slice(chunks: Iterator[list[Lines]]) -> list[Lines] | None:
+    return next(chunks, None)
+
+
+def _unexpected(error: Exception, count: int) -> InfluxDBError:
     """An error of a send that is not one of the client's, as a final InfluxDBError."""
     exc = InfluxDBError(
-        f"sending a batch of {len(lines)} line(s) raised {type(error).__name__}: {error}"
+        f"sending a batch of {count} line(s) raised {type(error).__name__}: {error}"
     )
     exc.__cause__ = error
     return exc

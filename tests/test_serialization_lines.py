@@ -190,3 +190,139 @@ def test_user_text_is_still_scanned_when_a_batch_is_cut(monkeypatch):
     assert len(pieces) > 5
     assert b"\n".join(pieces) == text.encode()
     assert all(p.count(b'"') % 2 == 0 for p in pieces)  # never cut inside a string value
+
+
+# -- Lines: the batch writer's bodies, cut without a Python object per line ---------------
+
+TEXT_CASES = [
+    *(body for body, _ in SPLIT_CASES),
+    b"a v=1",
+    b"a v=1\n",
+    b"a v=1\n\n",
+    b"a v=1\nb v=2\n",
+    b"a v=1\n \nb v=2",
+    b"a v=1\n\tb v=2",
+    b" a v=1\nb v=2",
+    b"\na v=1",
+    b"a v=1\r\nb v=2\r\n",
+    b"a v=1\n\x0c\nb v=2",
+    b"a\\ b v=1\nc v=2",
+    b"a v=1\\\nb v=2",
+    b"\n",
+    b"   ",
+    b"",
+]
+
+
+@pytest.mark.parametrize("body", TEXT_CASES)
+def test_text_lines_are_split_as_the_server_splits_them(body):
+    from aioinflux.serialization.lines import text_lines
+
+    for size in (1, 2, 100):
+        pieces = text_lines(body, size)
+        assert [line for p in pieces for line in p.lines()] == split_lines(body)
+        assert all(0 < p.count <= size for p in pieces[:-1] if p.ends is None)
+
+
+def test_plain_text_is_counted_without_scanning(no_scan):
+    from aioinflux.serialization.lines import text_lines
+
+    body = b"\n".join(b"m,t=a v=%di %d" % (i, i) for i in range(1000)) + b"\n"
+    pieces = text_lines(body, 300)
+    assert [(p.count, p.ends) for p in pieces] == [(300, None)] * 3 + [(100, None)]
+
+
+@pytest.mark.parametrize("widths", ["even", "uneven", "one long", "tiny"])
+def test_a_line_end_is_found_by_counting(widths):
+    import random
+
+    from aioinflux.serialization.lines import Lines
+
+    rng = random.Random(widths)
+    sizes = {
+        "even": lambda i: 100,
+        "uneven": lambda i: rng.choice([1, 3, 50, 2000]),
+        "one long": lambda i: 10**6 if i == 500 else 20,
+        "tiny": lambda i: 1,
+    }[widths]
+    made = [b"x" * sizes(i) for i in range(3000)]
+    lines = Lines.of(made)
+    assert lines.ends is None
+    # every way of cutting the body gives back its lines
+    for take in (1, 17, 999, 1000, 2999, 3000):
+        first = offset = 0
+        got = []
+        while first < lines.count:
+            count = min(take, lines.count - first)
+            part, offset = lines.part(first, offset, count)
+            assert part.count == count
+            got += part.lines()
+            first += count
+        assert got == made, take
+
+
+ITEM_POOL = [
+    "a v=1",
+    "b,t=x v=2i 5",
+    "",
+    "  ",
+    "\t",
+    "c v=3\n",
+    "\nd v=4",
+    "e v=5\n\nf v=6",
+    'g s="x',
+    'y" 7',
+    'h s="q\\"\n" 8',
+    "i,t=x\\",
+    "j v=9",
+    "k\\ l v=10",
+    "m v=11\r",
+]
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 5, None])
+def test_text_in_pieces_is_split_as_the_whole_text_is(piece):
+    import random
+
+    from aioinflux.serialization import line_chunks
+
+    rng = random.Random(piece)
+    for _ in range(300):
+        items = rng.choices(ITEM_POOL, k=rng.randint(0, 12))
+        encoded = [item.encode() for item in items]
+        mixed = [bytearray(item) if i % 2 else item for i, item in enumerate(encoded)]
+        for data in (items, tuple(items), encoded, mixed):
+            slices = list(line_chunks(data, piece_lines=piece))
+            expected = split_lines("\n".join(items).encode())
+            assert len(slices) == (1 if expected else 0)
+            got = [line for pieces in slices for p in pieces for line in p.lines()]
+            assert got == expected, items
+            assert sum(p.count for pieces in slices for p in pieces) == len(expected)
+
+
+def test_plain_text_comes_in_pieces_of_piece_lines(no_scan):
+    from aioinflux.serialization import line_chunks
+
+    items = [f"m,t=a v={i}i {i}" for i in range(23)]
+    (pieces,) = line_chunks(items, piece_lines=5)
+    assert [p.count for p in pieces] == [5, 5, 5, 5, 3]
+    assert [p.body for p in pieces] == [
+        "\n".join(items[i : i + 5]).encode() for i in range(0, 23, 5)
+    ]
+
+
+@pytest.mark.parametrize("widths", ["even", "uneven", "tiny"])
+@pytest.mark.parametrize("size", [1, 7, 1000, 2999, 3000, 3001])
+def test_a_body_is_cut_into_pieces_of_size_lines(widths, size):
+    import random
+
+    from aioinflux.serialization.lines import Lines
+
+    rng = random.Random(widths)
+    width = {"even": lambda: 100, "uneven": lambda: rng.choice([1, 3, 50, 2000]), "tiny": lambda: 1}
+    made = [b"x" * width[widths]() for _ in range(3000)]
+    for ended in (False, True):  # an encoder's output ends with a newline
+        body = b"\n".join(made) + (b"\n" if ended else b"")
+        pieces = Lines.pieces(body, size, len(body) - ended)
+        assert [p.count for p in pieces] == [min(size, 3000 - i) for i in range(0, 3000, size)]
+        assert [line for p in pieces for line in p.lines()] == made

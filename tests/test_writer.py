@@ -182,6 +182,17 @@ async def test_write_waits_while_the_buffer_is_full(fault_server):
     assert b"\n".join(bodies) == "\n".join(lines(0, 31)).encode()
 
 
+async def test_lines_that_cannot_grow_while_a_write_waits_are_sent_at_once(client):
+    # 3 lines stay after a batch of 7; the next write (9) fits only below 2: they go now,
+    # not after flush_interval
+    async with client.batch_writer(batch_size=7, max_pending=10, flush_interval=3600) as writer:
+        await writer.write(lines(0, 10))
+        await asyncio.wait_for(writer.write(lines(10, 19)), 30)  # failure guard
+        assert writer.pending <= 9
+    assert writer.stats.points_written == 19
+    assert await count(client) == 19
+
+
 # -- retries and failures ------------------------------------------------------------------
 
 
@@ -507,3 +518,44 @@ async def test_cancelling_a_block_whose_batches_fail_stays_a_cancellation(own_se
         with pytest.raises(InfluxDBBatchError):
             await writer.close()
     assert reported == [[line.encode() for line in lines(0, 5)]]
+
+
+def test_a_forked_child_encodes_frames_in_a_worker_of_its_own(influxdb_server):
+    # the worker thread of the parent does not exist in a forked child: a new one starts.
+    # The pure encoder: polars' own thread pool does not survive a fork (polars warns)
+    import subprocess
+    import sys
+    import textwrap
+
+    script = f"""
+        import asyncio, os
+        import numpy as np, pandas as pd
+        from aioinflux.serialization import columnar
+        columnar.ENABLED = False
+
+        async def write(db):
+            async with InfluxDBClient(port={influxdb_server.port}, db=db) as client:
+                await client.query(f'CREATE DATABASE "{{db}}"')
+                df = pd.DataFrame({{"v": np.arange(30) * 1.0}},
+                                  index=pd.date_range("2020-01-01", periods=30, freq="s"))
+                async with client.batch_writer(batch_size=5, max_pending=10) as writer:
+                    await asyncio.wait_for(writer.write(df, measurement="m"), 20)
+                resp = await client.query('SELECT count(v) FROM m')
+                return resp["results"][0]["series"][0]["values"][0][1]
+
+        from aioinflux import InfluxDBClient
+        assert asyncio.run(write("fork_parent")) == 30
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if asyncio.run(write("fork_child")) == 30 else 1)
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status))
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0", out.stderr

@@ -44,6 +44,71 @@ def test_a_frame_comes_in_slices_of_at_most_max_lines(newlines):
     assert b"\n".join(line for lines in slices for line in lines) == whole
 
 
+def numbers(n):
+    """A frame without string fields: its slices are the encoder's bytes, cut by counting."""
+    v = np.arange(n) * 0.5
+    v[np.arange(n) % 4 == 1] = np.nan
+    return pd.DataFrame(
+        {
+            "host": pd.Categorical(np.arange(n) % 3),
+            "v": v,
+            "i": pd.array([None if k % 5 == 2 else k for k in range(n)], dtype="Int64"),
+            "ok": np.arange(n) % 2 == 0,
+        },
+        index=pd.date_range("2020-01-02", periods=n, freq="ms", unit="us"),
+    )
+
+
+def test_a_frame_without_strings_comes_in_pieces_cut_at_line_ends():
+    from aioinflux.serialization import line_chunks
+
+    df = numbers(23)
+    slices = list(line_chunks(df, measurement="m", max_lines=10, piece_lines=4))
+    assert [[p.count for p in pieces] for pieces in slices] == [[4, 4, 2], [4, 4, 2], [3]]
+    assert all(p.ends is None for pieces in slices for p in pieces)
+    lines = [line for pieces in slices for p in pieces for line in p.lines()]
+    assert b"\n".join(lines) == serialize(df, measurement="m")
+
+
+def test_a_frame_without_strings_and_a_slice_without_fields():
+    from aioinflux.serialization import line_chunks
+
+    df = numbers(10)
+    df["v"] = [np.nan] * 4 + [1.0] * 6
+    df["i"] = pd.array([None] * 4 + [1] * 6, dtype="Int64")
+    df["ok"] = pd.array([None] * 4 + [True] * 6, dtype="boolean")
+    slices = list(line_chunks(df, measurement="m", max_lines=4, piece_lines=3))
+    assert [[p.count for p in pieces] for pieces in slices] == [[3, 1], [2]]
+    assert [len(lines) for lines in line_slices(df, measurement="m", max_lines=4)] == [4, 2]
+
+
+@pytest.mark.server
+async def test_a_frame_without_strings_is_stored_exactly(client):
+    n = 1000
+    df = numbers(n)
+    df["ok"] = df["ok"].astype("boolean")
+    for column in ("v", "i", "ok"):  # every 50th row has no field: it is no line
+        df.loc[df.index[::50], column] = None
+    async with client.batch_writer(batch_size=7, max_pending=60, flush_interval=60) as writer:
+        await writer.write(df, measurement="m")
+    written = [i for i in range(n) if i % 50]
+    assert writer.stats.points_written == len(written)
+    expected = [
+        (
+            "m",
+            {
+                "host": str(i % 3),
+                **({"v": i * 0.5} if i % 4 != 1 else {}),
+                **({"i": i} if i % 5 != 2 else {}),
+                "ok": i % 2 == 0,
+                "time": int(df.index[i].value),
+            },
+        )
+        for i in written
+    ]
+    assert same_rows(await stored_rows(client), expected)
+
+
 def test_a_slice_without_any_field_is_left_out():
     df = frame(10)
     df["v"] = [np.nan] * 4 + [1.0] * 6
@@ -101,16 +166,69 @@ async def test_a_bad_frame_queues_nothing(client):
 
 
 def test_a_run_hands_out_its_lines_in_order_whatever_the_takes():
+    import random
+
+    from aioinflux.serialization import Lines
     from aioinflux.writer import _Run
 
-    run = _Run([b"%d" % i for i in range(10)])
-    got = [run.take(3), run.take(4)]
-    run.extend([b"10", b"11"])
-    got += [run.take(100), run.take(1)]
-    assert got == [
-        [b"0", b"1", b"2"],
-        [b"3", b"4", b"5", b"6"],
-        [b"7", b"8", b"9", b"10", b"11"],
-        [],
-    ]
-    assert len(run) == 0
+    rng = random.Random(13)
+
+    def text(i):
+        return b"m v=%di %d" % (i, i) + b"x" * rng.choice([0, 1, 5, 80, 400])
+
+    numbers = iter(range(10**6))
+    chunks, expected = [], []
+    for kind in ["plain", "newlines", "ended", "plain", "one", "plain"] * 3:
+        made = [text(next(numbers)) for _ in range(rng.randint(1, 300) if kind != "one" else 1)]
+        if kind == "newlines":  # a string value holding a newline: ends are listed
+            made[len(made) // 2] += b' s="a\nb"'
+            chunk = Lines.of(made)
+            assert chunk.ends is not None
+        elif kind == "ended":  # an encoder's output: each line ends with a newline
+            chunk = Lines(b"\n".join(made) + b"\n", len(made), stop=len(b"\n".join(made)))
+        else:
+            chunk = Lines.of(made)
+            assert chunk.ends is None
+        chunks.append(chunk)
+        expected += made
+    run = _Run()
+    for chunk in chunks:
+        run.extend(chunk)
+    assert len(run) == len(expected)
+    got = []
+    while len(run):
+        want = rng.choice([1, 2, 7, 64, 500])
+        parts = run.take(want)
+        lines = [line for part in parts for line in part.lines()]
+        assert len(lines) == sum(p.count for p in parts) == min(want, len(expected) - len(got))
+        # each part's body is its lines, joined: what is sent is what is reported
+        assert all(p.body == b"\n".join(p.lines()) for p in parts)
+        got += lines
+    assert got == expected
+    assert run.take(5) == []
+
+
+@pytest.mark.server
+async def test_frame_slices_are_encoded_off_the_event_loop_in_order(client, monkeypatch):
+    import threading
+
+    from aioinflux.serialization import dataframe
+
+    threads = []
+    encode, line_list = dataframe._FramePlan.encode, dataframe._FramePlan.line_list
+
+    def spy(method):
+        def recorded(plan, start, stop):
+            threads.append((threading.current_thread(), start))
+            return method(plan, start, stop)
+
+        return recorded
+
+    monkeypatch.setattr(dataframe._FramePlan, "encode", spy(encode))
+    monkeypatch.setattr(dataframe._FramePlan, "line_list", spy(line_list))
+    df = frame(50)
+    async with client.batch_writer(batch_size=5, max_pending=10) as writer:
+        await writer.write(df, measurement="m")
+    assert [start for _, start in threads] == list(range(0, 50, 10))
+    assert threading.main_thread() not in {thread for thread, _ in threads}
+    assert len(await stored_rows(client)) == 50

@@ -1,7 +1,7 @@
 """Everything ``write()`` accepts, turned into line-protocol bytes: one entry point, no I/O.
 
 Rule 1: ``serialize()`` (``write_bodies()``/``counted_bodies()`` for the client,
-``line_slices()`` for the batch writer) is the only way data reaches a write; the whole
+``line_chunks()`` for the batch writer) is the only way data reaches a write; the whole
 batch is checked before anything is sent, so a batch with one bad point writes nothing.
 (A large DataFrame is checked completely up front and then encoded slice by slice as it is
 sent; see dataframe.py.)
@@ -16,16 +16,16 @@ lines.py), and only when bodies must be cut or lines counted.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..exceptions import LineProtocolError, LineProtocolTypeError
 from . import lines as _lines
 from .common import precision_factor
-from .lines import exact_lines, join, split_lines
+from .lines import Lines, exact_lines, join, split_lines, text_lines
 from .mapping import encode_tags, serialize_mapping
 
-__all__ = ["counted_bodies", "line_slices", "serialize", "write_bodies"]
+__all__ = ["Lines", "counted_bodies", "line_chunks", "line_slices", "serialize", "write_bodies"]
 
 
 class _Batch:
@@ -289,32 +289,171 @@ def line_slices(
     max_lines: int | None = None,
     **extra_tags: Any,
 ) -> Iterator[list[bytes]]:
-    """The lines of one write, each as its own ``bytes``, in slices: what the batch writer
-    queues (the number of lines is the number of points), checked completely before this
-    returns. Lines made from mappings, DataFrames and ``@lineprotocol`` objects are taken as
-    the encoders made them; line protocol given as ``str``/``bytes`` is split as influxd
-    splits it (blank lines are no lines). A DataFrame comes in slices of at most
+    """The lines of one write, each as its own ``bytes``, in slices: :func:`line_chunks`'
+    lines, split (the number of lines is the number of points), checked completely before
+    this returns. Lines made from mappings, DataFrames and ``@lineprotocol`` objects are
+    taken as the encoders made them; line protocol given as ``str``/``bytes`` is split as
+    influxd splits it (blank lines are no lines). A DataFrame comes in slices of at most
     :data:`~aioinflux.serialization.lines.MAX_ROWS` rows (and ``max_lines``), each encoded
-    as the iterator is consumed, so a writer can queue a huge frame as room is made, never
-    holding it whole as lines; anything else comes as one list of all its lines.
+    as the iterator is consumed; anything else comes as one list of all its lines.
+
+    .. versionadded:: 0.10
+    """
+    slices = line_chunks(
+        data, measurement, tag_columns, precision, max_lines=max_lines, **extra_tags
+    )
+    return ([line for piece in pieces for line in piece.lines()] for pieces in slices)
+
+
+def line_chunks(
+    data: Any,
+    measurement: str | None = None,
+    tag_columns: Iterable[str] | None = None,
+    precision: str | None = None,
+    *,
+    max_lines: int | None = None,
+    piece_lines: int | None = None,
+    **extra_tags: Any,
+) -> Iterator[list[Lines]]:
+    """The lines of one write as :class:`~aioinflux.serialization.lines.Lines`: bodies
+    with their number of lines (points), which the batch writer queues and cuts into
+    requests without a Python object per line; checked completely before this returns.
+
+    Comes in slices (each a list of pieces, to be queued together): a DataFrame in slices
+    of at most :data:`~aioinflux.serialization.lines.MAX_ROWS` rows (and ``max_lines``),
+    each encoded as the iterator is consumed (slices whose rows all lack a field are left
+    out), so that a writer can queue a huge frame as room is made; anything else as one
+    slice, in pieces of ``piece_lines`` points (a writer's batch size: each piece is then a
+    request's body as it is). Line protocol given as ``str``/``bytes`` (or a list or tuple
+    of them) is joined and split as influxd splits it (blank lines are no lines), counted
+    in C unless it has double quotes, a backslash before a newline or lines that may be
+    blank (then it is scanned). Lines made from mappings, DataFrames and ``@lineprotocol``
+    objects are taken as the encoders made them.
 
     .. versionadded:: 0.10
     """
     batch = _Batch(measurement, tag_columns, precision, extra_tags)
     if _is_dataframe(data):
-        from .dataframe import dataframe_line_slices
-
-        options = batch.frame_options()
         rows = _lines.MAX_ROWS if max_lines is None else min(_lines.MAX_ROWS, max_lines)
-        slices: Iterator[list[bytes]] = _encode_one(
-            data,
-            0,
-            batch,
-            lambda frame, _: dataframe_line_slices(frame, **options, slice_rows=rows),
+        if rows < 1:
+            raise ValueError(f"max_lines must be positive, got {max_lines}")
+        chunks: Iterator[list[Lines]] = _encode_one(
+            data, 0, batch, lambda frame, _: _frame_chunks(frame, batch, rows, piece_lines)
         )
-        return slices
-    lines = _encode(data, batch).lines()
-    return iter([lines] if lines else [])
+        return chunks
+    piece = piece_lines or sys.maxsize
+    pieces = _text_pieces(data, batch, piece)
+    if pieces is None:
+        encoded = _encode(data, batch)
+        if encoded.text:  # the user's text among the encoders' lines
+            pieces = [Lines.of(encoded.lines())]
+        else:
+            items = encoded.items
+            pieces = [_made(items[i : i + piece]) for i in range(0, len(items), piece)]
+    pieces = [p for p in pieces if p.count]
+    return iter([pieces] if pieces else [])
+
+
+def _made(items: list[str | bytes]) -> Lines:
+    """Lines the encoders made, each whole: joined once, counted in C (listed one by one
+    only when a string value holds a newline)."""
+    body = join(items)
+    if body.count(b"\n") == len(items) - 1:
+        return Lines(body, len(items))
+    return Lines.of(exact_lines(items, body))
+
+
+def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
+    """Line protocol given as text only (one ``str``/``bytes``, or a list or tuple of
+    them) as bodies of ``piece`` items each, joined in C; None for anything else (encoded
+    point by point).
+
+    Where the text has no double quote and no backslash every newline ends a line, so each
+    piece is split on its own; from the first piece with one of them on, the rest is
+    joined into one body and split as a whole (a string value may go on over the next
+    items)."""
+    if batch.extra_tags:  # line protocol cannot take them: the general path says so
+        return None
+    kind = type(data)
+    if kind is bytes or kind is str:
+        return text_lines(data.encode() if kind is str else data, piece)
+    if kind is not list and kind is not tuple:
+        return None
+    pieces: list[Lines] = []
+    for start in range(0, len(data), piece):
+        group = data[start : start + piece]
+        try:
+            body = "\n".join(group).encode()
+            text = True
+        except TypeError:  # not all str
+            try:
+                body = b"\n".join(group)
+                text = False
+            except TypeError:  # not all text: mappings, objects, a mix
+                return None
+        if b'"' in body or b"\\" in body:
+            rest = data[start:]
+            try:
+                body = "\n".join(rest).encode()
+            except TypeError:
+                try:
+                    body = b"\n".join(rest)
+                except TypeError:
+                    return None
+            return pieces + text_lines(body, piece)
+        if _one_line_each(group, text):
+            pieces.append(Lines(body, len(group)))
+        else:
+            pieces += text_lines(body, piece)
+    return pieces
+
+
+def _one_line_each(group: Sequence[Any], text: bool) -> bool:
+    """Whether each item of ``group`` (all ``str`` when ``text``, else all bytes-like) is
+    one line that is not blank: none is only whitespace (``strip()`` of every item, in C)
+    and none holds a newline (one memchr over them all, joined without a separator)."""
+    if text:
+        return all(map(str.strip, group)) and "\n" not in "".join(group)
+    try:
+        return all(map(bytes.strip, group)) and b"\n" not in b"".join(group)
+    except TypeError:  # a bytearray or memoryview: the general check
+        return False
+
+
+def _frame_chunks(
+    frame: Any, batch: _Batch, rows: int, piece_lines: int | None
+) -> Iterator[list[Lines]]:
+    """A DataFrame checked whole now, then encoded ``rows`` rows at a time as the iterator
+    is consumed: each slice the encoder's bytes, cut into pieces of ``piece_lines`` lines by
+    counting newlines in C, when no string field may put a newline inside a line; else
+    line by line as the encoder hands them over."""
+    from .dataframe import _FramePlan
+
+    options = batch.frame_options()
+    plan = _FramePlan(
+        frame,
+        options["measurement"],
+        options["tag_columns"],
+        options["extra_tags"],
+        options["factor"],
+    )
+    # names and tag values never hold a newline (they raise); only string values may
+    exact = any(column.kind == "str" for column in plan.fields)
+
+    def chunks() -> Iterator[list[Lines]]:
+        for start in range(0, len(frame), rows):
+            stop = min(start + rows, len(frame))
+            if exact:
+                lines = plan.line_list(start, stop)
+                if lines:
+                    yield [Lines.of(lines)]
+                continue
+            # every line ends with a newline, the last one too
+            body = plan.encode(start, stop)
+            if body:
+                yield Lines.pieces(body, piece_lines or sys.maxsize, len(body) - 1)
+
+    return chunks()
 
 
 def _stream_frame(frame: Any, batch: _Batch) -> Iterator[bytes]:

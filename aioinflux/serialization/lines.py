@@ -9,15 +9,28 @@ scanned: the encoders hand them over one by one, so their boundaries are known.
 Rule 3: one bound for every request body: at most :data:`MAX_BODY` bytes, and where rows are
 counted (DataFrame slices, progress reports) at most :data:`MAX_ROWS` lines; a single line
 longer than the bound goes alone (the server then says what it thinks of it).
+Rule 4: lines kept for the batch writer stay one body (:class:`Lines`): where a line ends is
+found by counting newlines in C when no line holds one, never by a Python loop over lines.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
 
-__all__ = ["MAX_BODY", "MAX_ROWS", "bodies", "exact_lines", "join", "split_lines"]
+__all__ = [
+    "MAX_BODY",
+    "MAX_ROWS",
+    "Lines",
+    "bodies",
+    "exact_lines",
+    "join",
+    "split_lines",
+    "text_lines",
+]
 
 #: The most lines (DataFrame rows) encoded, sent or reported at a time: a DataFrame with
 #: more rows is checked whole, then encoded and sent in slices of this many rows.
@@ -127,3 +140,139 @@ def bodies(
             stop = min(stop, start + max_lines)
         yield b"\n".join(lines[start:stop]), stop - start
         start = stop
+
+
+class Lines:
+    """Whole lines of line protocol joined by ``\\n`` into one body, with their number: what
+    the batch writer queues and cuts into requests, without a Python object per line.
+
+    ``body[:stop]`` holds the ``count`` lines (``stop`` leaves out a final newline of an
+    encoder's output). ``ends`` is None when every newline there ends a line and no line is
+    blank, the common case, checked in C where the body is made; else ``ends[i]`` is where
+    line ``i`` ends (the offset of its newline, or ``stop``).
+    """
+
+    __slots__ = ("body", "count", "ends", "stop")
+
+    def __init__(
+        self, body: bytes, count: int, ends: list[int] | None = None, stop: int | None = None
+    ):
+        self.body = body
+        self.count = count
+        self.ends = ends
+        self.stop = len(body) if stop is None else stop
+
+    def __repr__(self) -> str:
+        return f"<Lines count={self.count} bytes={self.stop}>"
+
+    @classmethod
+    def of(cls, lines: Sequence[bytes]) -> Lines:
+        """``lines`` (each one whole line) as one body: one ``join`` and one ``count`` in C;
+        where they end is only listed when a line holds a newline."""
+        body = b"\n".join(lines)
+        if not lines or body.count(b"\n") == len(lines) - 1:
+            return cls(body, len(lines))
+        # line i ends where its newline is: the lengths before it, each with its newline
+        ends = list(accumulate(map((1).__add__, map(len, lines)), initial=-1))
+        return cls(body, len(lines), ends[1:])
+
+    @classmethod
+    def pieces(cls, body: bytes, size: int, stop: int | None = None) -> list[Lines]:
+        """The lines of ``body[:stop]``, where every newline ends a line and none is blank,
+        in pieces of ``size`` lines (the last one has the rest): counted in one pass, in C,
+        each piece a body of its own (``body`` itself when it is one piece)."""
+        stop = len(body) if stop is None else stop
+        if stop <= 0:
+            return []
+        sample = min(stop, 1 << 16)
+        width = sample / (body.count(b"\n", 0, sample) + 1)
+        pieces = []
+        offset = 0
+        while True:
+            end, found = _nth_newline(body, offset, stop, size, width)
+            if end < 0:
+                pieces.append(cls(body[offset:stop], found + 1))
+                return pieces
+            pieces.append(cls(body[offset:end], size))
+            offset = end + 1
+
+    def end(self, first: int, offset: int, count: int) -> int:
+        """Where line ``first + count - 1`` ends, line ``first`` starting at ``offset``."""
+        last = first + count - 1
+        if self.ends is not None:
+            return self.ends[last]
+        if last == self.count - 1:
+            return self.stop
+        return _nth_newline(self.body, offset, self.stop, count, self.stop / self.count)[0]
+
+    def part(self, first: int, offset: int, count: int) -> tuple[Lines, int]:
+        """Lines ``first`` to ``first + count - 1`` (line ``first`` starting at ``offset``),
+        and where the line after them starts."""
+        end = self.end(first, offset, count)
+        whole = offset == 0 and end == len(self.body)
+        piece = self.body if whole else self.body[offset:end]
+        ends = None
+        if self.ends is not None:
+            ends = [e - offset for e in self.ends[first : first + count]]
+        return Lines(piece, count, ends), end + 1
+
+    def lines(self) -> list[bytes]:
+        """Every line, as its own ``bytes`` (for reports: a failed batch's lines)."""
+        if not self.count:
+            return []
+        body = self.body if self.stop == len(self.body) else self.body[: self.stop]
+        if self.ends is None:
+            return body.split(b"\n")
+        starts = [0, *(e + 1 for e in self.ends[:-1])]
+        return [body[s:e] for s, e in zip(starts, self.ends, strict=True)]
+
+
+def _nth_newline(body: bytes, start: int, stop: int, n: int, width: float) -> tuple[int, int]:
+    """Where the ``n``-th newline of ``body[start:stop]`` is, and ``n``; or -1 and the number
+    of newlines there when it has fewer. Newlines are counted (in C) up to a guess a little
+    short of the ``n``-th, from the lines' ``width`` in bytes (corrected by each count), and
+    the last few are found one by one."""
+    count, find = body.count, body.find
+    pos, left = start, n  # the answer is the left-th newline from pos
+    for _ in range(8):
+        if left <= 16:
+            break
+        guess = min(stop, pos + int(width * (left - 8)))
+        if guess <= pos:
+            break
+        seen = count(b"\n", pos, guess)
+        width = (guess - pos) / seen if seen else width * 2
+        if seen < left:
+            pos, left = guess, left - seen
+            if guess == stop:
+                return -1, n - left
+    at = pos - 1
+    for found in range(left):
+        at = find(b"\n", at + 1, stop)
+        if at < 0:
+            return -1, n - left + found
+    return at, n
+
+
+#: a newline followed by whitespace: maybe a blank line (influxd skips them)
+_BLANK_AFTER = re.compile(rb"\n[ \t\r\n\x0b\x0c]")
+
+
+def text_lines(body: bytes, size: int = sys.maxsize) -> list[Lines]:
+    """Line protocol the user gave, as influxd splits it (see :func:`split_lines`), kept as
+    bodies of ``size`` lines (or one body, when it has to be scanned). Without a double
+    quote, a backslash before a newline or a line that may be blank (a newline followed by
+    whitespace), every newline ends a line and the lines are counted in C; anything else
+    is scanned."""
+    stop = len(body) - 1 if body.endswith(b"\n") else len(body)
+    if (
+        stop > 0
+        and not body[:1].isspace()
+        and body[stop - 1 : stop] != b"\n"
+        and b'"' not in body
+        and (b"\\" not in body or b"\\\n" not in body)
+        and _BLANK_AFTER.search(body, 0, stop) is None
+    ):
+        return Lines.pieces(body, size, stop)
+    lines = split_lines(body)
+    return [Lines.of(lines)] if lines else []
