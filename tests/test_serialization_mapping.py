@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import random
 import sys
 import warnings
 from typing import Any
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 
 from aioinflux import InfluxDBError, InfluxDBWriteError, LineProtocolError, serialize
+from aioinflux.serialization import mapping as mapping_module
 from tests.roundtrip import expected_row, same_rows, stored_rows
 
 UTC = dt.timezone.utc
@@ -506,6 +508,260 @@ def test_tag_values_that_compare_equal_keep_their_own_text():
 def test_unhashable_tag_value_is_named():
     with pytest.raises(TypeError, match="point 0: tag 't': cannot write a tag value of type list"):
         serialize([p(tags={"t": [1]})])
+
+
+# -- lists of mappings alike: encoded column by column -------------------------------------
+# A list of at least mapping_module._FEWEST exact dicts is encoded in chunks of _CHUNK points,
+# each column by column when its points are alike; it must give exactly the lines of the
+# point-by-point path (a single point never takes the column path), and its errors.
+
+
+def one_by_one(points, **options):
+    return b"\n".join(serialize(point, **options) for point in points)
+
+
+def column_lines(points, measurement=None, extra_tags=None, factor=1):
+    extra_tags = extra_tags or {}
+    encoded = mapping_module.encode_tags(extra_tags)
+    return mapping_module._column_lines(points, measurement, extra_tags, encoded, factor)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_list_of_one_case_gives_its_line_for_each_point(case):
+    points = [case.point] * 40
+    assert serialize(points, precision=case.precision) == b"\n".join([case.line.encode()] * 40)
+
+
+def alike(i):
+    return {
+        "measurement": "cpu 1%s",
+        "time": 1_700_000_000_000_000_000 + i,
+        "tags": {"host": f"h,{i % 3}", "region": "eu=1" if i % 2 else '"r"'},
+        "fields": {
+            "f%d": i / 7,
+            "n": i - 20,
+            "ok": i % 3 == 0,
+            "s": ["plain", 'a "q"', "back\\slash", "50%s", "line\nbreak"][i % 5],
+        },
+    }
+
+
+def test_alike_points_are_encoded_column_by_column():
+    points = [alike(i) for i in range(40)]
+    lines = column_lines(points)
+    assert lines[3] == (
+        'cpu\\ 1%s,host=h\\,0,region=eu\\=1 f%d=0.42857142857142855,n=-17i,ok=true,s="50%s" '
+        "1700000000000000003"
+    )
+    assert "\n".join(lines).encode() == one_by_one(points)
+    assert serialize(points) == one_by_one(points)
+
+
+def test_column_path_takes_every_option_of_the_write():
+    points = [alike(i) for i in range(40)]
+    for point in points:
+        del point["measurement"]
+        point["time"] = dt.datetime(2020, 1, 2, 3, 4, 5, 999999) + dt.timedelta(
+            seconds=point["fields"]["n"]
+        )
+    lines = column_lines(points, measurement="m%", extra_tags={"dc": "a b%"}, factor=10**9)
+    assert lines[0].startswith('m%,host=h\\,0,region="r",dc=a\\ b% f%d=0.0,n=-20i,')
+    assert lines[0].endswith(" 1577934225")
+    options = {"measurement": "m%", "precision": "s", "dc": "a b%"}
+    assert serialize(points, **options) == one_by_one(points, **options)
+
+
+def test_points_with_several_measurements_are_alike():
+    points = [dict(alike(i), measurement=["a", "b c", "d,e"][i % 3]) for i in range(40)]
+    assert [line.split(",")[0] for line in column_lines(points)[:4]] == ["a", "b\\ c", "d\\", "a"]
+    assert serialize(points) == one_by_one(points)
+
+
+def _with(i, **changes):
+    point = alike(i)
+    for key, value in changes.items():
+        where, _, name = key.partition("__")
+        if name:
+            point[where][name] = value
+        else:
+            point[where] = value
+    return point
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        pytest.param(_with(0, fields__n=None), id="a_field_is_none"),
+        pytest.param(_with(0, fields__n=1.5), id="a_field_of_another_type"),
+        pytest.param(_with(0, fields__x=1), id="another_field"),
+        pytest.param(_with(0, fields={"n": 1, "f%d": 1.0, "ok": True, "s": ""}), id="field_order"),
+        pytest.param(_with(0, tags={"region": "r", "host": "h"}), id="tag_order"),
+        pytest.param(_with(0, tags__host=""), id="an_empty_tag_value"),
+        pytest.param(_with(0, tags__host=None), id="a_none_tag_value"),
+        pytest.param(_with(0, tags=None), id="no_tags"),
+        pytest.param(_with(0, measurement=None), id="no_measurement"),
+        pytest.param(_with(0, time=None), id="no_time"),
+        pytest.param(_with(0, time="2020-01-02"), id="a_time_of_another_type"),
+        pytest.param(_with(0, fields__n=np.int64(3)), id="a_numpy_value"),
+        pytest.param(_with(0, fields__n=True), id="a_bool_among_ints"),
+    ],
+)
+def test_a_point_unlike_the_others_sends_its_chunk_point_by_point(odd, monkeypatch):
+    points = [alike(i) for i in range(40)]
+    points[37] = odd
+    with pytest.raises(mapping_module._NotAlike):
+        column_lines(points, measurement="m")
+    monkeypatch.setattr(mapping_module, "_CHUNK", 16)  # the chunks before it stay columns
+    assert serialize(points, measurement="m") == one_by_one(points, measurement="m")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"fields__f%d": float("nan")}, "point 1500: field 'f%d': nan cannot be written"),
+        ({"fields__n": 2**63}, "point 1500: field 'n': the integer 9223372036854775808 is outside"),
+        ({"tags__host": "x\\"}, "point 1500: tag value 'x\\\\\\\\': a trailing backslash"),
+        ({"fields__time": 1}, "point 1500: field key 'time' cannot be written"),
+        ({"time": 2**63}, "point 1500: time 9223372036854775808 is outside the range"),
+        ({"measurement": "#m"}, "point 1500: measurement '#m': a leading '#'"),
+    ],
+)
+def test_error_in_a_long_list_names_the_point(change, message):
+    points = [alike(i) for i in range(2000)]
+    points[1500] = _with(1500, **change)
+    with pytest.raises(LineProtocolError, match=message):
+        serialize(points)
+
+
+def test_value_failing_its_check_in_every_point_raises_at_the_first():
+    points = [_with(i, tags__host="x\\") for i in range(3000)]
+    with pytest.raises(LineProtocolError, match=r"^point 0: tag value"):
+        serialize(points)
+
+
+def test_numbers_as_names_warn_for_each_point_of_a_long_list():
+    points = [_with(i, tags__host=i) for i in range(40)]
+    with pytest.warns(UserWarning, match="Non-string-like data passed") as warned:
+        assert serialize(points) == one_by_one(points)
+    assert len(warned) == 80  # 40 points, encoded twice
+
+
+@pytest.mark.parametrize("change", [{"fields": {1: 1.0}}, {"tags": {2.5: "a"}}])
+def test_names_that_are_numbers_in_every_point_go_point_by_point(change):
+    points = [_with(i, **change) for i in range(40)]
+    with pytest.raises(mapping_module._NotAlike):
+        column_lines(points)
+    with pytest.warns(UserWarning, match="Non-string-like data passed"):
+        assert serialize(points) == one_by_one(points)
+
+
+def test_no_fields_in_every_point_of_a_long_list_raises_at_the_first():
+    points = [_with(i, fields={}) for i in range(40)]
+    with pytest.raises(mapping_module._NotAlike):
+        column_lines(points)
+    with pytest.raises(LineProtocolError, match=r"^point 0: a point needs at least one field"):
+        serialize(points)
+
+
+def test_extra_tags_of_a_point_key_win_in_a_long_list():
+    points = [alike(i) for i in range(40)]
+    assert serialize(points, host="mine") == one_by_one(points, host="mine")
+    assert serialize(points, host="mine").count(b"host=mine,") == 40
+
+
+def random_points(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """Runs of points alike (one shape, values varying), with odd ones among them."""
+    names = ["m", "a b", "x%d", None]
+    tag_sets = [{"host": "h", "region": "r 1"}, {"region": "r", "host": "h"}, {}, None, {"t": ""}]
+    tag_values = ["a", "b,c", "d=e", "f g", "%s", "ü"]
+    field_sets = [("v",), ("v", "n", "b", "s"), ("s", "v"), ("%v", "a b"), ("\tk", "v")]
+    kinds = [
+        lambda: rng.choice([0.0, -0.0, 1.5, 5e-324, 1.7976931348623157e308, rng.random()]),
+        lambda: rng.choice([0, -(2**63), 2**63 - 1, rng.randrange(-(10**9), 10**9)]),
+        lambda: rng.random() < 0.5,
+        lambda: rng.choice(["", "x", 'a "q"', "b\\", "c\n", "50%"]),
+    ]
+    times = [
+        lambda i: None,
+        lambda i: 1_500_000_000 + i,
+        lambda i: dt.datetime(2020, 1, 2) + dt.timedelta(microseconds=i),
+    ]
+    points: list[dict[str, Any]] = []
+    while len(points) < count:
+        name, tags = rng.choice(names), rng.choice(tag_sets)
+        keys = rng.choice(field_sets)
+        field_kinds = [rng.choice(kinds) for _ in keys]
+        time = rng.choice(times)
+        for _ in range(rng.randrange(1, 120)):
+            point: dict[str, Any] = {"measurement": name, "fields": {}}
+            if tags is not None:
+                point["tags"] = {
+                    k: "" if rng.random() < 0.003 else rng.choice(tag_values) for k in tags
+                }
+            for key, kind in zip(keys, field_kinds, strict=True):
+                point["fields"][key] = None if rng.random() < 0.003 else kind()
+            if rng.random() < 0.003:  # a point of its own field order
+                point["fields"] = dict(reversed(point["fields"].items()))
+            if (value := time(len(points))) is not None:
+                point["time"] = value
+            try:
+                serialize(point)
+            except LineProtocolError:  # every field None, or only "\tk" left: not here
+                continue
+            points.append(point)
+    return points
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_lists_give_the_lines_of_each_point_alone(seed, monkeypatch):
+    monkeypatch.setattr(mapping_module, "_CHUNK", 16)  # about half the chunks are alike
+    monkeypatch.setattr(mapping_module, "_UNLIKE_CHUNKS", 10**9)  # try each one
+    rng = random.Random(seed)
+    points = random_points(rng, 600)
+    options: dict[str, Any] = {"measurement": "fallback", "precision": rng.choice([None, "u", "s"])}
+    if seed % 3 == 0:
+        options["dc"] = "eu 1"
+    elif seed % 3 == 1:
+        options["host"] = "over"
+    assert serialize(points, **options) == one_by_one(points, **options)
+
+
+def test_lines_of_a_long_list_are_found_without_scanning(monkeypatch):
+    # lines are kept in blocks, one per chunk; a block with a newline in a string value keeps
+    # its lines as made: the lines this library made are never scanned for their ends
+    from aioinflux import serialization as ser
+
+    def scanned(*args):
+        raise AssertionError("scanned")
+
+    monkeypatch.setattr(ser.lines, "_scan", scanned)
+    monkeypatch.setattr(mapping_module, "_CHUNK", 16)
+    points = [alike(i) for i in range(200)]  # "line\nbreak" in every fifth point
+    for point in points[32:64]:
+        point["fields"]["s"] = "no break"
+    want = [serialize(point) for point in points]
+    assert [line for piece in ser.line_slices(points) for line in piece] == want
+    total, counted = ser.counted_bodies(points, max_points=7)
+    assert total == 200
+    assert b"\n".join(body for body, _ in counted) == b"\n".join(want)
+    monkeypatch.setattr(ser.lines, "MAX_BODY", 1000)
+    assert b"\n".join(ser.write_bodies(points)) == b"\n".join(want)
+    for _ in range(2):  # the batch writer's pieces: with newlines in values, then without
+        (pieces,) = ser.line_chunks(points, piece_lines=7)
+        assert [piece.count for piece in pieces] == [7] * 28 + [4]
+        assert [line for piece in pieces for line in piece.lines()] == want
+        for point in points:
+            point["fields"]["s"] = "no break"
+        want = [serialize(point) for point in points]
+        assert [line for piece in ser.line_slices(points) for line in piece] == want
+
+
+@pytest.mark.server
+async def test_long_list_of_alike_points_reads_back_identical(client):
+    points = [alike(i) for i in range(3000)]
+    await client.write(points)
+    want = sorted((expected_row(point) for point in points), key=lambda row: row[1]["time"])
+    assert same_rows(await stored_rows(client), want)
 
 
 # -- bodies too big for one request ---------------------------------------------------------

@@ -23,7 +23,7 @@ from ..exceptions import LineProtocolError, LineProtocolTypeError
 from . import lines as _lines
 from .common import precision_factor
 from .lines import Lines, exact_lines, join, split_lines, text_lines
-from .mapping import encode_tags, serialize_mapping
+from .mapping import Block, encode_tags, mapping_blocks, serialize_mapping
 
 __all__ = ["Lines", "counted_bodies", "line_chunks", "line_slices", "serialize", "write_bodies"]
 
@@ -146,9 +146,52 @@ class _Encoded:
         return lines
 
 
-def _encode(data: Any, batch: _Batch) -> _Encoded:
+class _Blocks:
+    """A list of mappings encoded: one block of whole lines per chunk of points (see
+    :data:`.mapping.Block`), never scanned for the ends of its lines."""
+
+    __slots__ = ("blocks",)
+
+    def __init__(self, blocks: list[Block]):
+        self.blocks = blocks
+
+    def body(self) -> bytes:
+        """Everything, as one body."""
+        return "\n".join([text for text, _ in self.blocks]).encode()
+
+    def lines(self, body: bytes | None = None) -> list[bytes]:
+        """Every line, as bytes (``body`` is :meth:`body` when the caller has it already):
+        one split of the body when no line holds a newline, else block by block."""
+        if body is None:
+            body = self.body()
+        if all(lines is None for _, lines in self.blocks):
+            return body.split(b"\n")
+        found: list[bytes] = []
+        for text, lines in self.blocks:
+            if lines is None:
+                found += text.encode().split(b"\n")
+            else:
+                found += [line.encode() for line in lines]
+        return found
+
+    def pieces(self, size: int) -> list[Lines]:
+        """Every line, in bodies of ``size`` lines (the last one has the rest), counted in
+        C when no line holds a newline (no line is blank)."""
+        if all(lines is None for _, lines in self.blocks):
+            return Lines.pieces(self.body(), size)
+        found = self.lines()
+        return [Lines.of(found[i : i + size]) for i in range(0, len(found), size)]
+
+
+def _encode(data: Any, batch: _Batch) -> _Encoded | _Blocks:
     """Every point of ``data`` encoded (and so checked), its lines kept apart."""
     points = (data,) if _is_single(data) or _is_dataframe(data) else data
+    if type(points) is list or type(points) is tuple:  # all mappings: in blocks of lines
+        blocks = mapping_blocks(
+            points, batch.measurement, batch.extra_tags, batch.encoded_extra_tags, batch.factor
+        )
+        if blocks is not None:
+            return _Blocks(blocks)
     items: list[str | bytes] = []
     append = items.append
     text: list[tuple[int, int]] = []
@@ -345,7 +388,9 @@ def line_chunks(
     pieces = _text_pieces(data, batch, piece)
     if pieces is None:
         encoded = _encode(data, batch)
-        if encoded.text:  # the user's text among the encoders' lines
+        if isinstance(encoded, _Blocks):  # mappings only
+            pieces = encoded.pieces(piece)
+        elif encoded.text:  # the user's text among the encoders' lines
             pieces = [Lines.of(encoded.lines())]
         else:
             items = encoded.items
