@@ -27,9 +27,21 @@ in a fresh interpreter, so that one's freed memory does not hide the next one's;
 allocates outside Python, so ``tracemalloc`` would not see it), also as a multiple of the
 output.
 
-``--stream-rows N`` writes an N-row ``mixed`` frame to a throwaway influxd with
-``client.write()`` on both paths (each in a fresh interpreter) and prints the resident
-memory growth while it streams.
+``--stream-rows N [N ...]`` writes an N-row ``mixed`` frame to a throwaway influxd with
+``client.write()`` on both paths (``--stream-paths`` to choose; each in a fresh interpreter)
+and prints the time, the points stored, the size of the line protocol sent, and the peak
+growth of the resident memory while it streams, also as a multiple of that size. Several
+row counts show whether memory stays flat as the frame grows::
+
+    .venv/bin/python benchmarks/bench_dataframes.py --rows 0 \\
+        --stream-rows 1000000 2000000 5000000 10000000
+
+``--profile`` prints where the columnar encoder's CPU time goes instead (cProfile of one
+``serialize()`` per frame, summed by phase: the up-front check, tag codes, field columns,
+combinations, the polars query with its CSV writer); CPU time, so it can guide work on a
+busy machine::
+
+    .venv/bin/python benchmarks/bench_dataframes.py --profile [--rows 1000000]
 
 Numbers drift between runs and machines: compare the ratios of one run, on a quiet machine.
 Not a test: nothing here asserts a speed.
@@ -208,11 +220,14 @@ def child_encode(contender: str, frame: str, rows: int) -> None:
     print(peak_growth(lambda: fn(df, tags)))
 
 
-def run(name: str, rows: int, repeat: int) -> None:
+Results = dict[str, tuple[float, int, int]]  # contender: (rows/s, output bytes, peak growth)
+
+
+def run(name: str, rows: int, repeat: int) -> Results:
     make, tags = FRAMES[name]
     df = make(rows)
     print(f"\nDataFrame '{name}' ({rows:,} rows, best of {repeat})")
-    results = {}
+    results: Results = {}
     for contender, fn in CONTENDERS.items():
         best, size = float("inf"), 0
         try:
@@ -239,9 +254,85 @@ def run(name: str, rows: int, repeat: int) -> None:
             f"  {contender:<20}{rate:>12,.0f}{ratio:>19}{size / MiB:>12.1f}"
             f"{growth / MiB:>10.1f}{growth / size:>13.2f}"
         )
+    return results
+
+
+#: The rows of the writing page's table (docs/writing.rst), in its order and words.
+DOC_NAMES = {
+    "aioinflux columnar": "aioinflux, columnar (``fast`` extra)",
+    "aioinflux pure": "aioinflux, pure Python",
+    "influxdb-client": "influxdb-client ``DataframeSerializer``",
+    "influxdb": "influxdb ``DataFrameClient``",
+    "floor": "floor (no client, no checks)",
+}
+
+
+def rst_table(header: list[str], rows: list[list[str]]) -> str:
+    """A reStructuredText simple table: the first column left-aligned, as written."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    rule = "  ".join("=" * width for width in widths)
+    lines = [rule, "  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)), rule]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(line.rstrip() for line in [*lines, rule])
+
+
+def encode_rst(today: Results, mixed: Results) -> str:
+    """The writing page's table of one run of both frames."""
+    rows = []
+    for contender, label in DOC_NAMES.items():
+        cells = [label]
+        for results in (today, mixed):
+            rate = results.get(contender, (0.0,))[0]
+            peer = results.get("influxdb-client", (0.0,))[0]
+            cells += [f"{rate:,.0f}" if rate else "-", f"{rate / peer:.2f}x" if peer else "-"]
+        peaks = [
+            f"{r[contender][2] / r[contender][1]:.2f}" if contender in r else "-"
+            for r in (today, mixed)
+        ]
+        rows.append([*cells, " / ".join(peaks)])
+    header = ["encoder", "today rows/s", "ratio", "mixed rows/s", "ratio", "peak / output"]
+    return rst_table(header, rows)
+
+
+def profile(name: str, rows: int) -> None:
+    """Where the columnar encoder's CPU time goes on one frame: cProfile (timed with
+    process_time, so polars' threads count) of one ``serialize()``, summed by phase."""
+    import cProfile
+    import pstats
+
+    from aioinflux.serialization import dataframe
+
+    phases = {
+        "check (whole frame, up front)": dataframe._FramePlan.__init__,
+        "tag codes (kept from the check)": dataframe._FramePlan._tag_codes,
+        "field columns (pandas -> numpy)": columnar._fields,
+        "combinations of tags and folded fields": dataframe._combination_codes,
+        "polars query and CSV writer": columnar._sink,
+    }
+    keys = {
+        label: (fn.__code__.co_filename, fn.__code__.co_firstlineno, fn.__code__.co_name)
+        for label, fn in phases.items()
+    }
+    make, tags = FRAMES[name]
+    df = make(rows)
+    fast(df.iloc[:10], tags)
+    profiler = cProfile.Profile(time.process_time)
+    start = time.process_time()
+    profiler.runcall(fast, df, tags)
+    total = time.process_time() - start
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    print(f"\nCPU of the columnar encoder, '{name}' frame ({rows:,} rows, one run, cProfile)")
+    spent = 0.0
+    for label, key in keys.items():
+        seconds = stats[key][3] if key in stats else 0.0  # cumulative time
+        spent += seconds
+        print(f"  {label:<42}{seconds:>8.3f} s{seconds / total:>7.0%}")
+    print(f"  {'the rest':<42}{total - spent:>8.3f} s{(total - spent) / total:>7.0%}")
+    print(f"  {'total':<42}{total:>8.3f} s")
 
 
 def child_stream(path: str, rows: int) -> None:
+    from aioinflux.serialization.dataframe import serialize_dataframe
     from aioinflux.testing import InfluxDBServer
 
     columnar.ENABLED = path == "columnar"
@@ -259,16 +350,45 @@ def child_stream(path: str, rows: int) -> None:
         seconds = time.perf_counter() - start
         count = server.request('SELECT count("count") FROM cpu', db="bench")
         stored = count["results"][0]["series"][0]["values"][0][1]
+    # the size of what was sent: the same encoder again, a slice at a time
+    size = sum(map(len, serialize_dataframe(df, measurement="cpu", tag_columns=["region"])))
+    print(seconds, stored, growth, size)
+
+
+STREAM_HEADER = ["encoder", "rows", "line protocol MiB", "peak MiB", "peak / line protocol"]
+
+
+def stream(counts: list[int], paths: list[str], rst: bool) -> None:
     print(
-        f"  {path:<9} {seconds:6.1f} s ({rows / seconds:,.0f} rows/s, server included), "
-        f"stored {stored:,} points, resident memory growth {growth / MiB:,.1f} MiB"
+        "\nWriting the 'mixed' DataFrame to influxd with client.write(), each in a fresh "
+        "interpreter\n(peak: the growth of the resident memory while writing, the frame "
+        "itself made before)"
     )
-
-
-def stream(rows: int) -> None:
-    print(f"\nStreaming a {rows:,}-row 'mixed' DataFrame to influxd with client.write()")
-    for path in ("pure", "columnar"):
-        print(in_child("--child-stream", path, str(rows)))
+    print(
+        f"  {'path':<10}{'rows':>12}{'seconds':>9}{'rows/s':>11}{'stored':>12}"
+        f"{'LP MiB':>10}{'peak MiB':>10}{'peak/LP':>9}"
+    )
+    table = []
+    for rows in counts:
+        for path in paths:
+            seconds, stored, growth, size = in_child("--child-stream", path, str(rows)).split()
+            print(
+                f"  {path:<10}{rows:>12,}{float(seconds):>9.1f}{rows / float(seconds):>11,.0f}"
+                f"{int(stored):>12,}{int(size) / MiB:>10,.1f}{int(growth) / MiB:>10,.1f}"
+                f"{int(growth) / int(size):>9.3f}",
+                flush=True,
+            )
+            table.append(
+                [
+                    path,
+                    f"{rows:,}",
+                    f"{int(size) / MiB:,.0f}",
+                    f"{int(growth) / MiB:,.0f}",
+                    f"{int(growth) / int(size):.3f}",
+                ]
+            )
+    if rst:
+        print("\n" + rst_table(STREAM_HEADER, table))
 
 
 def main() -> None:
@@ -276,7 +396,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--frames", nargs="*", default=list(FRAMES), choices=list(FRAMES))
-    parser.add_argument("--stream-rows", type=int, default=0)
+    parser.add_argument("--stream-rows", type=int, nargs="*", default=[])
+    parser.add_argument(
+        "--stream-paths", nargs="*", default=["pure", "columnar"], choices=["pure", "columnar"]
+    )
+    parser.add_argument(
+        "--rst", action="store_true", help="also print the tables of docs/writing.rst"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="the columnar encoder's CPU time by phase"
+    )
     parser.add_argument("--child-encode", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--child-stream", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -287,11 +416,16 @@ def main() -> None:
     if args.child_stream:
         child_stream(args.child_stream[0], int(args.child_stream[1]))
         return
-    if args.rows:
+    if args.profile:
         for name in args.frames:
-            run(name, args.rows, args.repeat)
-    if args.stream_rows:
-        stream(args.stream_rows)
+            profile(name, args.rows or 1_000_000)
+        return
+    if args.rows:
+        results = {name: run(name, args.rows, args.repeat) for name in args.frames}
+        if args.rst and results.keys() == FRAMES.keys():
+            print("\n" + encode_rst(results["today"], results["mixed"]))
+    if any(args.stream_rows):
+        stream([rows for rows in args.stream_rows if rows], args.stream_paths, args.rst)
 
 
 if __name__ == "__main__":

@@ -67,16 +67,19 @@ def test_columnar_slices_give_the_same_points(case, slice_rows):
 
 
 def test_bytes_are_identical_where_the_spelling_agrees():
-    # escaped tags, whole floats, ints, times: one spelling on both paths (with string or
-    # bool fields the pure path leads with them: the same points, another field order)
+    # escaped tags, whole floats, ints (with gaps too), times: one spelling on both paths;
+    # both lead with a string field of few values and fold it, and the bool field with
+    # gaps, into the tags' combinations: the same field order
     df = pd.DataFrame(
         {
-            "host": pd.Categorical(["a b", "c,d"]),
-            "region": ["x=1", "y\\z"],
-            "v": [1.0, 2.5],
-            "n": [1, -2],
+            "host": pd.Categorical(["a b", "c,d", "a b"]),
+            "region": ["x=1", "y\\z", None],
+            "v": [1.0, 2.5, np.nan],
+            "n": pd.array([1, None, -2], dtype="Int64"),
+            "note": ['say "hi"', "ok", "ok"],
+            "up": pd.array([True, None, False], dtype="boolean"),
         },
-        index=pd.date_range(T0, periods=2, freq="s", unit="us"),
+        index=pd.date_range(T0, periods=3, freq="s", unit="us"),
     )
     options = {"measurement": "m", "tag_columns": ["region"], "extra_tags": {"dc": "eu 1"}}
     assert encode(df, "columnar", **options) == encode(df, "pure", **options)

@@ -232,6 +232,38 @@ CASES = [
             for i in range(1500)
         ],
     ),
+    Case(
+        # 301 x 301 possible tag combinations: more than a slice's codes are combined at
+        # once, so the combinations are renumbered between the two columns
+        "many_tag_combinations",
+        frame(
+            {
+                "a": [f"a {i % 300}" if i % 11 else None for i in range(1000)],
+                "b": [f"b{i * 7 % 301}" for i in range(1000)],
+                "v": [float(i) for i in range(1000)],
+            }
+        ),
+        [
+            f"m{(',a=a' + chr(92) + f' {i % 300}') if i % 11 else ''},b=b{i * 7 % 301} "
+            f"v={float(i)} {T0_NS + i * 10**9}"
+            for i in range(1000)
+        ],
+        {"tag_columns": ["a", "b"]},
+    ),
+    Case(
+        # a string field of few values leads, but with the tags it would make more
+        # combinations than a slice folds (51 x 31 > 1024): it is written beside them
+        "leading_string_field_with_many_tag_combinations",
+        frame(
+            {
+                "t": [f"t{i % 50}" for i in range(60)],
+                "s": [f"s{i % 30}" for i in range(60)],
+                "v": [float(i) for i in range(60)],
+            }
+        ),
+        [f'm,t=t{i % 50} s="s{i % 30}",v={float(i)} {T0_NS + i * 10**9}' for i in range(60)],
+        {"tag_columns": ["t"]},
+    ),
     Case("empty_frame", frame({"v": []}, times=idx()), []),
 ]
 
@@ -355,6 +387,79 @@ def test_large_frame_with_a_bad_value_late_raises_before_anything_is_produced(mo
     df = frame({"t": ["a", "b", "c", "d", "bad\\"], "v": [1.0, 2.0, 3.0, 4.0, 5.0]})
     with pytest.raises(LineProtocolError, match="point 0: DataFrame column 't': tag value 'bad"):
         ser.write_bodies(df, measurement="m", tag_columns=["t"])
+
+
+def tag_frame(values):
+    return frame({"t": values, "v": [float(i) for i in range(len(values))]})
+
+
+def tag_lines(values):
+    return [
+        f"m{f',t={v}' if v else ''} v={float(i)} {T0_NS + i * 10**9}" for i, v in enumerate(values)
+    ]
+
+
+@pytest.mark.parametrize("kept", [2, 5, 1 << 15])
+def test_tag_codes_kept_from_the_check_or_not_encode_the_same(monkeypatch, kept):
+    # the check goes 4 rows at a time; with at most `kept` distinct values the codes it
+    # found are kept for the slices, else (from the chunk where they grow past) each slice
+    # factorizes its own
+    monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 4)
+    monkeypatch.setattr(ser.dataframe, "_KEPT_VALUES", kept)
+    values = ["a", "b", None, "a", "c", "", "b", "d", "e", "a", "f"]
+    df = tag_frame(values)
+    for slice_rows in (1, 3, 100):
+        body = b"".join(
+            serialize_dataframe(df, measurement="m", tag_columns=["t"], slice_rows=slice_rows)
+        )
+        assert canonical(body.decode()) == canonical("\n".join(tag_lines(values)))
+
+
+@pytest.mark.parametrize("kept", [2, 1 << 15])
+def test_every_tag_value_is_checked_whether_codes_are_kept_or_not(monkeypatch, kept):
+    monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 4)
+    monkeypatch.setattr(ser.dataframe, "_KEPT_VALUES", kept)
+    df = tag_frame(["a", "b", "c", "d", "e", "f", "a", "bad\\", "b"])
+    with pytest.raises(LineProtocolError, match=r"column 't': tag value 'bad"):
+        serialize_dataframe(df, measurement="m", tag_columns=["t"])
+
+
+def test_tag_codes_kept_grow_from_one_byte_to_two(monkeypatch):
+    # 300 distinct values: the codes kept outgrow int8 in the third chunk of the check
+    monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 100)
+    values = [f"v{i}" for i in range(300)] * 2
+    body = b"".join(serialize_dataframe(tag_frame(values), measurement="m", tag_columns=["t"]))
+    assert canonical(body.decode()) == canonical("\n".join(tag_lines(values)))
+
+
+def test_combinations_of_columns_with_many_values_are_factorized():
+    # a column of more distinct values than a slice's rows can hold (the tag codes of a
+    # whole frame) is combined with the next by factorizing, not by counting
+    from aioinflux.serialization.dataframe import _combination_codes
+
+    rng = np.random.default_rng(0)
+    rows = 50
+    many = [f",a={i}" for i in range(100_000)] + [""]
+    few = [",b=x", ",b=y", ""]
+    a = rng.integers(-1, len(many) - 1, rows)
+    b = rng.integers(-1, len(few) - 1, rows)
+    codes, texts = _combination_codes([(a, many), (b, few)], rows)
+    assert [texts[c] for c in codes] == [many[i] + few[j] for i, j in zip(a, b, strict=True)]
+
+
+def test_combinations_of_many_columns_stay_within_int64():
+    # 301**8 possible combinations overflow int64: they are renumbered on the way
+    from aioinflux.serialization.dataframe import _combination_codes
+
+    rng = np.random.default_rng(1)
+    rows = 1000
+    columns = []
+    for k in range(8):
+        pieces = [f",k{k}={i}" for i in range(300)] + [""]
+        columns.append((rng.integers(-1, 300, rows), pieces))
+    codes, texts = _combination_codes(columns, rows)
+    expected = ["".join(pieces[c[row]] for c, pieces in columns) for row in range(rows)]
+    assert [texts[c] for c in codes] == expected
 
 
 def test_slices_too_big_for_a_request_get_fewer_rows():

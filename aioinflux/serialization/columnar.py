@@ -4,14 +4,20 @@ Rule 1: same checks, same data. The plan of a frame (each column's role, every c
 can raise) is dataframe.py's, made whole before the first byte; this module only encodes
 slices of a checked plan, and what it writes reads back as the same data as the pure path
 (tests/test_serialization_columnar.py compares both through the real server).
-Rule 2: escape once per distinct value. Tags and string fields are factorized; each distinct
-value is checked and escaped in Python by common.py's rules, and polars gathers the escaped
-texts by code. All tags of a row are one combination, its text built once.
+Rule 2: escape once per distinct value. Tags and string fields are factorized (tags once,
+by the plan's check); each distinct value is checked and escaped in Python by common.py's
+rules, and polars gathers the escaped texts by code. All tags of a row, and the bool and
+string fields with few values when one of them leads, are one combination, its text built
+once (as on the pure path: the same field order, the same bytes where the spelling agrees).
 Rule 3: numbers are formatted by polars: floats in the shortest text that reads back as the
 same float (a different spelling than ``repr()``: ``1e-9``, ``0.000012``; a property test
 writes random floats of every exponent through influxd and reads them back), integers with
 ``i``. Times are int64 ticks computed exactly with numpy; no float on the way.
-Rule 4: polars is imported lazily (never at ``import aioinflux``); no I/O.
+Rule 4: one polars query per slice builds each line up to its time (``concat_str``, missing
+values left out as nulls) and its CSV writer writes it, a space, the time and a newline.
+Rule 5: a slice is encoded from the plan, which it only reads: slices can be encoded in
+threads (polars releases the GIL while its query runs).
+Rule 6: polars is imported lazily (never at ``import aioinflux``); no I/O.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from .dataframe import _CATEGORICAL, _SUFFIX, _combination_codes, _FramePlan
+from .dataframe import _CATEGORICAL, _FOLD_VALUES, _SUFFIX, _combination_codes, _FramePlan
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,13 +54,16 @@ def available() -> bool:
     return ENABLED and _found
 
 
-def _gathered(texts: list[str | None], codes: np.ndarray[Any, Any]) -> pl.Series:
-    """Per row, ``texts[code]`` (code -1: the last text)."""
+def _gathered(
+    texts: list[str | None], codes: np.ndarray[Any, Any], name: str
+) -> tuple[pl.Series, pl.Expr]:
+    """Per row, ``texts[code]`` (code -1: the last text): the codes, to be the column
+    ``name``, and the expression that gathers the texts by them."""
     import numpy as np
     import polars as pl
 
     index = np.where(codes < 0, len(texts) - 1, codes)
-    return pl.Series(texts, dtype=pl.String).gather(index)
+    return pl.Series(index), pl.lit(pl.Series(texts, dtype=pl.String)).gather(pl.col(name))
 
 
 def _with_gaps(values: np.ndarray[Any, Any], mask: np.ndarray[Any, Any] | None) -> pl.Series:
@@ -71,13 +80,14 @@ def _with_gaps(values: np.ndarray[Any, Any], mask: np.ndarray[Any, Any] | None) 
 class _Field:
     """One field column of a slice: its values (or per-row texts) and its missing mask."""
 
-    __slots__ = ("column", "mask", "texts", "values")
+    __slots__ = ("column", "folded", "mask", "texts", "values")
 
     def __init__(self, column: Any, mask: np.ndarray[Any, Any] | None):
         self.column = column
         self.mask = mask  # None: present in every row of the slice
         self.values: np.ndarray[Any, Any] | None = None  # ints and floats
         self.texts: tuple[np.ndarray[Any, Any], list[str]] | None = None  # codes, texts
+        self.folded = False  # written as part of the tags' combinations
 
 
 def _fields(plan: _FramePlan, frame: pd.DataFrame) -> list[_Field]:
@@ -91,97 +101,124 @@ def _fields(plan: _FramePlan, frame: pd.DataFrame) -> list[_Field]:
             missing = codes < 0
             field = _Field(column, missing if missing.any() else None)
             field.texts = codes, texts
+        elif column.kind == "int":
+            values = part.to_numpy(dtype="int64", na_value=0)
+            # a numpy integer column has no missing value; a nullable one says where
+            gaps = None if isinstance(part.dtype, np.dtype) else part.isna().to_numpy()
+            field = _Field(column, gaps if gaps is not None and gaps.any() else None)
+            field.values = values
         else:
-            missing = part.isna().to_numpy()
+            dtype = "float64" if column.kind == "float" else "float32"
+            values = part.to_numpy(dtype=dtype, na_value=np.nan)
+            missing = np.isnan(values)  # missing floats are NaN here (the check refused inf)
             field = _Field(column, missing if missing.any() else None)
-            if column.kind == "int":
-                field.values = part.to_numpy(dtype="int64", na_value=0)
-            else:
-                dtype = "float64" if column.kind == "float" else "float32"
-                field.values = part.to_numpy(dtype=dtype, na_value=np.nan)
+            field.values = values
         fields.append(field)
     return fields
 
 
-def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.DataFrame:
-    """One column ``l`` of the lines of rows ``start:stop`` (rows with no field: none)."""
+def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.LazyFrame:
+    """The lines of rows ``start:stop`` (rows with no field: none) as two columns: ``l``,
+    the line up to its time, and ``t``, the time (int64)."""
     import polars as pl
 
     frame = plan.frame.iloc[start:stop]
     rows = len(frame)
     folded = []
+    product = 1  # the most combinations of the folded columns
     for column in plan.tags:
-        codes, pieces = plan._tag_codes(column, frame[column.name])
+        codes, pieces = plan._tag_codes(column, start, stop)
         folded.append((codes, [*pieces, ""]))
-    codes, texts = _combination_codes(folded, rows)
-    data: dict[str, pl.Series] = {"h": _gathered([plan.head + text for text in texts], codes)}
-    data["t"] = pl.Series(plan.times.array(start, stop))
-
+        product *= len(pieces) + 1
     fields = _fields(plan, frame)
     first = _first_field(plan, fields)
     if first is not None:  # written first, after a space: it needs no comma
         fields.remove(first)
         fields.insert(0, first)
-    # the pieces of a line: a field present in every row gives its parts to the line
-    # directly; a field with gaps is one piece, null where its value is missing (left out)
-    parts: list[pl.Expr] = [pl.col("h")]
+    # bool and string fields with few values in the slice are folded with the tags when
+    # the first field is one of them: each combination's text is built once
+    budget = max(_FOLD_VALUES, rows // 8)
+    for field in fields if first is not None and first.texts is not None else ():
+        if field.texts is None:
+            continue
+        codes, values = field.texts
+        size = len(values) + 1
+        if len(values) > _FOLD_VALUES or product * size > budget:
+            if field is first:
+                break
+            continue
+        lead = f"{' ' if field is first else ','}{field.column.key}="
+        folded.append((codes, [*(lead + v for v in values), ""]))
+        product *= size
+        field.folded = True
+    fields = [field for field in fields if not field.folded]
+    codes, texts = _combination_codes(folded, rows)
+    data: dict[str, pl.Series] = {}
+    data["h"], head = _gathered([plan.head + text for text in texts], codes, "h")
+    data["t"] = pl.Series(plan.times.array(start, stop))
+
+    # the pieces of a line, each a column or a literal; a field's pieces are null where
+    # its value is missing, and concat_str leaves them out
+    parts: list[pl.Expr] = [head.alias("h")]
     for number, field in enumerate(fields):
         lead = f"{' ' if field is first else ','}{field.column.key}="
         name = f"f{number}"
         if field.texts is not None:
             codes, values = field.texts
-            data[name] = _gathered([*(lead + v for v in values), None], codes)
-            parts.append(pl.col(name))
+            data[name], piece = _gathered([*(lead + v for v in values), None], codes, name)
+            parts.append(piece)
             continue
         assert field.values is not None
         data[name] = _with_gaps(field.values, field.mask)
         value = [pl.lit(lead), pl.col(name).cast(pl.String)]
         if suffix := _SUFFIX.get(field.column.kind):
             value.append(pl.lit(suffix))
-        if field.mask is None:
-            parts += value
-        else:
-            parts.append(pl.concat_str(value))
-    table = pl.DataFrame(data)
-    flat = parts
-    time = [pl.lit(" "), pl.col("t").cast(pl.String)]
+        if field.mask is not None:  # the lead and suffix null too where the value is
+            present = pl.col(name).is_not_null()
+            value = [v if i == 1 else pl.when(present).then(v) for i, v in enumerate(value)]
+        parts += value
+    table = pl.DataFrame(data).lazy()
     if first is not None:
-        return table.select(pl.concat_str([*flat, *time], ignore_nulls=True).alias("l"))
+        return table.select(pl.concat_str(parts, ignore_nulls=True).alias("l"), pl.col("t"))
     # no field is present in every row of this slice: a row with no field left is not
     # written; the others lose the comma before their first field
-    body = pl.concat_str(flat[1:], ignore_nulls=True)
-    table = table.with_columns(body.alias("b")).filter(pl.col("b").str.len_bytes() > 0)
-    line = pl.concat_str([pl.col("h"), pl.lit(" "), pl.col("b").str.slice(1), *time])
-    return table.select(line.alias("l"))
+    body = pl.concat_str(parts[1:], ignore_nulls=True)
+    table = table.with_columns(parts[0], body.alias("b")).filter(pl.col("b").str.len_bytes() > 0)
+    line = pl.concat_str([pl.col("h"), pl.lit(" "), pl.col("b").str.slice(1)])
+    return table.select(line.alias("l"), pl.col("t"))
 
 
 def _first_field(plan: _FramePlan, fields: list[_Field]) -> _Field | None:
-    """A field present in every row of the slice whose key has no leading tab/NUL, or
-    None (influxd drops one from the first field key of a line)."""
+    """The field to write first in this slice: present in every row, and without a leading
+    tab/NUL (influxd drops one from the first field key of a line); a bool or string field
+    with few values if any (it lets the others fold), else a number, else any (the pure
+    path's choice), or None."""
     safe = {id(c) for c in plan.safe_first}
-    for field in fields:
-        if id(field.column) in safe and field.mask is None:
-            return field
+    complete = [f for f in fields if id(f.column) in safe and f.mask is None]
+    small = [f for f in complete if f.texts is not None and len(f.texts[1]) <= _FOLD_VALUES]
+    numbers = [f for f in complete if f.texts is None]
+    for candidates in (small, numbers, complete):
+        if candidates:
+            return candidates[0]
     return None
 
 
 def write_slice(plan: _FramePlan, start: int, stop: int, out: io.BytesIO) -> None:
     """Write the lines of rows ``start:stop`` of a checked plan to ``out``, each ending
     with a newline."""
-    lines = _slice_lines(plan, start, stop)
-    if len(lines):
-        # one column of finished lines, written as they are: nothing quoted, "\n" after each
-        lines.write_csv(out, include_header=False, quote_style="never")
+    _sink(_slice_lines(plan, start, stop), out)
+
+
+def _sink(lines: pl.LazyFrame, out: io.BytesIO) -> None:
+    # the line up to its time, a space, the time, "\n": written as they are (nothing is
+    # quoted); the CSV writer formats the int64 time itself
+    lines.sink_csv(out, include_header=False, quote_style="never", separator=" ")
 
 
 def encode_slice(plan: _FramePlan, start: int, stop: int) -> bytes:
     """The lines of rows ``start:stop`` of a checked plan, each ending with a newline."""
-    lines = _slice_lines(plan, start, stop)
-    if not len(lines):
-        return b""
     out = io.BytesIO()
-    # one column of finished lines, written as they are: nothing quoted, "\n" after each
-    lines.write_csv(out, include_header=False, quote_style="never")
+    _sink(_slice_lines(plan, start, stop), out)
     return out.getvalue()
 
 
@@ -189,12 +226,15 @@ def slice_lines(plan: _FramePlan, start: int, stop: int) -> list[bytes]:
     """The lines of rows ``start:stop`` of a checked plan, one ``bytes`` each (a row with
     no field has none): one ``split`` of the slice's bytes when no string value holds a
     newline (the split then finds as many pieces as there are lines), else line by line."""
-    lines = _slice_lines(plan, start, stop)
+    import polars as pl
+
+    lines = _slice_lines(plan, start, stop).collect()
     if not len(lines):
         return []
     out = io.BytesIO()
-    lines.write_csv(out, include_header=False, quote_style="never")
+    _sink(lines.lazy(), out)
     pieces = out.getvalue()[:-1].split(b"\n")
     if len(pieces) == len(lines):
         return pieces
-    return [line.encode() for line in lines.to_series().to_list()]
+    whole = pl.concat_str(pl.col("l"), pl.lit(" "), pl.col("t").cast(pl.String))
+    return [line.encode() for line in lines.select(whole).to_series().to_list()]
