@@ -424,6 +424,21 @@ def test_every_tag_value_is_checked_whether_codes_are_kept_or_not(monkeypatch, k
         serialize_dataframe(df, measurement="m", tag_columns=["t"])
 
 
+@pytest.mark.parametrize("kept", [2, 1 << 15])
+def test_tag_values_equal_in_python_but_written_differently_stay_apart(monkeypatch, kept):
+    # 1 == 1.0 == True (one hash), yet each is written as its own text, whether the values
+    # meet in one chunk of the check, or in different ones (4 rows at a time), or in a slice
+    monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 4)
+    monkeypatch.setattr(ser.dataframe, "_KEPT_VALUES", kept)
+    values = [1, True, 1.0, "a", None, "b", "c", "d", True, 1.0, 1, np.int64(1)]
+    df = tag_frame(values)
+    for slice_rows in (1, 3, 100):
+        body = b"".join(
+            serialize_dataframe(df, measurement="m", tag_columns=["t"], slice_rows=slice_rows)
+        )
+        assert canonical(body.decode()) == canonical("\n".join(tag_lines(values)))
+
+
 def test_tag_codes_kept_grow_from_one_byte_to_two(monkeypatch):
     # 300 distinct values: the codes kept outgrow int8 in the third chunk of the check
     monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 100)

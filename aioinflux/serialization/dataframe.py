@@ -193,7 +193,7 @@ def _check_tags(column: _Column, series: pd.Series) -> None:
     import numpy as np
 
     pieces: list[str] = []
-    numbers: dict[Any, int] | None = {}  # value -> code, while codes are kept
+    numbers: dict[tuple[type, Any], int] | None = {}  # (type, value) -> code, while kept
     codes: np.ndarray[Any, Any] | None = np.empty(len(series), dtype=np.int8)
     for start in range(0, len(series), _CHECK_ROWS):
         part = series.iloc[start : start + _CHECK_ROWS]
@@ -208,13 +208,13 @@ def _check_tags(column: _Column, series: pd.Series) -> None:
             renumber = np.empty(len(uniques) + 1, dtype=np.int64)  # part code -> code
             renumber[-1] = -1  # missing
             for position, value in enumerate(uniques):
-                number = numbers.get(value)
+                number = numbers.get((type(value), value))
                 if number is None:
                     if len(pieces) == _KEPT_VALUES:  # many: slices factorize their own
                         numbers = codes = None
                         pieces = []
                         break
-                    number = numbers[value] = len(pieces)
+                    number = numbers[type(value), value] = len(pieces)
                     pieces.append(_tag_piece(column.key, value, column.name))
                 renumber[position] = number
             else:
@@ -723,14 +723,24 @@ def _combinations(folded: list[_Codes], rows: int) -> list[str]:
 
 
 def _factorize(part: pd.Series) -> tuple[np.ndarray[Any, Any], Sequence[Any]]:
-    """Codes (-1 = missing: None, NaN, NA) and the distinct values, in order of appearance."""
+    """Codes (-1 = missing: None, NaN, NA) and the distinct values, in order of appearance;
+    values of different types are distinct even where Python calls them equal."""
+    import numpy as np
     import pandas as pd
 
     if part.dtype == object or getattr(part.dtype, "storage", None) == "python":
         # str columns held as Python objects (pandas 3's default without pyarrow): their
         # object array, a view, factorizes 2.5x faster than the Series, whose extension
         # array makes a masked copy first
-        codes, uniques = pd.factorize(part.to_numpy())
+        values = part.to_numpy()
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            # 1, 1.0 and True are equal (one hash) but are written 1, 1.0 and True: values
+            # are told apart by their type too
+            keyed = np.empty(len(values), dtype=object)
+            keyed[:] = [v if _is_missing(v) else (type(v), v) for v in values]
+            codes, keys = pd.factorize(keyed)
+            return codes, [key[1] for key in keys]
+        codes, uniques = pd.factorize(values)
     else:
         codes, uniques = pd.factorize(part)
     return codes, list(uniques)
