@@ -260,42 +260,33 @@ class _Opened:
             await asyncio.gather(*waiting, return_exceptions=True)
 
 
-class _Aborting:
-    """Mixed into aiohttp's connectors: ``close()`` also ends the connections being closed
-    (:class:`_Opened`). Keyword arguments of ``close()`` go to aiohttp's as they are (its
-    ``abort_ssl`` is newer than the oldest aiohttp supported)."""
+class _Aborting(aiohttp.BaseConnector):
+    """Put before aiohttp's connector class: ``close()`` also ends the connections being
+    closed (:class:`_Opened`). Keyword arguments of ``close()`` go to aiohttp's as they are
+    (its ``abort_ssl`` is newer than the oldest aiohttp supported)."""
 
-    _opened: _Opened
-    _loop: asyncio.AbstractEventLoop
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._opened = _Opened()
 
     async def connect(
         self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout
     ) -> aiohttp.connector.Connection:
-        connection: aiohttp.connector.Connection = await super().connect(  # type: ignore[misc]
-            req, traces, timeout
-        )
+        connection = await super().connect(req, traces, timeout)
         self._opened.add(connection)
         return connection
 
     async def close(self, **kwargs: Any) -> None:
-        await super().close(**kwargs)  # type: ignore[misc]
+        await super().close(**kwargs)
         await self._opened.abort(self._loop)
 
 
 class _TCPConnector(_Aborting, aiohttp.TCPConnector):
     """``aiohttp.TCPConnector`` whose ``close()`` also ends the connections being closed."""
 
-    def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._opened = _Opened()
-
 
 class _UnixConnector(_Aborting, aiohttp.UnixConnector):
     """``aiohttp.UnixConnector`` whose ``close()`` also ends the connections being closed."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._opened = _Opened()
 
 
 class Transport:
