@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from .._frames import parse, to_dataframe  # loaded by __getattr__ at first use
 
 __all__ = [
-    "dataframe_line_slices",
     "dataframe_lines",
     "dataframe_to_bytes",
     "parse",
@@ -816,31 +815,6 @@ def serialize_dataframe_counted(
     return pieces()
 
 
-def dataframe_line_slices(
-    frame: pd.DataFrame,
-    *,
-    measurement: str | None,
-    tag_columns: Iterable[str] = (),
-    factor: int = 1,
-    extra_tags: Mapping[str, Any] | None = None,
-    slice_rows: int = MAX_ROWS,
-) -> Iterator[list[bytes]]:
-    """Check ``frame`` completely, then return an iterator of its lines, ``slice_rows`` rows
-    at a time, each line its own ``bytes`` (slices whose rows all lack a field are left
-    out). For the batch writer, which queues a frame slice by slice as room is made."""
-    if slice_rows < 1:
-        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
-    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
-
-    def slices() -> Iterator[list[bytes]]:
-        for start in range(0, len(frame), slice_rows):
-            lines = plan.line_list(start, min(start + slice_rows, len(frame)))
-            if lines:
-                yield lines
-
-    return slices()
-
-
 def dataframe_lines(
     frame: pd.DataFrame,
     *,
@@ -854,16 +828,12 @@ def dataframe_lines(
     completely first, encoded ``slice_rows`` rows at a time. The encoder hands over its
     lines one by one: a newline inside a string value is never taken for a boundary, and
     nothing is scanned."""
+    if slice_rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {slice_rows}")
+    plan = _FramePlan(frame, measurement, tag_columns, extra_tags or {}, factor)
     lines: list[bytes] = []
-    for piece in dataframe_line_slices(
-        frame,
-        measurement=measurement,
-        tag_columns=tag_columns,
-        factor=factor,
-        extra_tags=extra_tags,
-        slice_rows=slice_rows,
-    ):
-        lines += piece
+    for start in range(0, len(frame), slice_rows):
+        lines += plan.line_list(start, min(start + slice_rows, len(frame)))
     return lines
 
 
