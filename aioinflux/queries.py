@@ -88,15 +88,18 @@ def quote_literal(value: str) -> str:
     return f"'{_escape(value, 'string literal')}'"
 
 
-def _number(value: object) -> str | None:
-    """InfluxQL text of an int or float, or None if ``value`` is not a number."""
+def _number(value: object, where: str) -> str | None:
+    """InfluxQL text of an int or float, or None if ``value`` is not a number.
+
+    :raises ValueError: for a float InfluxQL cannot write (naming ``where``).
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"{value!r} cannot be written in InfluxQL")
+            raise ValueError(f"{where}: {value!r} cannot be written in InfluxQL")
         text = repr(float(value))
         # InfluxQL has no exponent notation (measured: '1e3' is a parse error), so write the
         # shortest round-tripping digits out in full.
@@ -113,10 +116,7 @@ def _quoted_text(value: object, where: str, context: _Context = "ident") -> str:
     :raises TypeError: for any other value; ValueError for one that cannot be written
         (both name ``where``).
     """
-    try:
-        number = _number(value)
-    except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+    number = _number(value, where)
     if number is not None:
         return number
     if not isinstance(value, str):
@@ -350,10 +350,7 @@ class Pattern:
         where = f"{self.name}(): placeholder {{{slot.name}}}"
         if slot.context != "bare":
             return _quoted_text(value, where, slot.context)
-        try:
-            number = _number(value)
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+        number = _number(value, where)
         if number is not None:
             return number
         if isinstance(value, bool):
