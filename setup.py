@@ -62,7 +62,7 @@ setup(
     license="MIT",
     packages=find_packages(include=["aioinflux", "aioinflux.*"]),
     package_data={"aioinflux": ["py.typed"]},
-    python_requires=">=3.10",
+    python_requires=">=3.11",
     install_requires=["aiohttp>=3.9", "ciso8601>=2.3"],
     extras_require={
         "pandas": PANDAS,
@@ -78,7 +78,6 @@ setup(
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3 :: Only",
         # each one tested by `bash scripts/test.sh` and .ci/run (tests/test_packaging.py)
-        "Programming Language :: Python :: 3.10",
         "Programming Language :: Python :: 3.11",
         "Programming Language :: Python :: 3.12",
         "Programming Language :: Python :: 3.13",

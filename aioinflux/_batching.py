@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .exceptions import (
     InfluxDBConnectionError,
@@ -46,8 +46,8 @@ def retry_after(exc: InfluxDBError, now: datetime | None = None) -> float | None
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def retry_delay(

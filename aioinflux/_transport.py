@@ -26,7 +26,6 @@ import contextlib
 import io
 import logging
 import ssl as _ssl
-import sys
 import time
 import urllib.request
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
@@ -85,13 +84,11 @@ class _Call:
     (a cancellation that also came from elsewhere stays a cancellation).
     """
 
-    __slots__ = ("foreign", "reason", "task")
+    __slots__ = ("reason", "task")
 
     def __init__(self) -> None:
         self.task: asyncio.Task[Any] | None = None
         self.reason: str | None = None
-        #: Python 3.10: the task was being cancelled already when ``abort()`` came
-        self.foreign = False
 
     def abort(self, reason: str) -> None:
         if self.reason is not None:
@@ -99,11 +96,7 @@ class _Call:
         self.reason = reason
         # (the task of a loop that is closed already will never run again: leave it)
         if self.task is not None and not self.task.get_loop().is_closed():
-            if _COUNTED_CANCELS:
-                self.task.cancel()
-            else:
-                self.foreign = _cancel_pending(self.task)
-                self.task.cancel(_ABORT)
+            self.task.cancel()
 
     async def wait(self, awaitable: Awaitable[T]) -> T:
         if self.reason is not None:
@@ -114,18 +107,13 @@ class _Call:
         task = self.task = asyncio.current_task()
         try:
             return await awaitable
-        except asyncio.CancelledError as exc:
+        except asyncio.CancelledError:
             reason = self._aborted_by()
             if reason is None or task is None:
                 raise
-            # the cancellation was ours: take it back (Python 3.11+ counts them), unless
-            # someone else cancelled the task too
-            if _COUNTED_CANCELS:
-                if getattr(task, "uncancel")() > 0:  # noqa: B009 (not in 3.10's asyncio)
-                    raise
-            elif self.foreign or exc.args != (_ABORT,):
-                # Python 3.10 keeps the message of the last cancel(): another one came
-                # after abort()'s; or one was pending before it (self.foreign)
+            # the cancellation was ours: take it back (tasks count their cancellations),
+            # unless someone else cancelled the task too (tests/test_cancellation.py)
+            if task.uncancel() > 0:
                 raise
             raise _Aborted(reason) from None
         finally:
@@ -133,22 +121,6 @@ class _Call:
 
     def _aborted_by(self) -> str | None:
         return self.reason
-
-
-# Python 3.11+ counts a task's cancellations (Task.uncancel()), so _Call.wait can tell
-# abort()'s from the caller's; on 3.10 it goes by the message abort() cancels with and by
-# what was pending before (tests/test_cancellation.py and tests/test_shutdown.py: on 3.10 a
-# task the caller cancelled as the client closed ended with InfluxDBConnectionError, not
-# cancelled). A cancel() arriving after abort() and before the task runs again leaves no
-# trace on 3.10: that request ends aborted.
-_COUNTED_CANCELS = sys.version_info >= (3, 11)
-_ABORT = "aioinflux: request aborted"
-
-
-def _cancel_pending(task: asyncio.Task[Any]) -> bool:
-    """Python 3.10: whether ``task.cancel()`` was called and not yet delivered."""
-    waiter = getattr(task, "_fut_waiter", None)
-    return bool(getattr(task, "_must_cancel", False)) or (waiter is not None and waiter.cancelled())
 
 
 @contextlib.contextmanager
@@ -164,7 +136,7 @@ def _map_errors(
         raise InfluxDBConnectionError(
             f"{req.method} {url} was aborted: {exc.reason}", url=url
         ) from None
-    except asyncio.TimeoutError as exc:  # aiohttp raises ServerTimeoutError, a subclass
+    except TimeoutError as exc:  # aiohttp raises ServerTimeoutError, a subclass
         limit = f" (timeout: {timeout.total} s)" if timeout and timeout.total else ""
         raise InfluxDBTimeoutError(f"{req.method} {url} timed out{limit}", url=url) from exc
     except aiohttp.ClientSSLError as exc:
@@ -270,7 +242,10 @@ class _Aborting(aiohttp.BaseConnector):
         self._opened = _Opened()
 
     async def connect(
-        self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout
+        self,
+        req: aiohttp.ClientRequest,
+        traces: Any,
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 (aiohttp's signature, overridden)
     ) -> aiohttp.connector.Connection:
         connection = await super().connect(req, traces, timeout)
         self._opened.add(connection)

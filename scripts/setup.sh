@@ -1,13 +1,13 @@
 # Shared set-up of the two README commands; sourced, not run.
-# Makes .venv (Python 3.10+) with aioinflux and the extras in $EXTRAS, and makes sure an
+# Makes .venv (Python 3.11+) with aioinflux and the extras in $EXTRAS, and makes sure an
 # InfluxDB 1.x server binary (influxd) is available: installs Debian's package as root.
 # The tests (EXTRAS=test) also need an HTTP proxy, Debian's tinyproxy, installed the same way.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON=${PYTHON:-python3}
-if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-    echo "aioinflux needs Python 3.10 or newer; set PYTHON=/path/to/python3.x" >&2
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "aioinflux needs Python 3.11 or newer; set PYTHON=/path/to/python3.x" >&2
     exit 1
 fi
 

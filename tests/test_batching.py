@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -53,7 +53,7 @@ def test_retry_delay_gives_up_on_final_errors_and_at_the_end_of_the_budget():
 
 
 def test_retry_after_seconds_and_dates():
-    now = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
     later = format_datetime(now + timedelta(seconds=7), usegmt=True)
     assert retry_after(InfluxDBWriteError("x", status=503, headers={"Retry-After": "3"})) == 3.0
     assert (

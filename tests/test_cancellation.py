@@ -1,14 +1,12 @@
 """A request that closing the client aborts, in a task that is also cancelled, ends cancelled.
 
-Python 3.11+ counts a task's cancellations; 3.10 does not, and tells them apart another
-way: these tests run on every supported version (``bash scripts/test.sh``). The same with a
-real server is in tests/test_shutdown.py.
+A task counts its cancellations (``Task.uncancel()``), which tells the client's abort apart
+from the caller's cancel. The same with a real server is in tests/test_shutdown.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 
 import pytest
 
@@ -43,18 +41,12 @@ async def test_a_task_cancelled_before_the_abort_stays_cancelled():
     assert task.cancelled()
 
 
-async def test_a_task_cancelled_after_the_abort_stays_cancelled_from_python_3_11():
+async def test_a_task_cancelled_after_the_abort_stays_cancelled():
     call, task = await in_flight()
     call.abort("the client was closed")
     task.cancel()  # before the task has run again
     await asyncio.wait({task})
-    if sys.version_info >= (3, 11):
-        assert task.cancelled()
-    else:
-        # Python 3.10 merges the two cancellations into one and keeps no trace of the second:
-        # the request ends as aborted (a clear error, not a hang); docs/development.rst
-        with pytest.raises(_Aborted, match="the client was closed"):
-            task.result()
+    assert task.cancelled()
 
 
 async def test_an_aborted_request_is_not_awaited_again():

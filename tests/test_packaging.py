@@ -34,7 +34,7 @@ def classified_versions() -> list[str]:
 def test_test_script_runs_every_classified_version():
     script = (ROOT / "scripts" / "test.sh").read_text()
     (supported,) = re.findall(r'^SUPPORTED="([^"]*)"$', script, re.MULTILINE)
-    assert supported.split() == classified_versions() == ["3.10", "3.11", "3.12", "3.13"]
+    assert supported.split() == classified_versions() == ["3.11", "3.12", "3.13"]
 
 
 def test_tox_has_an_env_per_classified_version():

@@ -212,8 +212,8 @@ async def test_retries_are_logged(fault_server, caplog):
 # -- a real server restarted in the middle of a call -------------------------------------------
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
+async def eventually(predicate: Callable[[], bool], within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")

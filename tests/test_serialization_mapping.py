@@ -19,7 +19,7 @@ from aioinflux import InfluxDBError, InfluxDBWriteError, LineProtocolError, seri
 from aioinflux.serialization import mapping as mapping_module
 from tests.roundtrip import expected_row, same_rows, stored_rows
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @dataclasses.dataclass
@@ -870,7 +870,7 @@ def test_time_strings_that_could_be_misread_are_refused(text, message):
 
 
 def test_unknown_time_zone_is_refused_when_warnings_are_not_errors():
-    # pandas 2 (the one Python 3.10 gets) only warns that it drops 'EST', then reads 10:00 as
+    # pandas 2 (the one Python 3.12 gets) only warns that it drops 'EST', then reads 10:00 as
     # UTC: with warnings shown rather than raised the time must still be refused, not shifted
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

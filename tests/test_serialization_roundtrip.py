@@ -42,9 +42,7 @@ time = st.one_of(
     st.datetimes(
         min_value=dt.datetime(1678, 1, 1),
         max_value=dt.datetime(2262, 1, 1),
-        timezones=st.sampled_from(
-            [dt.timezone.utc, dt.timezone(dt.timedelta(hours=-5, minutes=-30))]
-        ),
+        timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-5, minutes=-30))]),
     ).map(lambda d: d.isoformat()),
 )
 point = st.fixed_dictionaries(

@@ -26,9 +26,9 @@ from aioinflux.testing import InfluxDBServer
 pytestmark = pytest.mark.server
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+async def eventually(predicate: Callable[[], bool], within: float = 30.0) -> None:
     """Wait until ``predicate()`` holds (a condition the writer reaches on its own)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import sys
 import warnings
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +45,7 @@ MAX_NS = 9_223_372_036_854_775_806
 _INT_MIN = -(2**63)
 _INT_MAX = 2**63 - 1
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _CACHE_LIMIT = 100_000
 
@@ -447,7 +447,7 @@ def _pandas_string_ns(value: str, expected: tuple[int, ...]) -> int:
         with warnings.catch_warnings():
             # pandas 2 drops a time zone it does not know ('EST') with only a FutureWarning
             # and reads the wall time as UTC; pandas 3 raises: refused either way
-            # (tests/test_serialization_mapping.py, run on pandas 2 under Python 3.10)
+            # (tests/test_serialization_mapping.py, run on pandas 2 under Python 3.12)
             warnings.simplefilter("error", FutureWarning)
             stamp = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError, FutureWarning) as exc:
