@@ -63,11 +63,12 @@ def redact_url(url: str) -> str:
     ``/``, ``?`` or ``#`` is hidden too."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        return url
+        # no scheme ('u:pw@proxy:1080'): the user part still ends at the last '@'
+        scheme, rest = "", url
     userinfo, at, hostport = rest.rpartition("@")
     if at and ":" in userinfo:
         userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"{scheme}://{userinfo}{at}{hostport}"
+    return f"{scheme}{sep}{userinfo}{at}{hostport}"
 
 
 def check_proxy(proxy: str) -> str:
