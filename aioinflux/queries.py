@@ -369,7 +369,7 @@ class Pattern:
             raise ValueError(
                 f"{where} is not quoted in the pattern, so its value may hold one '.' between "
                 f"two non-empty parts at most (more would name another database), got "
-                f"{value!r}; quote it in the pattern (\"{{{slot.name}}}\") or pass a number"
+                f'{value!r}; quote it in the pattern ("{{{slot.name}}}") or pass a number'
             )
         return value
 
