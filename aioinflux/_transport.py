@@ -250,7 +250,10 @@ class _LoopSession:
         try:
             yield
         finally:
-            await self.session.close()
+            try:
+                await self.session.close()
+            finally:
+                _LIVE.discard(self)
 
     async def start(self) -> None:
         await self.guard.__anext__()
@@ -405,6 +408,7 @@ class Transport:
         loop = asyncio.get_running_loop()
         old = self._sessions.get(loop)
         entry = self._sessions[loop] = _LoopSession(session)
+        _LIVE.add(entry)
         await entry.start()
         if old is not None and old.session is not session:
             await old.close("its session was replaced (create_session)")
@@ -533,6 +537,26 @@ class Transport:
 
             yield head, body()
 
+    def abandon(self) -> None:
+        """Close the sessions of a transport dropped without ``close()``, each on its own
+        loop, from whichever thread the garbage collector runs in (never waiting).
+
+        Left to themselves, aiohttp's finalizers would close the sockets of a session of the
+        blocking mode's loop from the collecting thread (asyncio refuses: "Non-thread-safe
+        operation", under ``python -X dev``), or leave them open (tests/test_hostile.py drops
+        200 blocking clients in a subprocess and counts its sockets).
+        """
+        sessions, self._sessions = self._sessions, {}
+        for loop, entry in sessions.items():
+            if entry.session.closed:
+                continue
+            if loop.is_closed():
+                _close_without_loop(entry.close())
+            elif loop.is_running():
+                _hand_over(entry, loop)
+                continue
+            _LIVE.discard(entry)  # nothing can close it now: left to aiohttp's finalizers
+
     async def close(self) -> None:
         """Close every session, whichever loop it belongs to. Idempotent."""
         current = asyncio.get_running_loop()
@@ -550,9 +574,26 @@ class Transport:
                 future.add_done_callback(self._closing.discard)
 
 
+#: Every session not closed yet. A client and its transport form a reference cycle (the
+#: transport's factory is the client's method), so a dropped client is freed by the cyclic
+#: collector, which would finalize its sessions and connectors in the same pass, on the
+#: collecting thread, however ``abandon()`` hands them over. Held from here, they stay out
+#: of that pass, and are closed on their own loop (tests/test_hostile.py).
+_LIVE: set[_LoopSession] = set()
+#: Closings handed over by dropped transports (``Transport.abandon``), kept until they end.
+_ABANDONED: set[concurrent.futures.Future[None]] = set()
+
+
 def _header(headers: dict[str, str], name: str) -> str | None:
     """The value of header ``name`` in ``headers``, whatever its case."""
     return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _hand_over(entry: _LoopSession, loop: asyncio.AbstractEventLoop) -> None:
+    """Close ``entry`` on ``loop``, from any thread, without waiting for it."""
+    future = asyncio.run_coroutine_threadsafe(entry.close("the client was dropped"), loop)
+    _ABANDONED.add(future)
+    future.add_done_callback(_ABANDONED.discard)
 
 
 def _close_without_loop(closing: Coroutine[Any, Any, None]) -> None:

@@ -1202,3 +1202,6 @@ class InfluxDBClient:
                 source=self,
                 stacklevel=2,
             )
+            # its connections are closed on their own loop's thread, not left to aiohttp's
+            # finalizers on this one
+            transport.abandon()
