@@ -88,6 +88,15 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
 
+    def __repr__(self) -> str:
+        # shown in tracebacks and by error trackers (a frame's locals): no Authorization
+        headers = {k: "***" if k.lower() == "authorization" else v for k, v in self.headers.items()}
+        size = None if self.body is None else len(self.body)
+        return (
+            f"Request(method={self.method!r}, url={self.url!r}, params={self.params!r}, "
+            f"headers={headers!r}, body={size} bytes)"
+        )
+
 
 @dataclass(frozen=True)
 class Response:
