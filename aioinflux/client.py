@@ -85,6 +85,11 @@ def _check_session_options(options: Mapping[str, Any]) -> None:
             "client makes a session with a connection pool of its own in each loop it is "
             "used in; set the pool with max_connections= and keepalive_timeout="
         )
+    if "auto_decompress" in options:
+        raise TypeError(
+            "auto_decompress= cannot be given: the client inflates answers itself, only in an "
+            "encoding it asked for and in bounded pieces (see max_chunk_bytes)"
+        )
 
 
 def _check_max_connections(value: int | None) -> int | None:
@@ -163,7 +168,8 @@ class InfluxDBClient:
     :param kwargs: passed on to :class:`aiohttp.ClientSession` (e.g. ``trust_env=True``),
         except ``connector``
         (refused: a connector belongs to one event loop; use ``max_connections`` and
-        ``keepalive_timeout``).
+        ``keepalive_timeout``) and ``auto_decompress`` (refused: the client inflates
+        answers itself, within its limits).
 
     .. versionchanged:: 0.10
         ``retry_for``, ``max_connections``, ``keepalive_timeout``, ``proxy``,

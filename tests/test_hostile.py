@@ -281,6 +281,11 @@ async def test_gzip_answers_asked_for_are_inflated(fault_server):
         assert await client.query("SELECT * FROM m") == answer
 
 
+def test_aiohttps_own_inflating_cannot_be_turned_back_on():
+    with pytest.raises(TypeError, match="auto_decompress= cannot be given"):
+        InfluxDBClient(auto_decompress=True)
+
+
 def test_the_chunk_limit_is_an_option_checked_at_once():
     with pytest.raises(ValueError, match="max_chunk_bytes must be an int of at least 1024"):
         InfluxDBClient(max_chunk_bytes=10)
