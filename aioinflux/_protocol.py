@@ -5,6 +5,10 @@ objects built here and hands back ``Response`` objects to be checked here.
 Rule 2: every answer is checked completely: a query reports every failing statement, a write
 reports the server's own message and, for a partial write, what was dropped.
 Rule 3: credentials only ever go into headers, never into URLs or logs.
+Rule 4: nothing an answer says is taken on trust: an error body is kept up to
+``ERROR_BODY_LIMIT`` bytes, a chunk of a query's answer up to the reader's limit, a
+compressed answer inflated in bounded pieces; a wrong shape, an undecodable chunk and an
+answer cut after a ``"partial"`` chunk are ``InfluxDBError`` (tests/test_hostile.py).
 """
 
 from __future__ import annotations

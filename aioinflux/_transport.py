@@ -11,13 +11,6 @@ message, URL without credentials), with no ``__cause__`` or ``__context__``: aio
 exceptions hold the request's headers (``request_info``), hence its Authorization.
 Rule 3: nothing secret is logged: a log line is method, URL (never holding credentials),
 status and duration; a proxy is named with its password replaced by ``***``.
-Rule 5: memory is bounded whatever the server sends: an answer that is not streamed to a
-query reader (an error, a ping, a write) is read up to ``ERROR_BODY_LIMIT`` bytes and its
-connection dropped after; aiohttp does not inflate answers (``auto_decompress=False``): the
-``Inflater`` does, in bounded pieces, only an encoding the request asked for.
-Rule 6: redirects are followed here, not by aiohttp, by ``_protocol.redirect_target``'s rule
-(a POST is never turned into a GET), at most ``MAX_REDIRECTS`` times; the Authorization
-header is not sent to another origin (aiohttp's rule, kept).
 Rule 4: closing ends every request in flight. Each request is a ``_Call`` registered with
 its loop's session; ``close()`` aborts them all (the task awaiting one is cancelled, and the
 cancellation becomes ``InfluxDBConnectionError`` saying the client was closed; a streamed
@@ -25,6 +18,13 @@ body not being read at that moment fails on its next read). Closing the aiohttp 
 not enough: it drops the connections of bodies being read without waking their readers,
 which then wait for the request timeout (tests/test_shutdown.py shows both). Nor does it
 end the HTTPS connections aiohttp was still closing; our connectors abort those (``_Opened``).
+Rule 5: memory is bounded whatever the server sends: an answer that is not streamed to a
+query reader (an error, a ping, a write) is read up to ``ERROR_BODY_LIMIT`` bytes and its
+connection dropped after; aiohttp does not inflate answers (``auto_decompress=False``): the
+``Inflater`` does, in bounded pieces, only an encoding the request asked for.
+Rule 6: redirects are followed here, not by aiohttp, by ``_protocol.redirect_target``'s rule
+(a POST is never turned into a GET), at most ``MAX_REDIRECTS`` times; the Authorization
+header is not sent to another origin (aiohttp's rule, kept).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ T = TypeVar("T")
 
 logger = logging.getLogger("aioinflux")
 
-#: Pieces read at a time from a streamed body (chunked queries); lines have no size limit.
+#: Pieces read at a time from a body (the query reader bounds the chunks they make up).
 STREAM_READ_SIZE = 1 << 16
 #: Redirects followed at most for one request (aiohttp's default).
 MAX_REDIRECTS = 10
