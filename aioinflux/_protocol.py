@@ -688,21 +688,31 @@ class MsgpackChunkDecoder:
         self._unpacker = msgpack.Unpacker(
             raw=False, ext_hook=_msgpack_ext, max_buffer_size=limit, strict_map_key=False
         )
-        self._full = msgpack.BufferFull
         self._limit = limit
         self._fed = 0
         self._done = 0  # bytes up to the end of the last complete chunk
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
-        try:
-            self._unpacker.feed(data)
-        except self._full:
-            raise InfluxDBError(
-                f"a chunk of the server's answer is longer than {self._limit:,} bytes (the "
-                f"client's max_chunk_bytes), after byte {self._done:,}: ask for smaller "
-                "chunks (chunk_size=) or raise max_chunk_bytes"
-            ) from None
-        self._fed += len(data)
+        # Fed no more than the room left under the limit at a time, so that the buffer
+        # holds one unfinished chunk at most and is full only when that chunk is too long
+        # (a piece holding many small chunks would otherwise overflow a small limit).
+        chunks: list[dict[str, Any]] = []
+        view = memoryview(data)
+        while view:
+            room = self._limit - (self._fed - self._done)
+            if room <= 0:
+                raise InfluxDBError(
+                    f"a chunk of the server's answer is longer than {self._limit:,} bytes (the "
+                    f"client's max_chunk_bytes), after byte {self._done:,}: ask for smaller "
+                    "chunks (chunk_size=) or raise max_chunk_bytes"
+                )
+            part, view = view[:room], view[room:]
+            self._unpacker.feed(part)
+            self._fed += len(part)
+            chunks += self._unpacked()
+        return chunks
+
+    def _unpacked(self) -> list[dict[str, Any]]:
         chunks = []
         with gc_paused():
             try:

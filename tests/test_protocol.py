@@ -377,3 +377,33 @@ def test_an_error_answer_is_kept_up_to_its_limit_only():
 
     with pytest.raises(InfluxDBQueryError, match="the first 65,536 bytes of a longer answer"):
         feed_100_kb()
+
+
+def test_a_messagepack_answer_ending_on_a_partial_result_is_cut():
+    import msgpack
+
+    chunk = {"results": [{"statement_id": 0, "partial": True, "series": []}]}
+    reader = QueryReader(200, {"Content-Type": "application/x-msgpack"})
+    reader.feed(msgpack.packb(chunk))
+    with pytest.raises(InfluxDBError, match="the answer ended before the server finished"):
+        reader.close()
+
+
+def test_a_messagepack_chunk_over_the_limit_fails():
+    import msgpack
+
+    reader = QueryReader(200, {"Content-Type": "application/x-msgpack"}, limit=1024)
+    body = msgpack.packb({"results": [{"statement_id": 0, "v": "x" * 5000}]})
+    with pytest.raises(InfluxDBError, match="longer than 1,024 bytes"):
+        reader.feed(body)
+
+
+def test_many_small_messagepack_chunks_pass_a_small_limit_at_every_split():
+    import msgpack
+
+    chunk = {"results": [{"statement_id": 0, "series": [{"name": "m", "values": [[1, "x"]]}]}]}
+    body = b"".join(msgpack.packb(chunk) for _ in range(200))  # 200 chunks, far over 1024
+    for split in range(0, len(body) + 1, 7):
+        reader = QueryReader(200, {"Content-Type": "application/x-msgpack"}, limit=1024)
+        got = reader.feed(body[:split]) + reader.feed(body[split:]) + reader.close()
+        assert len(got) == 200
