@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, unquote
 __all__ = [
     "DSN_SCHEMES",
     "ENVIRONMENT",
+    "check_max_chunk_bytes",
     "check_proxy",
     "parse_dsn",
     "parse_environment",
@@ -63,11 +64,22 @@ def redact_url(url: str) -> str:
     ``/``, ``?`` or ``#`` is hidden too."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        return url
+        # no scheme ('u:pw@proxy:1080'): the user part still ends at the last '@'
+        scheme, rest = "", url
     userinfo, at, hostport = rest.rpartition("@")
     if at and ":" in userinfo:
         userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"{scheme}://{userinfo}{at}{hostport}"
+    return f"{scheme}{sep}{userinfo}{at}{hostport}"
+
+
+def check_max_chunk_bytes(value: object) -> int:
+    """``value`` if it is an int of at least 1024 (bytes); raise TypeError/ValueError
+    otherwise, naming the option."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_chunk_bytes must be an int (bytes), got {type(value).__name__}")
+    if value < 1024:
+        raise ValueError(f"max_chunk_bytes must be an int of at least 1024 (bytes), got {value!r}")
+    return value
 
 
 def check_proxy(proxy: str) -> str:

@@ -5,6 +5,10 @@ objects built here and hands back ``Response`` objects to be checked here.
 Rule 2: every answer is checked completely: a query reports every failing statement, a write
 reports the server's own message and, for a partial write, what was dropped.
 Rule 3: credentials only ever go into headers, never into URLs or logs.
+Rule 4: nothing an answer says is taken on trust: an error body is kept up to
+``ERROR_BODY_LIMIT`` bytes, a chunk of a query's answer up to the reader's limit, a
+compressed answer inflated in bounded pieces; a wrong shape, an undecodable chunk and an
+answer cut after a ``"partial"`` chunk are ``InfluxDBError`` (tests/test_hostile.py).
 """
 
 from __future__ import annotations
@@ -20,19 +24,24 @@ import math
 import re
 import struct
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, ClassVar
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from ._units import PRECISIONS
 from .exceptions import InfluxDBError, InfluxDBQueryError, InfluxDBWriteError
 
 __all__ = [
     "CONSISTENCIES",
+    "ERROR_BODY_LIMIT",
+    "MAX_CHUNK_BYTES",
     "MSGPACK",
+    "REDIRECTS",
     "AnswerChecker",
     "ChunkDecoder",
+    "Inflater",
     "MsgpackChunkDecoder",
     "QueryReader",
     "Request",
@@ -52,6 +61,7 @@ __all__ = [
     "ping_request",
     "query_request",
     "read_only",
+    "redirect_target",
     "server_message",
     "write_request",
 ]
@@ -59,6 +69,17 @@ __all__ = [
 CONSISTENCIES = ("any", "one", "quorum", "all")
 #: ``Accept`` header asking the server for MessagePack instead of JSON.
 MSGPACK = "application/x-msgpack"
+#: Bytes of an answer kept when the whole answer is not wanted: an error answer (4xx/5xx) and
+#: the answer of a ping or a write. influxd's own messages are a few hundred bytes; the rest of
+#: a longer answer is not read (its connection is dropped), so an endless body costs nothing.
+ERROR_BODY_LIMIT = 64 * 1024
+#: Default most bytes of one chunk of a query's answer (a line of JSON, a MessagePack map): a
+#: longer one is an error, not memory without end. 10,000 rows of 100 float fields and 5 tags
+#: answer in one JSON chunk of 20 MB, of 50 float and 50 string fields (40 characters) in
+#: 31 MB (influxd 1.6.7, ``chunk_size=10000``; benchmarks/hostile.py re-measures it).
+MAX_CHUNK_BYTES = 64 * 1024 * 1024
+#: Statuses of a redirect.
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,15 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
 
+    def __repr__(self) -> str:
+        # shown in tracebacks and by error trackers (a frame's locals): no Authorization
+        headers = {k: "***" if k.lower() == "authorization" else v for k, v in self.headers.items()}
+        size = None if self.body is None else len(self.body)
+        return (
+            f"Request(method={self.method!r}, url={self.url!r}, params={self.params!r}, "
+            f"headers={headers!r}, body={size} bytes)"
+        )
+
 
 @dataclass(frozen=True)
 class Response:
@@ -80,6 +110,101 @@ class Response:
     reason: str
     headers: Mapping[str, str]
     body: bytes
+    #: the body is the first :data:`ERROR_BODY_LIMIT` bytes of a longer one
+    truncated: bool = False
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def redirect_target(
+    method: str, url: str, status: int, reason: str, location: str | None
+) -> str | None:
+    """Where to send ``method`` again after a ``status`` answer, or None if it is no redirect
+    to follow (the answer is then handed on as it is).
+
+    Rule: a redirect is followed only where the request stays what it was. 307 and 308 keep
+    the method and the body; 301, 302 and 303 turn a POST into a GET without a body (what
+    every HTTP client does), so a write would be lost or answered by something else: those
+    raise an error naming the redirect and where it points. A GET (ping) follows any of them.
+
+    :raises InfluxDBError: for a POST redirected by 301/302/303, or a redirect to a URL that
+        is not http(s).
+    """
+    if status not in REDIRECTS or location is None:
+        return None
+    target = urljoin(url, location)
+    shown = _without_password(target)
+    if urlsplit(target).scheme not in ("http", "https"):
+        raise InfluxDBError(
+            f"{method} {url} was redirected ({status} {reason}) to {shown!r}, which is not an "
+            "http(s) URL: point the client at the server's address (host=, port=, ssl=, path=)"
+        )
+    if status in (301, 302, 303) and method != "GET":
+        raise InfluxDBError(
+            f"{method} {url} was redirected ({status} {reason}) to {shown!r}: a {method} "
+            f"redirected by {status} becomes a GET without its body, so it is not followed; "
+            "point the client at the new address (host=, port=, ssl=, path=)"
+        )
+    return target
+
+
+class Inflater:
+    """Undoes the ``Content-Encoding`` of an answer, in bounded pieces.
+
+    The answer's ``Content-Encoding`` must be one the request asked for (its
+    ``Accept-Encoding``); ``gzip`` and ``deflate`` are inflated, ``identity`` passes. Each
+    piece handed back is at most ``piece`` bytes, however much a few compressed bytes
+    inflate to (a gzip bomb), so a reader that stops at its own limit stops the inflating too.
+
+    :raises InfluxDBError: for an encoding that was not asked for or cannot be inflated.
+    """
+
+    # gzip (16 +) and deflate (32 +: a zlib stream, its header detected) windows
+    _INFLATED: ClassVar[dict[str, int]] = {
+        "gzip": 16 + zlib.MAX_WBITS,
+        "x-gzip": 16 + zlib.MAX_WBITS,
+        "deflate": 32 + zlib.MAX_WBITS,
+    }
+
+    def __init__(self, encoding: str | None, accepted: str, *, piece: int = 1 << 16) -> None:
+        self.encoding = (encoding or "identity").strip().lower()
+        self._piece = piece
+        asked = {token.split(";")[0].strip().lower() for token in accepted.split(",")}
+        self._z: Any = None
+        if self.encoding == "identity":
+            return
+        if self.encoding not in asked or self.encoding not in self._INFLATED:
+            raise InfluxDBError(
+                f"the answer has Content-Encoding {self.encoding!r}, which the client "
+                f"{'cannot inflate' if self.encoding in asked else 'did not ask for'} "
+                f"(it asked for {accepted!r}; it inflates gzip and deflate)"
+            )
+        self._z = zlib.decompressobj(self._INFLATED[self.encoding])
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The inflated bytes of ``data``, in pieces of at most ``piece`` bytes."""
+        if self._z is None:
+            if data:
+                yield data
+            return
+        try:
+            while data:
+                out = self._z.decompress(data, self._piece)
+                data = self._z.unconsumed_tail
+                if out:
+                    yield out
+        except zlib.error as exc:
+            raise InfluxDBError(f"the {self.encoding} answer cannot be inflated: {exc}") from None
+
+    def close(self) -> None:
+        """Raise if the compressed stream stopped before its end."""
+        if self._z is not None and not self._z.eof:
+            raise InfluxDBError(f"the {self.encoding} answer ended before its compressed end")
 
 
 def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -298,6 +423,8 @@ def server_message(resp: Response) -> str:
     header = resp.headers.get("X-Influxdb-Error")
     if header:
         return header
+    if resp.truncated:
+        text += f" [... the first {len(resp.body):,} bytes of a longer answer]"
     return text or resp.reason or f"HTTP {resp.status}"
 
 
@@ -348,23 +475,54 @@ class ChunkDecoder:
     middle of a chunk. Chunks are not checked here: :class:`QueryReader` checks each one
     as it hands it on, so the good chunks before a failing one still arrive. Pieces of an
     unfinished chunk are kept in a list and joined once, so a chunk of any size costs
-    linear time.
+    linear time; a chunk longer than ``limit`` bytes raises as soon as it is that long.
+
+    :param limit: the most bytes of one chunk (:data:`MAX_CHUNK_BYTES` by default).
+    :param content_type: the answer's ``Content-Type``, named when the body is not JSON.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_CHUNK_BYTES, content_type: str = "") -> None:
         self._pending: list[bytes] = []
+        self._size = 0  # bytes in _pending
+        self._limit = limit
+        self._content_type = content_type
+        self._decoded = 0  # chunks decoded so far
+
+    def _too_long(self, size: int) -> InfluxDBError:
+        return InfluxDBError(
+            f"a chunk of the server's answer is longer than {self._limit:,} bytes (the "
+            f"client's max_chunk_bytes) after {self._decoded} chunk(s), with {size:,} bytes "
+            "and no end yet: ask for smaller chunks (chunk_size=) or raise max_chunk_bytes"
+        )
+
+    def _not_json(self, line: bytes) -> InfluxDBError:
+        if self._decoded == 0 and not line.lstrip().startswith(b"{"):
+            return InfluxDBError(
+                "the server's answer is not JSON (Content-Type: "
+                f"{self._content_type or 'none'!r}): {line[:200]!r}"
+            )
+        return InfluxDBError(f"a chunk of the server's answer is not JSON: {line[:200]!r}")
 
     def _decode(self, line: bytes) -> list[dict[str, Any]]:
         if not line.strip():
             return []
+        if len(line) > self._limit:
+            raise self._too_long(len(line))
         try:
             data = json.loads(line)
-        except ValueError as exc:
+        except ValueError:
+            raise self._not_json(line) from None
+        except RecursionError:
+            # a document nested deeper than Python's stack: an odd answer, not a broken
+            # connection (never retried)
             raise InfluxDBError(
-                f"a chunk of the server's answer is not JSON: {line[:200]!r}"
-            ) from exc
+                f"a chunk of the server's answer is nested too deeply to decode: {line[:200]!r}"
+            ) from None
         if not isinstance(data, dict):
-            raise InfluxDBError(f"unexpected chunk from the server: {line[:200]!r}")
+            raise InfluxDBError(
+                f"unexpected chunk from the server: expected a JSON object, got {line[:200]!r}"
+            )
+        self._decoded += 1
         return [data]
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
@@ -375,27 +533,39 @@ class ChunkDecoder:
         newline = data.find(b"\n")
         if newline < 0:
             if data:
+                self._size += len(data)
+                if self._size > self._limit:
+                    raise self._too_long(self._size)
                 self._pending.append(data)
             return []
+        if self._size + newline > self._limit:
+            raise self._too_long(self._size + newline)
         self._pending.append(data[:newline])
         chunks = self._decode(b"".join(self._pending))
         self._pending.clear()
+        self._size = 0
         start = newline + 1
         while (newline := data.find(b"\n", start)) >= 0:
             chunks += self._decode(data[start:newline])
             start = newline + 1
         if start < len(data):
+            self._size = len(data) - start
+            if self._size > self._limit:
+                raise self._too_long(self._size)
             self._pending.append(data[start:])
         return chunks
 
     def flush(self) -> list[dict[str, Any]]:
         tail = b"".join(self._pending)
         self._pending.clear()
+        self._size = 0
         if not tail.strip():
             return []
         try:
             return self._decode(tail)
         except InfluxDBError as exc:
+            if self._decoded == 0 and not tail.lstrip().startswith(b"{"):
+                raise  # not JSON at all: say so, with its Content-Type
             raise InfluxDBError(
                 f"the chunked answer ended in the middle of a chunk ({len(tail)} bytes)"
             ) from exc
@@ -511,18 +681,38 @@ class MsgpackChunkDecoder:
     JSON writes ``1.0`` as ``1``, measured on influxd 1.6.7).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_CHUNK_BYTES) -> None:
         import msgpack
 
+        # the buffer holds the unfinished chunk only: its bound is the bound of a chunk
         self._unpacker = msgpack.Unpacker(
-            raw=False, ext_hook=_msgpack_ext, max_buffer_size=0, strict_map_key=False
+            raw=False, ext_hook=_msgpack_ext, max_buffer_size=limit, strict_map_key=False
         )
+        self._limit = limit
         self._fed = 0
         self._done = 0  # bytes up to the end of the last complete chunk
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
-        self._unpacker.feed(data)
-        self._fed += len(data)
+        # Fed no more than the room left under the limit at a time, so that the buffer
+        # holds one unfinished chunk at most and is full only when that chunk is too long
+        # (a piece holding many small chunks would otherwise overflow a small limit).
+        chunks: list[dict[str, Any]] = []
+        view = memoryview(data)
+        while view:
+            room = self._limit - (self._fed - self._done)
+            if room <= 0:
+                raise InfluxDBError(
+                    f"a chunk of the server's answer is longer than {self._limit:,} bytes (the "
+                    f"client's max_chunk_bytes), after byte {self._done:,}: ask for smaller "
+                    "chunks (chunk_size=) or raise max_chunk_bytes"
+                )
+            part, view = view[:room], view[room:]
+            self._unpacker.feed(part)
+            self._fed += len(part)
+            chunks += self._unpacked()
+        return chunks
+
+    def _unpacked(self) -> list[dict[str, Any]]:
         chunks = []
         with gc_paused():
             try:
@@ -545,6 +735,29 @@ class MsgpackChunkDecoder:
         if left:
             raise InfluxDBError(f"the chunked answer ended in the middle of a chunk ({left} bytes)")
         return []
+
+
+def _check_shape(chunk: dict[str, Any], results: object) -> None:
+    """Raise InfluxDBError unless ``results`` is a list of objects whose ``series`` are lists
+    of objects with ``values`` lists of rows: what the rest of the client reads."""
+    expected = (
+        'expected {"results": [{"statement_id": ..., "series": [{"name": ..., "columns": '
+        '[...], "values": [[...], ...]}]}]}'
+    )
+    # (the rows themselves are not walked: their first stands for them, at no cost per row)
+    ok = isinstance(results, list) and all(
+        isinstance(result, dict)
+        and isinstance(result.get("series") or [], list)
+        and all(
+            isinstance(series, dict)
+            and isinstance(values := series.get("values") or [], list)
+            and (not values or isinstance(values[0], list))
+            for series in result.get("series") or ()
+        )
+        for result in results
+    )
+    if not ok:
+        raise InfluxDBError(f"unexpected answer from the server, {expected}; got {chunk!r:.200}")
 
 
 class AnswerChecker:
@@ -578,8 +791,7 @@ class AnswerChecker:
         if "error" in chunk:
             self.errors.append((None, str(chunk["error"])))
         results = chunk.get("results", [])
-        if not isinstance(results, list):
-            raise InfluxDBError(f"unexpected answer from the server: {chunk!r:.200}")
+        _check_shape(chunk, results)
         for result in results:
             if "error" in result:
                 given = result.get("statement_id")
@@ -643,10 +855,26 @@ class QueryReader:
     :param reason: its reason phrase, for the error's text.
     :param credentials: what a 401/403 error adds about the credentials sent (from
         :func:`credentials_note`).
+    :param limit: the most bytes of one chunk (:data:`MAX_CHUNK_BYTES` by default); an
+        answer other than 200 is kept up to :data:`ERROR_BODY_LIMIT` bytes only.
+
+    An answer that ends right after a chunk whose last result is flagged ``"partial": true``
+    was cut: ``close()`` raises. In a chunked answer (the only kind the client asks for)
+    influxd flags a *result* partial when the statement goes on in the next chunk, and never
+    flags the last chunk of a statement so (measured on 1.6.7 with several chunk sizes, an
+    exact multiple included). A *series* flagged partial with an unflagged result is not a
+    cut: influxd's non-chunked answer flags every series over 10,000 rows so although it is
+    whole (tests/test_hostile.py shows both on the real server).
     """
 
     def __init__(
-        self, status: int, headers: Mapping[str, str], *, reason: str = "", credentials: str = ""
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        *,
+        reason: str = "",
+        credentials: str = "",
+        limit: int = MAX_CHUNK_BYTES,
     ) -> None:
         self.status = status
         self.reason = reason
@@ -656,10 +884,16 @@ class QueryReader:
         msgpack = headers.get("Content-Type", "").startswith(MSGPACK)
         #: the format the server answered in: ``'msgpack'`` or ``'json'``
         self.format = "msgpack" if msgpack else "json"
-        self._decoder = MsgpackChunkDecoder() if msgpack else ChunkDecoder()
+        self._decoder = (
+            MsgpackChunkDecoder(limit)
+            if msgpack
+            else ChunkDecoder(limit, headers.get("Content-Type", ""))
+        )
         self._checker = AnswerChecker(status, reason, credentials, headers=headers)
         self._credentials = credentials
         self._held: list[bytes] = []  # the body of an answer other than 200
+        self._held_size = 0
+        self._cut = False  # the last chunk's last result was flagged partial
         # an error found after good chunks of the same feed(): raised at the next call, so
         # that those chunks are handed on first
         self._failure: InfluxDBError | None = None
@@ -669,6 +903,10 @@ class QueryReader:
         self._raise_failure()
         if self.status != 200:
             self._held.append(data)
+            self._held_size += len(data)
+            if self._held_size > ERROR_BODY_LIMIT:
+                # enough for the server's message: the rest is not read
+                self._raise_status()
             return []
         return self._checked(self._decoder.feed(data))
 
@@ -681,6 +919,11 @@ class QueryReader:
         # (a flush completes one chunk at most: nothing can follow a failure in it)
         chunks = self._checked(self._decoder.flush())
         self._checker.raise_errors()
+        if self._cut:
+            raise InfluxDBError(
+                "the answer ended before the server finished: its last chunk is flagged "
+                '"partial": true (the statement goes on in a chunk that never came)'
+            )
         return chunks
 
     def _checked(self, chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -694,6 +937,8 @@ class QueryReader:
                     raise
                 self._failure = exc
                 break
+            results = chunk.get("results") or []
+            self._cut = bool(results) and results[-1].get("partial") is True
             if not checker.errors:
                 good.append(chunk)
         return good
@@ -704,7 +949,8 @@ class QueryReader:
             raise failure
 
     def _raise_status(self) -> None:
-        body = b"".join(self._held)
+        body = b"".join(self._held)[:ERROR_BODY_LIMIT]
+        truncated = self._held_size > ERROR_BODY_LIMIT
         self._held.clear()
         try:
             for chunk in self._decoder.feed(body) + self._decoder.flush():
@@ -712,7 +958,9 @@ class QueryReader:
         except InfluxDBError:
             pass  # not the server's JSON/MessagePack: say what it said instead
         self._checker.raise_errors()
-        message = server_message(Response(self.status, self.reason, self.headers, body))
+        message = server_message(
+            Response(self.status, self.reason, self.headers, body, truncated=truncated)
+        )
         raise InfluxDBQueryError(
             message,
             status=self.status,

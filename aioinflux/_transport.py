@@ -6,7 +6,9 @@ loop, blocking mode the private loop of ``blocking.py``). ``close()`` closes the
 be called any number of times.
 Rule 2: every aiohttp call sits inside ``_map_errors()``, which turns aiohttp's and asyncio's
 exceptions into ``InfluxDBConnectionError``/``InfluxDBTimeoutError`` naming the URL; nothing
-above this module sees an aiohttp exception.
+above this module sees an aiohttp exception. The mapped error keeps plain text only (status,
+message, URL without credentials), with no ``__cause__`` or ``__context__``: aiohttp's
+exceptions hold the request's headers (``request_info``), hence its Authorization.
 Rule 3: nothing secret is logged: a log line is method, URL (never holding credentials),
 status and duration; a proxy is named with its password replaced by ``***``.
 Rule 4: closing ends every request in flight. Each request is a ``_Call`` registered with
@@ -16,6 +18,13 @@ body not being read at that moment fails on its next read). Closing the aiohttp 
 not enough: it drops the connections of bodies being read without waking their readers,
 which then wait for the request timeout (tests/test_shutdown.py shows both). Nor does it
 end the HTTPS connections aiohttp was still closing; our connectors abort those (``_Opened``).
+Rule 5: memory is bounded whatever the server sends: an answer that is not streamed to a
+query reader (an error, a ping, a write) is read up to ``ERROR_BODY_LIMIT`` bytes and its
+connection dropped after; aiohttp does not inflate answers (``auto_decompress=False``): the
+``Inflater`` does, in bounded pieces, only an encoding the request asked for.
+Rule 6: redirects are followed here, not by aiohttp, by ``_protocol.redirect_target``'s rule
+(a POST is never turned into a GET), at most ``MAX_REDIRECTS`` times; the Authorization
+header is not sent to another origin (aiohttp's rule, kept).
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import concurrent.futures
 import contextlib
 import io
 import logging
+import re
 import ssl as _ssl
 import time
 import urllib.request
@@ -35,7 +45,7 @@ import aiohttp
 from yarl import URL
 
 from ._config import redact_url
-from ._protocol import Request, Response
+from ._protocol import ERROR_BODY_LIMIT, Inflater, Request, Response, redirect_target
 from .exceptions import InfluxDBConnectionError, InfluxDBError, InfluxDBTimeoutError
 
 __all__ = ["Transport", "make_timeout"]
@@ -44,8 +54,12 @@ T = TypeVar("T")
 
 logger = logging.getLogger("aioinflux")
 
-#: Pieces read at a time from a streamed body (chunked queries); lines have no size limit.
+#: Pieces read at a time from a body (the query reader bounds the chunks they make up).
 STREAM_READ_SIZE = 1 << 16
+#: Redirects followed at most for one request (aiohttp's default).
+MAX_REDIRECTS = 10
+#: What the client accepts when neither the request nor the session says.
+ACCEPT_ENCODING = "gzip, deflate"
 #: Bodies larger than this go to aiohttp as a BytesIO, which it sends in pieces, yielding
 #: to the loop between them (bytes are sent at once, and aiohttp warns above 1 MiB).
 LARGE_BODY = 1 << 20
@@ -123,11 +137,57 @@ class _Call:
         return self.reason
 
 
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*):[^\s/@]*@")
+
+
+def _text(exc: BaseException, secrets: tuple[str, ...]) -> str:
+    """What ``exc`` says, without a URL's password or a secret header value.
+
+    aiohttp's ``ClientResponseError`` says its status and message (its ``str`` adds the URL,
+    which for a proxy holds the proxy's password); any other text is cleaned as well.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        text = f"{exc.status} {exc.message}"
+    else:
+        text = str(exc) or type(exc).__name__
+    text = _URL_PASSWORD.sub(r"\g<head>:***@", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _secrets(req: Request) -> tuple[str, ...]:
+    """The values of ``req`` that no message may show: its Authorization header and the
+    credentials in it."""
+    value = next((v for k, v in req.headers.items() if k.lower() == "authorization"), "")
+    return (value, value.partition(" ")[2]) if value else ()
+
+
 @contextlib.contextmanager
 def _map_errors(
     req: Request, timeout: aiohttp.ClientTimeout | None, proxy: str | None = None
 ) -> Iterator[None]:
+    try:
+        with _mapping(req, timeout, proxy):
+            yield
+    except InfluxDBConnectionError as error:
+        if isinstance(error.__context__, _FOREIGN):
+            # raised while aiohttp's exception was handled, which Python keeps as the
+            # context even after 'from None' (and error trackers read it): drop it
+            error.__context__ = None
+        raise
+
+
+_FOREIGN = (aiohttp.ClientError, OSError, RuntimeError, _Aborted)
+
+
+@contextlib.contextmanager
+def _mapping(
+    req: Request, timeout: aiohttp.ClientTimeout | None, proxy: str | None = None
+) -> Iterator[None]:
     url = _url(req)
+    secrets = _secrets(req)
     try:
         yield
     except InfluxDBError:
@@ -136,31 +196,39 @@ def _map_errors(
         raise InfluxDBConnectionError(
             f"{req.method} {url} was aborted: {exc.reason}", url=url
         ) from None
-    except TimeoutError as exc:  # aiohttp raises ServerTimeoutError, a subclass
+    except TimeoutError:  # aiohttp raises ServerTimeoutError, a subclass
         limit = f" (timeout: {timeout.total} s)" if timeout and timeout.total else ""
-        raise InfluxDBTimeoutError(f"{req.method} {url} timed out{limit}", url=url) from exc
+        raise InfluxDBTimeoutError(f"{req.method} {url} timed out{limit}", url=url) from None
     except aiohttp.ClientSSLError as exc:
-        raise InfluxDBConnectionError(f"TLS error talking to {url}: {exc}", url=url) from exc
+        raise InfluxDBConnectionError(
+            f"TLS error talking to {url}: {_text(exc, secrets)}", url=url
+        ) from None
     except aiohttp.ClientProxyConnectionError as exc:
         where = f"the proxy {redact_url(proxy)}" if proxy else "the proxy"
         raise InfluxDBConnectionError(
-            f"cannot connect to {where} (for {url}): {exc}", url=url
-        ) from exc
+            f"cannot connect to {where} (for {url}): {_text(exc, secrets)}", url=url
+        ) from None
     except aiohttp.ClientConnectorError as exc:
-        raise InfluxDBConnectionError(f"cannot connect to {url}: {exc}", url=url) from exc
+        raise InfluxDBConnectionError(
+            f"cannot connect to {url}: {_text(exc, secrets)}", url=url
+        ) from None
     except aiohttp.ClientHttpProxyError as exc:
         where = f"the proxy {redact_url(proxy)}" if proxy else "the proxy"
         raise InfluxDBConnectionError(
-            f"{where} refused to connect to {url}: {exc.status} {exc.message}", url=url
-        ) from exc
+            f"{where} refused to connect to {url}: {_text(exc, secrets)}", url=url
+        ) from None
     except (aiohttp.ClientError, OSError) as exc:
         raise InfluxDBConnectionError(
-            f"{req.method} {url} failed: {exc or type(exc).__name__}", url=url
-        ) from exc
+            f"{req.method} {url} failed: {_text(exc, secrets)}", url=url
+        ) from None
+    except RecursionError:
+        raise  # not aiohttp's: code run inside the request (never a connection error)
     except RuntimeError as exc:
         # only aiohttp's calls run in here: its RuntimeError('Connection closed.') comes
         # from a read on a connection closed under it (its session was closed)
-        raise InfluxDBConnectionError(f"{req.method} {url} failed: {exc}", url=url) from exc
+        raise InfluxDBConnectionError(
+            f"{req.method} {url} failed: {_text(exc, secrets)}", url=url
+        ) from None
 
 
 class _LoopSession:
@@ -182,7 +250,10 @@ class _LoopSession:
         try:
             yield
         finally:
-            await self.session.close()
+            try:
+                await self.session.close()
+            finally:
+                _LIVE.discard(self)
 
     async def start(self) -> None:
         await self.guard.__anext__()
@@ -315,6 +386,9 @@ class Transport:
             opts["connector"] = _TCPConnector(**pool)
         if self.timeout is not None and "timeout" not in opts:
             opts["timeout"] = self.timeout
+        # answers are inflated by the Inflater, in bounded pieces (aiohttp would inflate a
+        # gzip bomb whole, and any encoding, asked for or not)
+        opts["auto_decompress"] = False
         return aiohttp.ClientSession(**opts)
 
     def _proxied(self, opts: dict[str, Any]) -> bool:
@@ -334,6 +408,7 @@ class Transport:
         loop = asyncio.get_running_loop()
         old = self._sessions.get(loop)
         entry = self._sessions[loop] = _LoopSession(session)
+        _LIVE.add(entry)
         await entry.start()
         if old is not None and old.session is not session:
             await old.close("its session was replaced (create_session)")
@@ -358,53 +433,129 @@ class Transport:
             _close_without_loop(self._sessions.pop(loop).close())
 
     @contextlib.asynccontextmanager
-    async def _open(self, req: Request) -> AsyncIterator[tuple[aiohttp.ClientResponse, _Call]]:
-        """Send ``req`` on the running loop's session, as a call that closing aborts;
-        errors inside are mapped too."""
+    async def _open(
+        self, req: Request
+    ) -> AsyncIterator[tuple[aiohttp.ClientResponse, _Call, Inflater]]:
+        """Send ``req`` on the running loop's session, as a call that closing aborts,
+        following redirects by ``_protocol.redirect_target``'s rule; errors inside are
+        mapped too. Yields the answer, its call and the inflater of its body."""
         entry = await self._entry()
-        body: bytes | io.BytesIO | None = req.body
-        if req.body is not None and len(req.body) > LARGE_BODY:
-            body = io.BytesIO(req.body)
         call = _Call()
         entry.calls.add(call)
+        headers = dict(req.headers)
+        accept = _header(headers, "Accept-Encoding") or entry.session.headers.get("Accept-Encoding")
+        if accept is None:
+            accept = headers["Accept-Encoding"] = ACCEPT_ENCODING
+        url, params = req.url, req.params
         try:
             with _map_errors(req, self.timeout, self._proxy):
-                request = entry.session.request(
-                    req.method,
-                    req.url,
-                    params=req.params,
-                    headers=req.headers,
-                    data=body,
-                    ssl=self._ssl,
-                    proxy=self._proxy,
+                for _ in range(MAX_REDIRECTS + 1):
+                    body: bytes | io.BytesIO | None = req.body
+                    if req.body is not None and len(req.body) > LARGE_BODY:
+                        body = io.BytesIO(req.body)
+                    request = entry.session.request(
+                        req.method,
+                        url,
+                        params=params,
+                        headers=headers,
+                        data=body,
+                        ssl=self._ssl,
+                        proxy=self._proxy,
+                        allow_redirects=False,
+                    )
+                    async with await call.wait(request) as resp:
+                        here = str(resp.url)
+                        target = redirect_target(
+                            req.method,
+                            here,
+                            resp.status,
+                            resp.reason or "",
+                            resp.headers.get("Location"),
+                        )
+                        if target is None:
+                            try:
+                                inflater = Inflater(resp.headers.get("Content-Encoding"), accept)
+                            except InfluxDBError as exc:
+                                raise InfluxDBError(
+                                    f"{req.method} {_url(req)} answered {resp.status} "
+                                    f"{resp.reason or ''}: {exc}"
+                                ) from None
+                            yield resp, call, inflater
+                            return
+                        # the redirect's own body is not read: its connection is dropped
+                        resp.close()
+                    if URL(target).origin() != URL(here).origin():
+                        # credentials go to the server the user named only (aiohttp's rule)
+                        headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+                    url, params = target, {}
+                raise InfluxDBError(
+                    f"{req.method} {_url(req)} was redirected more than {MAX_REDIRECTS} times"
                 )
-                async with await call.wait(request) as resp:
-                    yield resp, call
         finally:
             entry.calls.discard(call)
 
     async def send(self, req: Request) -> Response:
-        """Send ``req`` and read the whole answer."""
+        """Send ``req`` and read its answer, up to ``ERROR_BODY_LIMIT`` bytes (the answer of
+        a ping or a write, or an error: nothing more is needed, and an endless body would
+        otherwise take all memory); the connection of a longer answer is dropped."""
         start = time.perf_counter()
-        async with self._open(req) as (resp, call):
-            body = await call.wait(resp.read())
+        async with self._open(req) as (resp, call, inflater):
+            pieces: list[bytes] = []
+            size = 0
+            truncated = False
+            while size <= ERROR_BODY_LIMIT:
+                raw = await call.wait(resp.content.read(STREAM_READ_SIZE))
+                if not raw:
+                    break
+                for piece in inflater.feed(raw):
+                    pieces.append(piece)
+                    size += len(piece)
+                    if size > ERROR_BODY_LIMIT:
+                        break
+            if size > ERROR_BODY_LIMIT:
+                truncated = True
+                resp.close()  # the rest is not read
+            body = b"".join(pieces)[:ERROR_BODY_LIMIT]
         _log(req, resp.status, start)
-        return Response(resp.status, resp.reason or "", dict(resp.headers), body)
+        return Response(resp.status, resp.reason or "", dict(resp.headers), body, truncated)
 
     @contextlib.asynccontextmanager
     async def stream(self, req: Request) -> AsyncIterator[tuple[Response, AsyncIterator[bytes]]]:
-        """Send ``req``; yield the answer's head (empty body) and an iterator over its body."""
+        """Send ``req``; yield the answer's head (empty body) and an iterator over its body,
+        inflated (in pieces of at most ``STREAM_READ_SIZE`` bytes) if it was compressed."""
         start = time.perf_counter()
-        async with self._open(req) as (resp, call):
+        async with self._open(req) as (resp, call, inflater):
             _log(req, resp.status, start)
             head = Response(resp.status, resp.reason or "", dict(resp.headers), b"")
 
             async def body() -> AsyncIterator[bytes]:
                 with _map_errors(req, self.timeout, self._proxy):
-                    while piece := await call.wait(resp.content.read(STREAM_READ_SIZE)):
-                        yield piece
+                    while raw := await call.wait(resp.content.read(STREAM_READ_SIZE)):
+                        for piece in inflater.feed(raw):
+                            yield piece
+                    inflater.close()
 
             yield head, body()
+
+    def abandon(self) -> None:
+        """Close the sessions of a transport dropped without ``close()``, each on its own
+        loop, from whichever thread the garbage collector runs in (never waiting).
+
+        Left to themselves, aiohttp's finalizers would close the sockets of a session of the
+        blocking mode's loop from the collecting thread (asyncio refuses: "Non-thread-safe
+        operation", under ``python -X dev``), or leave them open (tests/test_hostile.py drops
+        200 blocking clients in a subprocess and counts its sockets).
+        """
+        sessions, self._sessions = self._sessions, {}
+        for loop, entry in sessions.items():
+            if entry.session.closed:
+                continue
+            if loop.is_closed():
+                _close_without_loop(entry.close())
+            elif loop.is_running():
+                _hand_over(entry, loop)
+                continue
+            _LIVE.discard(entry)  # nothing can close it now: left to aiohttp's finalizers
 
     async def close(self) -> None:
         """Close every session, whichever loop it belongs to. Idempotent."""
@@ -421,6 +572,28 @@ class Transport:
                 future = asyncio.run_coroutine_threadsafe(entry.close(), loop)
                 self._closing.add(future)
                 future.add_done_callback(self._closing.discard)
+
+
+#: Every session not closed yet. A client and its transport form a reference cycle (the
+#: transport's factory is the client's method), so a dropped client is freed by the cyclic
+#: collector, which would finalize its sessions and connectors in the same pass, on the
+#: collecting thread, however ``abandon()`` hands them over. Held from here, they stay out
+#: of that pass, and are closed on their own loop (tests/test_hostile.py).
+_LIVE: set[_LoopSession] = set()
+#: Closings handed over by dropped transports (``Transport.abandon``), kept until they end.
+_ABANDONED: set[concurrent.futures.Future[None]] = set()
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    """The value of header ``name`` in ``headers``, whatever its case."""
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _hand_over(entry: _LoopSession, loop: asyncio.AbstractEventLoop) -> None:
+    """Close ``entry`` on ``loop``, from any thread, without waiting for it."""
+    future = asyncio.run_coroutine_threadsafe(entry.close("the client was dropped"), loop)
+    _ABANDONED.add(future)
+    future.add_done_callback(_ABANDONED.discard)
 
 
 def _close_without_loop(closing: Coroutine[Any, Any, None]) -> None:

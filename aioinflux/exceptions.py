@@ -3,7 +3,9 @@
 The tree, one line per class saying when it is raised::
 
     InfluxDBError                 root of everything below; raised as is for a server answer
-    │                             that is neither a query nor a write error (e.g. a bad ping)
+    │                             that is neither a query nor a write error (e.g. a bad ping),
+    │                             and for an answer the client cannot take: redirected, cut,
+    │                             over a limit, of the wrong shape, not decodable
     ├── InfluxDBQueryError        the server rejected a query: a 4xx/5xx answer, or an error in
     │                             one or more statements (all of them are reported)
     ├── InfluxDBWriteError        the server did not answer 204 to a write; carries the status,

@@ -363,6 +363,14 @@ class Pattern:
                 f"identifier or number (letters, digits, '_', '.', '-'), got {value!r}; "
                 f"quote it in the pattern (\"{{{slot.name}}}\" or '{{{slot.name}}}')"
             )
+        if "." in value and (value.count(".") > 1 or "" in value.split(".")):
+            # 'db.rp.m' and 'db..m' name a measurement of another database: an unquoted
+            # value must not switch databases (one dot, 'rp.m' or '1.5', stays in the query's)
+            raise ValueError(
+                f"{where} is not quoted in the pattern, so its value may hold one '.' between "
+                f"two non-empty parts at most (more would name another database), got "
+                f'{value!r}; quote it in the pattern ("{{{slot.name}}}") or pass a number'
+            )
         return value
 
 

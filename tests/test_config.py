@@ -110,6 +110,7 @@ def test_dsn_must_be_text():
         ("http://h:1", "http://h:1"),
         ("http://u:p@ss@h", "http://u:***@h"),
         ("no scheme", "no scheme"),
+        ("u:PW@proxy:1080", "u:***@proxy:1080"),
     ],
 )
 def test_redacted_urls_hide_the_password(url, redacted):

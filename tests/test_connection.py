@@ -225,7 +225,10 @@ async def test_connection_refused_names_the_url():
             await client.query("SHOW DATABASES")
     assert info.value.url == f"http://127.0.0.1:{port}/query"
     assert f"cannot connect to http://127.0.0.1:{port}/query" in str(info.value)
-    assert isinstance(info.value.__cause__, aiohttp.ClientConnectorError)
+    assert "Connect call failed" in str(info.value)  # aiohttp's words, as text
+    # aiohttp's exception is not kept: its relatives hold the request's headers
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
 
 
 def test_connection_refused_in_blocking_mode():

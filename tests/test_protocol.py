@@ -11,12 +11,15 @@ import pytest
 from aioinflux import InfluxDBError, InfluxDBQueryError, InfluxDBWriteError
 from aioinflux._protocol import (
     ChunkDecoder,
+    Inflater,
     QueryReader,
     Response,
     auth_headers,
     base_url,
     check_write,
+    ping_request,
     query_request,
+    redirect_target,
     write_request,
 )
 
@@ -46,6 +49,12 @@ def test_basic_auth_header_holds_the_credentials():
 
 def test_token_header():
     assert auth_headers(None, None, "tok") == {"Authorization": "Token tok"}
+
+
+def test_a_requests_repr_hides_its_authorization():
+    req = ping_request("http://h:1/", auth_headers(None, None, "tok-secret"))
+    assert "tok-secret" not in repr(req)
+    assert "'Authorization': '***'" in repr(req)
 
 
 def test_no_credentials_no_header():
@@ -258,3 +267,143 @@ def test_chunk_decoder_hands_on_error_chunks_for_the_caller_to_check():
 def test_chunk_decoder_rejects_a_chunk_that_is_not_an_object():
     with pytest.raises(InfluxDBError, match="unexpected chunk"):
         ChunkDecoder().feed(b"[1, 2]\n")
+
+
+# -- limits, inflation, redirects (tests/test_hostile.py runs them against local servers) --
+
+
+def test_a_chunk_at_the_limit_passes_and_one_byte_more_fails_at_every_split():
+    chunk = b'{"results":[{"statement_id":0,"v":"' + b"x" * 1000 + b'"}]}'
+    limit = len(chunk)
+    for body, fits in ((chunk + b"\n", True), (chunk[:-2] + b" }}" + b"\n", False)):
+        for split in range(len(body) + 1):
+            decoder = ChunkDecoder(limit)
+            if fits:
+                got = decoder.feed(body[:split]) + decoder.feed(body[split:]) + decoder.flush()
+                assert len(got) == 1
+            else:
+                with pytest.raises(InfluxDBError, match=f"longer than {limit:,} bytes"):
+                    decoder.feed(body[:split]) + decoder.feed(body[split:]) + decoder.flush()
+
+
+def test_inflater_hands_back_bounded_pieces():
+    import gzip
+
+    data = gzip.compress(b"\0" * 1_000_000)
+    pieces = list(Inflater("gzip", "gzip, deflate", piece=4096).feed(data))
+    assert max(map(len, pieces)) <= 4096
+    assert sum(map(len, pieces)) == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("encoding", "accepted", "message"),
+    [
+        ("gzip", "identity", "'gzip', which the client did not ask for"),
+        ("br", "br", "'br', which the client cannot inflate"),
+    ],
+)
+def test_inflater_refuses_what_it_cannot_or_was_not_asked_to_inflate(encoding, accepted, message):
+    with pytest.raises(InfluxDBError, match=message):
+        Inflater(encoding, accepted)
+
+
+def test_inflater_says_when_the_compressed_answer_is_cut():
+    import gzip
+
+    inflater = Inflater("gzip", "gzip")
+    list(inflater.feed(gzip.compress(b"abc" * 1000)[:-10]))
+    with pytest.raises(InfluxDBError, match="ended before its compressed end"):
+        inflater.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "location", "target"),
+    [
+        ("POST", 307, "/x/write", "http://h:1/x/write"),
+        ("POST", 308, "http://other:2/w", "http://other:2/w"),
+        ("GET", 301, "/x/ping", "http://h:1/x/ping"),
+        ("POST", 200, "/x", None),
+        ("POST", 307, None, None),
+    ],
+)
+def test_redirects_that_keep_the_request_are_followed(method, status, location, target):
+    assert redirect_target(method, "http://h:1/write", status, "", location) == target
+
+
+@pytest.mark.parametrize("status", [301, 302, 303])
+def test_a_post_redirect_that_drops_the_body_raises(status):
+    with pytest.raises(
+        InfluxDBError, match=rf"redirected \({status} Moved\) to 'http://u:\*\*\*@n/w'"
+    ):
+        redirect_target("POST", "http://h:1/write", status, "Moved", "http://u:pw@n/w")
+
+
+def test_a_redirect_out_of_http_raises():
+    with pytest.raises(InfluxDBError, match="not an http"):
+        redirect_target("GET", "http://h:1/ping", 307, "", "file:///etc/passwd")
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        {"results": [{"statement_id": 0, "partial": True}]},
+        {"results": [{"statement_id": 0}, {"statement_id": 1, "partial": True}]},
+    ],
+)
+def test_an_answer_ending_on_a_partial_result_is_cut(chunk):
+    reader = QueryReader(200, {"Content-Type": "application/json"})
+    reader.feed(json.dumps(chunk).encode() + b"\n")
+    with pytest.raises(InfluxDBError, match="the answer ended before the server finished"):
+        reader.close()
+
+
+def test_a_partial_series_in_an_unflagged_result_is_no_cut():
+    # influxd's non-chunked answer to a series over 10,000 rows
+    chunk = {
+        "results": [
+            {"statement_id": 0, "series": [{"name": "m", "values": [[1]], "partial": True}]}
+        ]
+    }
+    reader = QueryReader(200, {"Content-Type": "application/json"})
+    assert reader.feed(json.dumps(chunk).encode() + b"\n") + reader.close() == [chunk]
+
+
+def test_an_error_answer_is_kept_up_to_its_limit_only():
+    reader = QueryReader(500, {"Content-Type": "text/plain"}, reason="Internal Server Error")
+
+    def feed_100_kb() -> None:
+        for _ in range(100):
+            reader.feed(b"x" * 1000)
+
+    with pytest.raises(InfluxDBQueryError, match="the first 65,536 bytes of a longer answer"):
+        feed_100_kb()
+
+
+def test_a_messagepack_answer_ending_on_a_partial_result_is_cut():
+    import msgpack
+
+    chunk = {"results": [{"statement_id": 0, "partial": True, "series": []}]}
+    reader = QueryReader(200, {"Content-Type": "application/x-msgpack"})
+    reader.feed(msgpack.packb(chunk))
+    with pytest.raises(InfluxDBError, match="the answer ended before the server finished"):
+        reader.close()
+
+
+def test_a_messagepack_chunk_over_the_limit_fails():
+    import msgpack
+
+    reader = QueryReader(200, {"Content-Type": "application/x-msgpack"}, limit=1024)
+    body = msgpack.packb({"results": [{"statement_id": 0, "v": "x" * 5000}]})
+    with pytest.raises(InfluxDBError, match="longer than 1,024 bytes"):
+        reader.feed(body)
+
+
+def test_many_small_messagepack_chunks_pass_a_small_limit_at_every_split():
+    import msgpack
+
+    chunk = {"results": [{"statement_id": 0, "series": [{"name": "m", "values": [[1, "x"]]}]}]}
+    body = b"".join(msgpack.packb(chunk) for _ in range(200))  # 200 chunks, far over 1024
+    for split in range(0, len(body) + 1, 7):
+        reader = QueryReader(200, {"Content-Type": "application/x-msgpack"}, limit=1024)
+        got = reader.feed(body[:split]) + reader.feed(body[split:]) + reader.close()
+        assert len(got) == 200

@@ -44,6 +44,7 @@ def test_proxy_urls(proxy):
     [
         ("socks5://u:" + SECRET + "@h:1080", r"proxy must be an http:// or https:// URL, got 'socks5://u:\*\*\*@h:1080'"),
         ("proxy:3128", "proxy must be an http:// or https:// URL"),
+        ("u:" + SECRET + "@proxy:1080", r"proxy must be an http:// or https:// URL, got 'u:\*\*\*@proxy:1080'"),
         ("http://", "names no host"),
         ("http://u:" + SECRET + "@h:x", r"proxy 'http://u:\*\*\*@h:x': the port must be a number"),
         ("http://h:3128/path", "a proxy URL has no path or query"),

@@ -89,6 +89,17 @@ def test_unquoted_placeholder_refuses_anything_else(value):
         BARE.render({"x": value})
 
 
+@pytest.mark.parametrize("value", ["victim..secret", "victim.autogen.secret", ".m", "m.", "1.2.3"])
+def test_unquoted_value_cannot_name_another_database(value):
+    with pytest.raises(ValueError, match=r"placeholder \{x\} is not quoted.*one '\.'"):
+        BARE.render({"x": value})
+
+
+@pytest.mark.parametrize("value", ["autogen.cpu", "1.5", "-0.25"])
+def test_unquoted_value_may_name_a_retention_policy_or_a_decimal(value):
+    assert BARE.render({"x": value}) == f"SELECT * FROM m WHERE v > {value}"
+
+
 def test_unquoted_value_cannot_start_a_comment():
     with pytest.raises(ValueError, match=r"\{x\}.*would start a comment"):
         BARE.render({"x": "1--"})
