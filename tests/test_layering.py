@@ -21,6 +21,7 @@ PURE = [
     "_show.py",
     "_units.py",
     "_frames.py",
+    "_rows.py",
     "serialization/__init__.py",
     "serialization/common.py",
     "serialization/mapping.py",

@@ -73,7 +73,7 @@ async def test_time_zero_is_the_epoch_not_the_servers_clock(client):
 
 
 async def test_dataframe_dtypes(client):
-    await client.write(["m,host=a i=1i,b=true,f=1.5 1", "m f=2.5 2"])
+    await client.write(['m,host=a i=1i,b=true,f=1.5,s="x" 1', "m f=2.5 2"])
     client.output = "dataframe"
     df = await client.query("SELECT * FROM m")
     assert isinstance(df["host"].dtype, pd.CategoricalDtype)  # 0.9: object
@@ -81,6 +81,12 @@ async def test_dataframe_dtypes(client):
     assert str(df["b"].dtype) == "boolean"  # 0.9: object
     assert df["f"].dtype == np.float64
     assert df["i"].tolist() == [1, pd.NA]
+    if int(pd.__version__.split(".")[0]) >= 3:
+        assert df["s"].dtype == "str"  # 0.9: object
+        assert df["s"].tolist()[0] == "x"
+        assert np.isnan(df["s"].tolist()[1])  # 0.9: None
+    else:
+        assert df["s"].tolist() == ["x", None]
 
 
 async def test_category_columns_are_written_as_tags(client):

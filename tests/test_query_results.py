@@ -6,6 +6,7 @@ JSON (the default install), as the ``wire`` fixture says.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import uuid
@@ -31,6 +32,9 @@ from aioinflux.testing import InfluxDBServer
 pytestmark = pytest.mark.server
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: the dtype of a string field: pandas' default string dtype from pandas 3 on (missing: NaN)
+PANDAS3 = int(pd.__version__.split(".")[0]) >= 3
+STR = "str" if PANDAS3 else object
 BAD = "SELECT v FROM m WHERE time > 'x'"
 BAD_MESSAGE = "invalid operation: time and *influxql.StringLiteral are not compatible"
 
@@ -290,11 +294,63 @@ async def test_dataframe_values_and_dtypes_equal_what_was_written(qclient):
     assert df["i"].tolist() == [INT_MIN, INT_MAX, 0]
     assert str(df["b"].dtype) == "boolean"
     assert df["b"].tolist() == [True, pd.NA, False]
-    assert df["s"].dtype == object
-    assert df["s"].tolist() == ['say "hi" ü \\ \U0001f600', "line\nbreak", None]
+    assert df["s"].dtype == STR
+    assert df["s"].tolist()[:2] == ['say "hi" ü \\ \U0001f600', "line\nbreak"]
+    assert pd.isna(df["s"].iloc[2])
     for tag in ("host", "region"):
         assert isinstance(df[tag].dtype, pd.CategoricalDtype)
     assert df["host"].tolist() == ["a", "b", "a"]
+
+
+def pandas_defaults_frame():
+    """A frame as pandas builds it by default (pandas 3: ``str`` strings, ``us`` times)."""
+    return pd.DataFrame(
+        {
+            "host": pd.Categorical(["a", "b", "a", "c", "b", "a"]),
+            "s": ["x", None, "z ü", None, 'q"\\', "w"],
+            "f": [1.5, -0.0, 2.0, 1e300, -3.25, 0.0],
+            "i": np.array([2**53 + 1, INT_MIN, INT_MAX, 0, 7, -1], dtype=np.int64),
+            "b": [True, False, True, True, False, False],
+        },
+        index=pd.date_range("2024-01-01", periods=6, freq="s", tz="UTC"),
+    )
+
+
+async def test_a_frame_of_pandas_defaults_comes_back_equal(qclient):
+    df = pandas_defaults_frame()
+    assert df["s"].dtype == STR
+    await qclient.write(df, measurement="rt")
+    qclient.output = "dataframe"
+    back = await qclient.query("SELECT * FROM rt", epoch="u")
+    # the server keeps times, not a frequency: the index read has none (freq=None)
+    pd.testing.assert_frame_equal(back[df.columns], df, check_freq=False)
+    assert back.index.dtype == df.index.dtype
+    assert isinstance(back["host"].dtype, pd.CategoricalDtype)
+    assert back["host"].cat.categories.dtype == df["host"].cat.categories.dtype
+
+
+@pytest.mark.parametrize(
+    ("epoch", "unit"),
+    [("ns", "ns"), ("u", "us"), ("ms", "us"), ("s", "us"), (None, "ns")],
+)
+async def test_the_index_unit_follows_the_epoch(qclient, epoch, unit):
+    qclient.output = "dataframe"
+    df = await qclient.query("SELECT v FROM n", epoch=epoch)
+    # pandas 2 has one default unit, ns; pandas 3 makes us unless ns is asked
+    assert df.index.dtype == f"datetime64[{unit if PANDAS3 else 'ns'}, UTC]"
+
+
+async def test_negative_zero_keeps_its_sign_in_every_output(qclient):
+    # influxd answers -0 in JSON and -0.0 in MessagePack for a float stored as -0.0
+    await qclient.write(["z f=-0.0 1", "z f=0.0 2", "z f=-0 3"])
+    raw = await qclient.query("SELECT f FROM z")
+    values = [v for _, v in raw["results"][0]["series"][0]["values"]]
+    assert [math.copysign(1, v) for v in values] == [-1, 1, -1]
+    assert isinstance(values[0], float)  # a float, not JSON's int 0
+    qclient.output = "dataframe"
+    df = await qclient.query("SELECT f FROM z")
+    assert np.signbit(df["f"].to_numpy()).tolist() == [True, False, True]
+    assert df["f"].dtype == np.float64
 
 
 BIG = 9007199254740993  # 2**53 + 1: a float64 cannot hold it
@@ -311,7 +367,7 @@ async def test_dataframe_types_follow_a_dropped_and_rewritten_measurement(qclien
     df = await qclient.query("SELECT * FROM x")
     assert df["v"].dtype == np.int64
     assert df["v"].tolist() == [BIG]
-    assert df["t"].dtype == object  # a field now, not a tag
+    assert df["t"].dtype == STR  # a field now, not a tag
     qclient.output = "json"
     values = (await qclient.query("SELECT * FROM x"))["results"][0]["series"][0]["values"]
     assert values == [[2, "now a field", BIG]]
@@ -345,7 +401,7 @@ async def test_chunked_dataframe_types_come_from_the_database_read(qclient):
     await qclient.write([f'w y={BIG}i,t="x" 1'])
     [df] = [f async for f in await qclient.query("SELECT * FROM w", chunked=True)]
     assert df["y"].tolist() == [BIG]
-    assert df["t"].dtype == object
+    assert df["t"].dtype == STR
 
 
 async def test_dataframe_of_an_answer_in_many_chunks(qclient):
@@ -368,7 +424,7 @@ async def test_dataframe_of_an_answer_in_many_chunks(qclient):
     assert list(df["host"].cat.categories) == ["h0", "h1", "h2"]
     assert df["host"].iloc[:20_000].tolist() == [f"h{i % 3}" for i in range(20_000)]
     assert df["host"].iloc[20_000:].isna().all()
-    assert df["s"].dtype == object
+    assert df["s"].dtype == STR
     assert df["s"].tolist() == [f"s{i % 5}" for i in range(rows)]
 
 
@@ -380,7 +436,8 @@ async def test_dataframe_gaps(qclient):
     assert df["a"].dtype == np.float64
     assert str(df["k"].dtype) == "Int64"
     assert df["k"].tolist() == [1, pd.NA]
-    assert df["z"].tolist() == [None, "x"]
+    assert pd.isna(df["z"].iloc[0])
+    assert df["z"].tolist()[1] == "x"
 
 
 async def test_dataframe_group_by_gives_a_dict(qclient):
