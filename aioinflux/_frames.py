@@ -328,6 +328,10 @@ def _statement(
     frames = {}
     for series in result.get("series") or ():
         frame = _frame(series, kinds, epoch)
+        # which series the frame is, where a key cannot say it unambiguously (a name or a
+        # tag holding ',' or '='): as_dataframeclient() keys the frames by them
+        frame.attrs["name"] = series.get("name")
+        frame.attrs["tags"] = dict(series.get("tags") or {})
         if "name" in series and "name" not in frame.columns:
             # aioinflux 0.9 set the series' name as an attribute: ``df.name == 'cpu'``
             object.__setattr__(frame, "name", series["name"])
@@ -347,7 +351,8 @@ def to_dataframe(
     their dicts, one per statement. A group's tags also become categorical columns.
 
     Each DataFrame's ``name`` attribute is its series' name (``df.name == 'cpu'``), as in
-    aioinflux 0.9, unless it has a column ``name``.
+    aioinflux 0.9, unless it has a column ``name``; ``df.attrs['name']`` and
+    ``df.attrs['tags']`` (its group's tags, ``{}`` when none) say it in every case.
 
     Times become a tz-aware UTC ``DatetimeIndex``; when every time is 0 (aggregates over
     all time) the index is a plain ``RangeIndex``. Dtypes: float → ``float64`` (missing:

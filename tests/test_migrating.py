@@ -312,3 +312,38 @@ def test_every_listed_difference_has_its_test():
     # and the page no longer lists as changes what behaves as in 0.9
     for claim in ["keyword-only", "importable from ``aioinflux``", "as before"]:
         assert claim not in text[: text.index("From influxdb-python")], claim
+
+
+# -- from influxdb-python's DataFrameClient: what the page says differs -------------------
+
+
+async def test_dataframeclient_differences_and_as_dataframeclient(client):
+    from aioinflux import as_dataframeclient
+
+    await client.write(
+        ["load,host=a,region=eu v=1i 1", "load,host=b,region=eu v=2i 2", "load,host=a x=0.5 3"]
+    )
+    client.output = "dataframe"
+    one = await client.query("SELECT * FROM load")
+    with pytest.raises(KeyError, match="'load'"):
+        one["load"]  # one series is its DataFrame, not {'load': DataFrame}
+    assert list(as_dataframeclient(one)) == ["load"]
+    assert str(one["v"].dtype) == "Int64"  # DataFrameClient: float64
+    grouped = await client.query("SELECT v FROM load GROUP BY host")
+    assert list(grouped) == ["load,host=a", "load,host=b"]
+    assert list(grouped["load,host=a"].columns) == ["v", "host"]
+    old = as_dataframeclient(grouped)
+    assert list(old) == [("load", (("host", "a"),)), ("load", (("host", "b"),))]
+    assert list(old[("load", (("host", "a"),))].columns) == ["v"]
+    several = await client.query("SELECT v FROM load; SELECT x FROM load")
+    assert isinstance(several, list)
+    assert [list(part) for part in as_dataframeclient(several)] == [["load"], ["load"]]
+    # columns without any value: kept here, dropped by DataFrameClient (dropna=True)
+    empty = await client.query("SELECT v, x FROM load WHERE host = 'b'")
+    assert list(empty.columns) == ["v", "x"]
+    assert list(as_dataframeclient(empty)["load"].columns) == ["v"]
+    mean = await client.query("SELECT mean(v) FROM load")
+    assert isinstance(mean.index, pd.RangeIndex)
+    assert as_dataframeclient(mean)["load"].index.equals(pd.DatetimeIndex([0], tz="UTC"))
+    records = (await client.show_measurements()).to_dict("records")
+    assert records == [{"name": "load"}]  # get_list_measurements()

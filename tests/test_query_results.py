@@ -15,6 +15,7 @@ import aiohttp
 import aiohttp.web
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from docs_examples import as_coroutine, python_examples
 
@@ -63,8 +64,19 @@ async def qclient(client, wire):
 
 
 def test_unknown_output_is_refused():
-    with pytest.raises(ValueError, match="output must be 'json', 'raw', 'iterable' or 'dataframe'"):
+    with pytest.raises(
+        ValueError, match="output must be 'json', 'raw', 'iterable', 'dataframe' or 'polars'"
+    ):
         InfluxDBClient(output="csv")
+
+
+@pytest.mark.parametrize("missing", ["polars", "numpy"])
+def test_polars_output_needs_polars(monkeypatch, missing):
+    client = InfluxDBClient()
+    monkeypatch.setitem(sys.modules, missing, None)
+    with pytest.raises(ValueError, match=r"output='polars' needs polars and numpy: pip install"):
+        client.output = "polars"
+    assert client.output == "json"
 
 
 def test_dataframe_output_needs_pandas(monkeypatch):
@@ -515,6 +527,132 @@ async def test_get_tag_info_needs_a_database():
             await client.get_tag_info()
 
 
+# -- polars ------------------------------------------------------------------------------
+
+
+async def test_polars_types_and_values_equal_what_was_written(qclient):
+    qclient.output = "polars"
+    df = await qclient.query("SELECT * FROM m")
+    assert isinstance(df, pl.DataFrame)
+    assert df.schema == pl.Schema(
+        {
+            "time": pl.Datetime("ns", "UTC"),
+            "b": pl.Boolean,
+            "f": pl.Float64,
+            "host": pl.Categorical(),
+            "i": pl.Int64,
+            "region": pl.Categorical(),
+            "s": pl.String,
+        }
+    )
+    assert df["time"].dt.epoch("ns").to_list() == [10**9, 2 * 10**9, 3 * 10**9]
+    assert df["f"].to_list() == [1.0, 2.5, 3.0]  # JSON's 1 and 3: the declared float decides
+    assert df["i"].to_list() == [INT_MIN, INT_MAX, 0]
+    assert df["b"].to_list() == [True, None, False]
+    assert df["s"].to_list() == ['say "hi" ü \\ \U0001f600', "line\nbreak", None]
+    assert df["host"].to_list() == ["a", "b", "a"]
+
+
+async def test_polars_integer_field_with_gaps_is_never_a_float(qclient):
+    await qclient.write([f"g k={BIG}i 1", "g x=1.5 2", f"g k={-BIG}i 3"])
+    qclient.output = "polars"
+    df = await qclient.query("SELECT * FROM g")
+    assert df.schema["k"] == pl.Int64
+    assert df["k"].to_list() == [BIG, None, -BIG]
+
+
+async def test_polars_group_by_is_one_long_frame(qclient):
+    qclient.output = "polars"
+    df = await qclient.query("SELECT count(f) FROM m GROUP BY host")
+    assert df.columns == ["time", "count", "host"]
+    assert df["host"].to_list() == ["a", "b"]
+    assert df["count"].to_list() == [2, 1]
+    both = await qclient.query("SELECT f FROM m GROUP BY host, region")
+    assert both.select("host", "region", "f").rows() == [
+        ("a", "eu", 1.0),
+        ("a", "us", 3.0),
+        ("b", "eu", 2.5),
+    ]
+
+
+async def test_polars_several_statements_and_measurements(qclient):
+    qclient.output = "polars"
+    first, empty, several = await qclient.query(
+        "SELECT v FROM n; SELECT * FROM nothing; SELECT f, v FROM m, n"
+    )
+    assert first["v"].to_list() == [1.0]
+    assert empty.shape == (0, 0)
+    assert several.columns == ["measurement", "time", "f", "v"]
+    assert several["measurement"].to_list() == ["m", "m", "m", "n"]
+    assert several["v"].to_list() == [None, None, None, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("epoch", "unit"), [("ns", "ns"), ("u", "us"), ("ms", "ms"), ("s", "ms"), (None, "ns")]
+)
+async def test_polars_time_unit_follows_the_epoch(qclient, epoch, unit):
+    qclient.output = "polars"
+    df = await qclient.query("SELECT v FROM n", epoch=epoch)
+    assert df.schema["time"] == pl.Datetime(unit, "UTC")
+    assert df["time"].dt.epoch("s").to_list() == [4]
+
+
+async def test_polars_chunked_gives_one_frame_per_chunk(qclient):
+    qclient.output = "polars"
+    frames = [df async for df in await qclient.query("SELECT * FROM m", chunked=True, chunk_size=2)]
+    assert [len(df) for df in frames] == [2, 1]
+    whole = await qclient.query("SELECT * FROM m")
+    assert pl.concat(frames, how="vertical_relaxed").equals(whole)
+    # the declared type types a column without any value in its chunk
+    assert frames[1].schema["s"] == pl.String
+
+
+async def test_polars_show_statements(qclient):
+    qclient.output = "polars"
+    keys, measurements = await qclient.query("SHOW TAG KEYS; SHOW MEASUREMENTS")
+    assert keys.rows() == [("m", "host"), ("m", "region")]
+    assert keys.columns == ["measurement", "tagKey"]
+    assert measurements["name"].to_list() == ["m", "n"]
+    fields = await qclient.query("SHOW FIELD KEYS FROM m")
+    assert fields.columns == ["measurement", "fieldKey", "fieldType"]
+
+
+async def test_polars_negative_zero_keeps_its_sign(qclient):
+    await qclient.write(["z f=-0.0 1", "z f=0.0 2", "z f=-0 3"])
+    qclient.output = "polars"
+    df = await qclient.query("SELECT f FROM z")
+    assert df["f"].dtype == pl.Float64
+    assert [math.copysign(1, v) for v in df["f"].to_list()] == [-1, 1, -1]
+
+
+def test_polars_in_blocking_mode(influxdb_server, influxdb_database, wire):
+    with influxdb_server.client(db=influxdb_database, mode="blocking", output="polars") as client:
+        client._msgpack = wire == "msgpack"
+        client.write(LINES)
+        assert client.query("SELECT i FROM m")["i"].to_list() == [INT_MIN, INT_MAX, 0]
+        frames = client.query("SELECT i FROM m", chunked=True, chunk_size=2)
+        assert not hasattr(frames, "__aiter__")
+        assert [df["i"].to_list() for df in frames] == [[INT_MIN, INT_MAX], [0]]
+
+
+async def test_polars_frame_written_and_read_back(qclient):
+    frame = pl.DataFrame(
+        {
+            "time": pl.Series([1, 2, 3]).cast(pl.Datetime("ns", "UTC")),
+            "host": pl.Series(["a", "b", None], dtype=pl.Categorical),
+            "f": [1.5, -0.0, None],
+            "i": [BIG, None, INT_MIN],
+            "b": [True, False, None],
+            "s": ["x", None, "z"],
+        }
+    )
+    await qclient.write(frame, measurement="p")
+    qclient.output = "polars"
+    back = await qclient.query("SELECT * FROM p")
+    assert back.select(frame.columns).equals(frame)
+    assert back.select(frame.columns).schema == frame.schema
+
+
 # -- results are never cut ---------------------------------------------------------------
 
 
@@ -695,7 +833,7 @@ async def test_docs_examples_run(client, capsys):
         ]
     )
     examples = doc_examples()
-    assert len(examples) == 6
+    assert len(examples) == 7
     for code in examples:
         client.output = "json"
         await as_coroutine(code, "docs/querying.rst")(client)
@@ -703,6 +841,12 @@ async def test_docs_examples_run(client, capsys):
     assert "1257894000000000000 server01 0.64" in out
     assert "Point(time=1257894000000000000, host='server01', load=0.64)" in out
     assert "{'cpu': {'host': ['server01', 'server02']}, 'mem': {}}" in out
+    # the polars example
+    assert (
+        "{'time': Datetime(time_unit='ns', time_zone='UTC'), 'host': Categorical, "
+        "'load': Float64}" in out
+    )
+    assert "[('server01', 1), ('server02', 1)]" in out
 
 
 async def test_whole_floats_stay_floats_in_every_wire_format(qclient, wire):
