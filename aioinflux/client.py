@@ -65,7 +65,7 @@ _OUTPUTS = {
 #: What each output that builds frames needs installed, and how to install it.
 _FRAME_PACKAGES = {
     "dataframe": (("pandas",), "pip install 'aioinflux[pandas]'"),
-    "polars": (("polars", "numpy"), "pip install polars numpy"),
+    "polars": (("polars", "numpy"), "pip install 'aioinflux[fast]'"),
 }
 #: Points per chunk on the wire when a non-chunked query is read in chunks and reassembled.
 _WIRE_CHUNK_SIZE = 10_000

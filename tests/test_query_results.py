@@ -74,7 +74,9 @@ def test_unknown_output_is_refused():
 def test_polars_output_needs_polars(monkeypatch, missing):
     client = InfluxDBClient()
     monkeypatch.setitem(sys.modules, missing, None)
-    with pytest.raises(ValueError, match=r"output='polars' needs polars and numpy: pip install"):
+    with pytest.raises(
+        ValueError, match=r"output='polars' needs polars and numpy: pip install 'aioinflux\[fast\]'"
+    ):
         client.output = "polars"
     assert client.output == "json"
 
