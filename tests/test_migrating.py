@@ -89,6 +89,16 @@ async def test_dataframe_dtypes(client):
         assert df["s"].tolist() == ["x", None]
 
 
+async def test_negative_zero_keeps_its_sign(client):
+    client._msgpack = False  # 0.9 asked for JSON, where influxd writes -0.0 as -0
+    await client.write("m f=-0.0 1")
+    (values,) = await rows(client, "SELECT f FROM m")
+    assert values == [[1, -0.0]]
+    assert str(values[0][1]) == "-0.0"  # 0.9: the int 0
+    client.output = "dataframe"
+    assert str((await client.query("SELECT f FROM m"))["f"].iloc[0]) == "-0.0"  # 0.9: 0.0
+
+
 async def test_category_columns_are_written_as_tags(client):
     frame = pd.DataFrame(
         {"host": pd.Categorical(["a", "b"]), "v": [1.0, 2.0]},
@@ -275,6 +285,7 @@ DIFFERENCES = {
     ),
     "A mapping's": test_time_zero_is_the_epoch_not_the_servers_clock,
     "DataFrame dtypes": test_dataframe_dtypes,
+    "-0.0 keeps its sign": test_negative_zero_keeps_its_sign,
     "category columns are written as tags": test_category_columns_are_written_as_tags,
     "DataFrame object columns hold str only": test_dataframe_object_columns_hold_str_only,
     "Chunked DataFrames": test_chunked_dataframes_in_blocking_mode,
