@@ -66,9 +66,14 @@ def _types_of(values: list[Any]) -> str:
 def _piece(values: list[Any]) -> pl.Series:
     """One column of one chunk, typed by its values (nulls where None)."""
     try:
-        return pl.Series(values)
+        piece = pl.Series(values)
     except (TypeError, OverflowError):
         pass
+    else:
+        # polars takes a bool after a number as 1 or 1.0 (measured with polars 2.1): a
+        # field that is a number in one shard and a boolean in another is not one type
+        if piece.dtype not in _NUMBERS or bool not in set(map(type, values)):
+            return piece
     # ints among floats (a float field whose whole values JSON writes as ints, or the
     # -0.0 of a JSON answer among ints): a float column, as the field is a float
     kinds = {type(v) for v in values} - {type(None)}

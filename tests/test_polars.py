@@ -164,6 +164,8 @@ def test_a_column_named_like_the_measurement_column_is_refused_when_needed():
     [
         ([1, "x"], r"several types \(int, str\)"),
         ([True, 1], r"several types \(bool, int\)"),
+        ([1, True], r"several types \(bool, int\)"),
+        ([1.5, None, True], r"several types \(bool, float\)"),
         ([1, 2**64], r"the integer 18446744073709551616 cannot be held"),
     ],
 )
