@@ -30,8 +30,9 @@ PANDAS = ["pandas>=2.0", "numpy>=1.24"]
 # produce (benchmarks/query.py compares both)
 MSGPACK = ["msgpack>=1.0"]
 # DataFrames to line protocol with polars' columnar string kernels (chosen over
-# pyarrow.compute by benchmarks/columnar_engines.py), and MessagePack answers
-FAST = ["polars>=1.0", *MSGPACK]
+# pyarrow.compute by benchmarks/columnar_engines.py), MessagePack answers, and query
+# results as polars DataFrames (output='polars' turns the rows into columns with numpy)
+FAST = ["polars>=1.0", "numpy>=1.24", *MSGPACK]
 # progress=True draws a tqdm bar (in a terminal, and as a widget in Jupyter)
 PROGRESS = ["tqdm>=4.60"]
 # ruff and mypy are pinned: another version may format or judge the same code differently.

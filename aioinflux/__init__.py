@@ -3,6 +3,7 @@
 The public API, and nothing else: everything is imported from the modules that own it.
 """
 
+from ._dataframeclient import as_dataframeclient
 from .client import InfluxDBClient
 from .exceptions import (
     InfluxDBBatchError,
@@ -63,6 +64,7 @@ __all__ = [
     "LineProtocolTypeError",
     "SchemaError",
     "WriterStats",
+    "as_dataframeclient",
     "iterpoints",
     "lineprotocol",
     "serialize",

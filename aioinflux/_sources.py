@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .queries import quote_ident
 
-__all__ = ["Source", "query_sources"]
+__all__ = ["Source", "query_sources", "statement_sources"]
 
 
 @dataclass(frozen=True)
@@ -214,3 +214,26 @@ def query_sources(q: str) -> list[Source] | None:
     except _Unreadable:
         return None
     return list(found)
+
+
+def statement_sources(q: str) -> list[tuple[list[str], int | None]]:
+    """Each statement of ``q``: its bare words (upper case, quoted text left out) and, for
+    a ``SELECT``, how many measurements it reads by name (None: a regex source, or sources
+    that cannot be read); ``[]`` when ``q`` itself cannot be read."""
+    try:
+        statements = _statements(_tokens(q))
+    except _Unreadable:
+        return []
+    found: list[tuple[list[str], int | None]] = []
+    for tokens in statements:
+        words = [text.upper() for kind, text in tokens if kind == _IDENT]
+        count: int | None = None
+        if _is_keyword(tokens[0], "select"):
+            try:
+                sources = _select_sources(tokens)
+            except _Unreadable:
+                sources = []
+            if sources and not any(source.regex for source in sources):
+                count = len(set(sources))
+        found.append((words, count))
+    return found

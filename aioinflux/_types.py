@@ -14,7 +14,7 @@ __all__ = ["Consistency", "Epoch", "Mode", "Output", "Precision"]
 Mode: TypeAlias = Literal["async", "blocking"]
 
 #: What ``query()`` returns. ``'raw'`` is an alias of ``'json'``.
-Output: TypeAlias = Literal["json", "raw", "iterable", "dataframe"]
+Output: TypeAlias = Literal["json", "raw", "iterable", "dataframe", "polars"]
 
 #: Timestamp precision of a write (``n`` is the server's own alias of ``ns``): the values of
 #: ``_units.PRECISIONS`` (tests/test_units.py checks it).

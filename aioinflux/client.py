@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import inspect
 import logging
 import os
@@ -54,7 +55,18 @@ _REMOVED_OPTIONS = {
     "redis_opts": "the redis cache is gone",
     "cache_expiry": "the redis cache is gone",
 }
-_OUTPUTS = {"json": "json", "raw": "json", "iterable": "iterable", "dataframe": "dataframe"}
+_OUTPUTS = {
+    "json": "json",
+    "raw": "json",
+    "iterable": "iterable",
+    "dataframe": "dataframe",
+    "polars": "polars",
+}
+#: What each output that builds frames needs installed, and how to install it.
+_FRAME_PACKAGES = {
+    "dataframe": (("pandas",), "pip install 'aioinflux[pandas]'"),
+    "polars": (("polars", "numpy"), "pip install 'aioinflux[fast]'"),
+}
 #: Points per chunk on the wire when a non-chunked query is read in chunks and reassembled.
 _WIRE_CHUNK_SIZE = 10_000
 
@@ -131,8 +143,9 @@ class InfluxDBClient:
     :param mode: ``'async'`` (methods return coroutines) or ``'blocking'`` (methods return
         results); can be changed at any time through :attr:`mode`.
     :param output: what :meth:`query` returns: ``'json'`` (the parsed JSON, alias ``'raw'``),
-        ``'iterable'`` (:class:`~aioinflux.iterutils.InfluxDBResult`) or ``'dataframe'``
-        (pandas DataFrames); can be changed at any time through :attr:`output`.
+        ``'iterable'`` (:class:`~aioinflux.iterutils.InfluxDBResult`), ``'dataframe'``
+        (pandas DataFrames) or ``'polars'`` (polars DataFrames, one per statement); can be
+        changed at any time through :attr:`output`.
     :param db: default database of writes and queries; can be changed through :attr:`db`.
     :param database: alias of ``db``.
     :param ssl: ``True`` for HTTPS with the system's trusted certificates, or an
@@ -340,22 +353,28 @@ class InfluxDBClient:
     @property
     def output(self) -> Output:
         """What :meth:`query` returns: ``'json'`` (``'raw'`` is accepted as an alias),
-        ``'iterable'`` or ``'dataframe'``; may be changed between calls."""
+        ``'iterable'``, ``'dataframe'`` or ``'polars'``; may be changed between calls.
+
+        .. versionchanged:: 0.10
+           ``'polars'``.
+        """
         return self._output
 
     @output.setter
     def output(self, output: Output) -> None:
         if output not in _OUTPUTS:
             raise ValueError(
-                f"output must be 'json', 'raw', 'iterable' or 'dataframe', got {output!r}"
+                f"output must be 'json', 'raw', 'iterable', 'dataframe' or 'polars', got {output!r}"
             )
-        if output == "dataframe":
-            try:
-                import pandas  # noqa: F401
-            except ImportError:
-                raise ValueError(
-                    "output='dataframe' needs pandas: pip install 'aioinflux[pandas]'"
-                ) from None
+        if output in _FRAME_PACKAGES:
+            packages, install = _FRAME_PACKAGES[output]
+            for package in packages:
+                try:
+                    importlib.import_module(package)
+                except ImportError:
+                    raise ValueError(
+                        f"output={output!r} needs {' and '.join(packages)}: {install}"
+                    ) from None
         self._output = cast(Output, _OUTPUTS[output])
 
     @property
@@ -587,14 +606,15 @@ class InfluxDBClient:
             ``done``; or ``True`` for a tqdm progress bar (``pip install tqdm``). A query
             retried after a failure counts again from 0. Nothing by default.
         :return: the answer in the :attr:`output` format: the parsed JSON (a dict), an
-            :class:`~aioinflux.iterutils.InfluxDBResult`, or DataFrames (see
-            :func:`~aioinflux.serialization.dataframe.to_dataframe`).
+            :class:`~aioinflux.iterutils.InfluxDBResult`, DataFrames (see
+            :func:`~aioinflux.serialization.dataframe.to_dataframe`), or polars DataFrames
+            (one per statement, a list for several; see :doc:`querying`).
         :raises InfluxDBQueryError: naming every failing statement (in a chunked query,
             when the chunk holding the error is reached).
 
         .. versionchanged:: 0.10
            ``parser``, ``progress``; ``output='iterable'`` and ``'dataframe'`` also for
-           chunked queries.
+           chunked queries; ``output='polars'``.
         """
         if isinstance(q, bytes):
             q = q.decode("utf-8")
@@ -605,9 +625,9 @@ class InfluxDBClient:
             raise ValueError(f"parser only applies to output='iterable' (output is {output!r})")
         report = _progress.reporter(progress)
         db = self._database(db)
-        if output == "dataframe" and epoch is None:
-            # the index is the same from RFC3339 strings and from integer nanoseconds, which
-            # are much faster to read
+        if output in _FRAME_PACKAGES and epoch is None:
+            # the times are the same from RFC3339 strings and from integer nanoseconds,
+            # which are much faster to read
             epoch = "ns"
         req = _protocol.query_request(
             self.url,
@@ -632,21 +652,20 @@ class InfluxDBClient:
             if output == "iterable":
                 to_sync = iterate if self.mode == "blocking" else None
                 return InfluxDBChunkedResult(chunks, parser, q, to_sync=to_sync)
-            if output == "dataframe":
-                return self._frames(chunks, wire, q, db, epoch)
+            if output in _FRAME_PACKAGES:
+                return self._frames(chunks, wire, q, db, epoch, output)
             return chunks
-        if output == "dataframe":
-            from . import _frames  # pandas: only when DataFrames are asked for
-
+        if output in _FRAME_PACKAGES:
+            assembler, build = self._frame_builder(output, q)
             # the columns' types are asked while the answer comes
             kinds = self._ask_kinds(q, db)
             try:
                 # rows become tables chunk by chunk, while the server sends the rest
-                resp = await self._answer(req, _frames.assembler, wire, retry=retry, report=report)
+                resp = await self._answer(req, assembler, wire, retry=retry, report=report)
                 known = await kinds
             finally:
                 kinds.cancel()
-            return _frames.answer_frames(resp, known, epoch, msgpack="msgpack" in wire)
+            return build(resp, known, epoch, msgpack="msgpack" in wire)
         resp = await self._answer(req, retry=retry, report=report)
         if output == "iterable":
             return InfluxDBResult(resp, parser, q)
@@ -725,6 +744,24 @@ class InfluxDBClient:
             return {}
         return kinds_from_keys(answer)
 
+    @staticmethod
+    def _frame_builder(
+        output: str, q: str
+    ) -> tuple[Callable[[], _protocol.ResultAssembler], Callable[..., Any]]:
+        """The assembler and the builder of the frames of ``output`` for query ``q``,
+        imported only now: pandas for ``'dataframe'``, polars for ``'polars'``."""
+        if output == "polars":
+            from . import _polars
+            from ._sources import statement_sources
+
+            # which frames name each row's measurement is decided from the query alone,
+            # so that every chunk of a statement has the same columns
+            named = _polars.named_statements(statement_sources(q))
+            return _polars.assembler, functools.partial(_polars.answer_frames, named=named)
+        from . import _frames
+
+        return _frames.assembler, _frames.answer_frames
+
     async def _frames(
         self,
         chunks: AsyncIterator[dict[str, Any]],
@@ -732,17 +769,18 @@ class InfluxDBClient:
         q: str,
         db: str | None,
         epoch: str | None,
+        output: str = "dataframe",
     ) -> AsyncIterator[Any]:
-        """DataFrames of each chunk of ``chunks`` (whose answer's format goes into ``wire``)."""
-        from . import _frames  # pandas: only when DataFrames are asked for
-
+        """The frames of ``output`` of each chunk of ``chunks`` (whose answer's format goes
+        into ``wire``)."""
+        _, build = self._frame_builder(output, q)
         kinds = self._ask_kinds(q, db)
         try:
             known: ColumnKinds | None = None
             async for chunk in chunks:
                 if known is None:
                     known = await kinds
-                yield _frames.answer_frames(chunk, known, epoch, msgpack="msgpack" in wire)
+                yield build(chunk, known, epoch, msgpack="msgpack" in wire)
         finally:
             kinds.cancel()
             close = getattr(chunks, "aclose", None)

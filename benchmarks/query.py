@@ -6,6 +6,7 @@ Run (needs influxd, and the peer installed only for the benchmark)::
     .venv/bin/python benchmarks/query.py            # 1,000,000 rows, best of 2
     .venv/bin/python benchmarks/query.py --rows 100000 --repeat 3
     .venv/bin/python benchmarks/query.py --rows 500000 --chunk-size 2500   # other chunks
+    .venv/bin/python benchmarks/query.py --rows 500000 --polars   # output='polars' alone
 
 One throwaway influxd is started, ``--rows`` points are written once (6 columns: float, int,
 bool and string fields, two tags), then every contender runs the same ``SELECT *`` in this
@@ -23,6 +24,10 @@ writes MessagePack in 2 KB pieces, one HTTP chunk each), but spends more CPU on 
 a client that decodes and builds a frame meanwhile competes for. Then MessagePack against
 JSON, the same work otherwise; point iteration; and decoding an answer already read, with
 the cyclic GC running and paused.
+
+``--polars`` runs only what docs/querying.rst's polars figure quotes (no peer needed): the
+floor, ``output='polars'`` and ``output='dataframe'``, each against the floor
+(:func:`polars_report`).
 
 The ratios are computed by :func:`frame_report` and :func:`msgpack_gains`, which
 tests/test_benchmark_figures.py also runs on the times the docs quote, to check the
@@ -81,6 +86,24 @@ def frame_report(results: Mapping[str, tuple[float, ...]]) -> list[str]:
         client, server = (*cpu, math.nan, math.nan)[:2]
         cpus = " ".join(f"{'-':>10}" if math.isnan(c) else f"{c:10.2f}" for c in (client, server))
         report.append(f"{name:40} {seconds:7.2f} {ratios} {peak:9.0f} {json_ratio} {cpus}")
+    return report
+
+
+#: the rows of ``--polars``, the floor first
+POLARS_ROWS = [
+    FLOOR,
+    "aioinflux polars (msgpack)",
+    "aioinflux dataframe (msgpack)",
+    "aioinflux polars (JSON)",
+]
+
+
+def polars_report(results: Mapping[str, tuple[float, ...]]) -> list[str]:
+    """The ``--polars`` table: each row's time and its ratio to the floor."""
+    base = results[FLOOR][0]
+    report = [f"{'contender':40} {'time s':>7} {'vs floor':>9} {'peak MiB':>9}"]
+    for name, (seconds, peak, *_) in results.items():
+        report.append(f"{name:40} {seconds:7.2f} {seconds / base:8.2f}x {peak:9.0f}")
     return report
 
 
@@ -261,6 +284,11 @@ def main() -> None:
         help="rows per chunk asked of the server, by the floors and by aioinflux when it "
         "reassembles an answer (default: what aioinflux asks for)",
     )
+    parser.add_argument(
+        "--polars",
+        action="store_true",
+        help="only the floor, output='polars' and output='dataframe' (no peer needed)",
+    )
     args = parser.parse_args()
     CHUNK[0] = client_module._WIRE_CHUNK_SIZE = args.chunk_size
 
@@ -293,7 +321,18 @@ def main() -> None:
             ("aioinflux dataframe (JSON)", ours("dataframe", False)),
             ("aioinflux json dict (msgpack)", ours("json", True)),
             ("aioinflux json dict (JSON)", ours("json", False)),
+            ("aioinflux polars (msgpack)", ours("polars", True)),
+            ("aioinflux polars (JSON)", ours("polars", False)),
         ]
+        if args.polars:
+            chosen = dict(frames)
+            print(
+                f"\n{args.rows:,} rows, SELECT * (6 columns + time) to polars, best of "
+                f"{args.repeat}, chunks of {args.chunk_size:,} rows"
+            )
+            timed = {name: measure(chosen[name], args.repeat) for name in POLARS_ROWS}
+            print("\n".join(polars_report(timed)))
+            return
         points: list[tuple[str, Callable[[], Any]]] = [
             ("aiohttp + json.loads + plain loop", arun(lambda: plain_json_loop(server))),
             ("influxdb query().get_points()", lambda: influxdb_points(server)),

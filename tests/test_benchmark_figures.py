@@ -98,3 +98,18 @@ def test_the_decoding_benchmark_decodes_what_the_server_sends():
         for i in range(3)
     )
     assert bench.decode(body, gc_paused=True) == bench.decode(body, gc_paused=False) == 3
+
+
+def test_the_polars_figure_is_the_scripts():
+    page = (ROOT / "docs" / "querying.rst").read_text()
+    table = page.split("500,000 rows, ``SELECT *``", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines()[2:-1]:
+        name, seconds, floor = re.split(r"\s{2,}", line.strip())
+        rows[name] = (seconds, floor)
+    assert list(rows) == bench.POLARS_ROWS[:3]
+    results = {name: (float(seconds), 0.0) for name, (seconds, _) in rows.items()}
+    printed = {line[:40].strip(): line[40:].split() for line in bench.polars_report(results)[1:]}
+    for name, (seconds, floor) in rows.items():
+        assert printed[name][0] == seconds
+        assert ratio(printed[name][1]) == pytest.approx(ratio(floor), abs=0.011)

@@ -41,7 +41,8 @@ def test_output_is_checked_and_raw_is_json():
     client = InfluxDBClient(output="raw")
     assert client.output == "json"
     with pytest.raises(
-        ValueError, match="output must be 'json', 'raw', 'iterable' or 'dataframe', got 'xml'"
+        ValueError,
+        match="output must be 'json', 'raw', 'iterable', 'dataframe' or 'polars', got 'xml'",
     ):
         client.output = "xml"
 

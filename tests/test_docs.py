@@ -113,6 +113,11 @@ PRINTS = {
         "Point(time=1257894000000000000, host='server01', load=0.64)",
         "{'time': 1257894000000000000, 'host': 'server01', 'load': 0.64}",
         "2009-11-10 23:00:01+00:00  server02  0.55",
+        # the DataFrameClient port
+        "[0.64, 0.55, 0.72] ['host', 'load', 'region']",
+        "['load,host=server01', 'load,host=server02'] ['load', 'host']",
+        "[('load', (('host', 'server01'),)), ('load', (('host', 'server02'),))] ['load']\n"
+        "['load']\n[{'name': 'load'}]\nTrue\n",
     ],
     "quickstart.rst": ["2009-11-10T23:00:00Z"],
     "testing.rst": [

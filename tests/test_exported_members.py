@@ -32,6 +32,9 @@ MODULES = [
     "aioinflux._protocol",
     "aioinflux._transport",
     "aioinflux._types",
+    "aioinflux._polars",
+    "aioinflux._rows",
+    "aioinflux._dataframeclient",
 ]
 
 

@@ -17,6 +17,9 @@ from aioinflux._frames import (
 )
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: the dtype of a string field: pandas' default string dtype from pandas 3 on
+PANDAS3 = int(pd.__version__.split(".")[0]) >= 3
+STR = "str" if PANDAS3 else "object"
 
 
 def answer(*series_lists):
@@ -51,7 +54,7 @@ def test_dtypes_follow_the_values():
         "f": "float64",
         "i": "int64",
         "b": "bool",
-        "s": "object",
+        "s": STR,
         "gap_i": "Int64",
         "gap_b": "boolean",
         "gap_f": "float64",
@@ -59,7 +62,8 @@ def test_dtypes_follow_the_values():
         "mixed": "object",
     }
     assert df["i"].tolist() == [INT_MIN, INT_MAX]
-    assert df["s"].tolist() == ['q"ü', None]
+    assert df["s"].tolist()[0] == 'q"ü'
+    assert pd.isna(df["s"].tolist()[1])
     assert df["gap_i"].tolist() == [1, pd.NA]
     assert np.isnan(df["gap_f"].iloc[0])
     assert df["mixed"].tolist() == [1, "x"]
@@ -329,3 +333,62 @@ def test_rows_that_do_not_match_the_columns_are_refused():
         to_dataframe(answer([one(["time", "v"], [[1, 2, 3]])]))
     with pytest.raises(ValueError, match="different lengths"):
         SeriesColumns([ChunkColumns([[1, 2]]), ChunkColumns([[1, 2, 3]])])
+
+
+# -- as_dataframeclient: DataFrameClient's shapes (influxdb-python 5.3's _to_dataframe) ----
+
+
+def test_as_dataframeclient_keys_groups_by_name_and_sorted_tags():
+    from aioinflux import as_dataframeclient
+
+    resp = answer(
+        [
+            one(["time", "v", "e"], [[1, 1.0, None], [3, 3.0, None]], tags={"t": "a", "u": "x"}),
+            one(["time", "v", "e"], [[2, 2.0, None]], tags={"u": "y", "t": "b"}),
+        ]
+    )
+    frames = to_dataframe(resp)
+    assert list(frames) == ["m,t=a,u=x", "m,t=b,u=y"]
+    old = as_dataframeclient(frames)
+    assert list(old) == [("m", (("t", "a"), ("u", "x"))), ("m", (("t", "b"), ("u", "y")))]
+    a = old[("m", (("t", "a"), ("u", "x")))]
+    assert list(a.columns) == ["v"]  # no group tags, no column without any value
+    assert a["v"].tolist() == [1.0, 3.0]
+    assert list(as_dataframeclient(frames, dropna=False)[("m", (("t", "b"), ("u", "y")))]) == [
+        "v",
+        "e",
+    ]
+    assert list(frames["m,t=a,u=x"].columns) == ["v", "e", "t", "u"]  # left as they were
+
+
+def test_as_dataframeclient_of_one_series_and_of_several_statements():
+    from aioinflux import as_dataframeclient
+
+    one_series = to_dataframe(answer([one(["time", "v"], [[1, 1.0]])]))
+    assert isinstance(one_series, pd.DataFrame)
+    old = as_dataframeclient(one_series)
+    assert list(old) == ["m"]
+    pd.testing.assert_frame_equal(old["m"], one_series)
+    listed = as_dataframeclient(to_dataframe(answer([M2], None, [M2])))
+    assert [list(part) for part in listed] == [["m2"], [], ["m2"]]
+    # a name and tags holding ',' and '=' (which the 0.9 keys cannot say apart)
+    tricky = to_dataframe(answer([one(["time", "v"], [[1, 1.0]], name="a,b=c", tags={"x=": ","})]))
+    assert list(as_dataframeclient(tricky)) == [("a,b=c", (("x=", ","),))]
+
+
+def test_as_dataframeclient_indexes_aggregates_by_their_time():
+    from aioinflux import as_dataframeclient
+
+    mean = to_dataframe(answer([one(["time", "mean"], [[0, 2.5]])]))
+    assert isinstance(mean.index, pd.RangeIndex)
+    old = as_dataframeclient(mean)["m"]
+    assert old.index.equals(pd.DatetimeIndex([0], tz="UTC"))
+    assert old["mean"].tolist() == [2.5]
+
+
+@pytest.mark.parametrize("given", [pd.DataFrame({"v": [1]}), "cpu", {"k": 1}, [3]])
+def test_as_dataframeclient_refuses_what_query_did_not_give(given):
+    from aioinflux import as_dataframeclient
+
+    with pytest.raises(TypeError, match=r"as_dataframeclient\(\) takes"):
+        as_dataframeclient(given)

@@ -21,6 +21,8 @@ PURE = [
     "_show.py",
     "_units.py",
     "_frames.py",
+    "_rows.py",
+    "_polars.py",
     "serialization/__init__.py",
     "serialization/common.py",
     "serialization/mapping.py",
@@ -71,10 +73,11 @@ def test_import_aioinflux_loads_no_dataframe_code():
 
     code = (
         "import sys, aioinflux, aioinflux.serialization.dataframe; "
-        "print(*(m in sys.modules for m in ('aioinflux._frames', 'pandas', 'numpy')))"
+        "print(*(m in sys.modules for m in "
+        "('aioinflux._frames', 'aioinflux._polars', 'pandas', 'numpy', 'polars')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False", "False"]
+    assert out.stdout.split() == ["False"] * 5
 
 
 def _top_level_imports(path: Path) -> set[str]:

@@ -73,7 +73,7 @@ async def test_time_zero_is_the_epoch_not_the_servers_clock(client):
 
 
 async def test_dataframe_dtypes(client):
-    await client.write(["m,host=a i=1i,b=true,f=1.5 1", "m f=2.5 2"])
+    await client.write(['m,host=a i=1i,b=true,f=1.5,s="x" 1', "m f=2.5 2"])
     client.output = "dataframe"
     df = await client.query("SELECT * FROM m")
     assert isinstance(df["host"].dtype, pd.CategoricalDtype)  # 0.9: object
@@ -81,6 +81,31 @@ async def test_dataframe_dtypes(client):
     assert str(df["b"].dtype) == "boolean"  # 0.9: object
     assert df["f"].dtype == np.float64
     assert df["i"].tolist() == [1, pd.NA]
+    if int(pd.__version__.split(".")[0]) >= 3:
+        assert df["s"].dtype == "str"  # 0.9: object
+        assert df["s"].tolist()[0] == "x"
+        assert np.isnan(df["s"].tolist()[1])  # 0.9: None
+    else:
+        assert df["s"].tolist() == ["x", None]
+
+
+async def test_evenly_spaced_times_have_a_freq(client):
+    await client.write(["m v=1i 60000000000", "m v=2i 120000000000", "m v=3i 180000000000"])
+    client.output = "dataframe"
+    df = await client.query("SELECT * FROM m")
+    assert df.index.freq == pd.Timedelta(minutes=1)  # 0.9: None
+    await client.write("m v=4i 200000000000")  # no longer evenly spaced
+    assert (await client.query("SELECT * FROM m")).index.freq is None
+
+
+async def test_negative_zero_keeps_its_sign(client):
+    client._msgpack = False  # 0.9 asked for JSON, where influxd writes -0.0 as -0
+    await client.write("m f=-0.0 1")
+    (values,) = await rows(client, "SELECT f FROM m")
+    assert values == [[1, -0.0]]
+    assert str(values[0][1]) == "-0.0"  # 0.9: the int 0
+    client.output = "dataframe"
+    assert str((await client.query("SELECT f FROM m"))["f"].iloc[0]) == "-0.0"  # 0.9: 0.0
 
 
 async def test_category_columns_are_written_as_tags(client):
@@ -269,6 +294,8 @@ DIFFERENCES = {
     ),
     "A mapping's": test_time_zero_is_the_epoch_not_the_servers_clock,
     "DataFrame dtypes": test_dataframe_dtypes,
+    "Evenly spaced times have a freq": test_evenly_spaced_times_have_a_freq,
+    "-0.0 keeps its sign": test_negative_zero_keeps_its_sign,
     "category columns are written as tags": test_category_columns_are_written_as_tags,
     "DataFrame object columns hold str only": test_dataframe_object_columns_hold_str_only,
     "Chunked DataFrames": test_chunked_dataframes_in_blocking_mode,
@@ -306,3 +333,38 @@ def test_every_listed_difference_has_its_test():
     # and the page no longer lists as changes what behaves as in 0.9
     for claim in ["keyword-only", "importable from ``aioinflux``", "as before"]:
         assert claim not in text[: text.index("From influxdb-python")], claim
+
+
+# -- from influxdb-python's DataFrameClient: what the page says differs -------------------
+
+
+async def test_dataframeclient_differences_and_as_dataframeclient(client):
+    from aioinflux import as_dataframeclient
+
+    await client.write(
+        ["load,host=a,region=eu v=1i 1", "load,host=b,region=eu v=2i 2", "load,host=a x=0.5 3"]
+    )
+    client.output = "dataframe"
+    one = await client.query("SELECT * FROM load")
+    with pytest.raises(KeyError, match="'load'"):
+        one["load"]  # one series is its DataFrame, not {'load': DataFrame}
+    assert list(as_dataframeclient(one)) == ["load"]
+    assert str(one["v"].dtype) == "Int64"  # DataFrameClient: float64
+    grouped = await client.query("SELECT v FROM load GROUP BY host")
+    assert list(grouped) == ["load,host=a", "load,host=b"]
+    assert list(grouped["load,host=a"].columns) == ["v", "host"]
+    old = as_dataframeclient(grouped)
+    assert list(old) == [("load", (("host", "a"),)), ("load", (("host", "b"),))]
+    assert list(old[("load", (("host", "a"),))].columns) == ["v"]
+    several = await client.query("SELECT v FROM load; SELECT x FROM load")
+    assert isinstance(several, list)
+    assert [list(part) for part in as_dataframeclient(several)] == [["load"], ["load"]]
+    # columns without any value: kept here, dropped by DataFrameClient (dropna=True)
+    empty = await client.query("SELECT v, x FROM load WHERE host = 'b'")
+    assert list(empty.columns) == ["v", "x"]
+    assert list(as_dataframeclient(empty)["load"].columns) == ["v"]
+    mean = await client.query("SELECT mean(v) FROM load")
+    assert isinstance(mean.index, pd.RangeIndex)
+    assert as_dataframeclient(mean)["load"].index.equals(pd.DatetimeIndex([0], tz="UTC"))
+    records = (await client.show_measurements()).to_dict("records")
+    assert records == [{"name": "load"}]  # get_list_measurements()

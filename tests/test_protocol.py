@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from urllib.parse import parse_qs
 
 import pytest
@@ -407,3 +408,30 @@ def test_many_small_messagepack_chunks_pass_a_small_limit_at_every_split():
         reader = QueryReader(200, {"Content-Type": "application/x-msgpack"}, limit=1024)
         got = reader.feed(body[:split]) + reader.feed(body[split:]) + reader.close()
         assert len(got) == 200
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        (b"[[1,-0],[2,0],[3,-0.5]]", [[1, -0.0], [2, 0], [3, -0.5]]),
+        (b"[[-0,-0e1],[-0.0,1]]", [[-0.0, -0.0], [-0.0, 1]]),
+        (b'[[1,"-0"],[2,"host-0"]]', [[1, "-0"], [2, "host-0"]]),
+        (b"[[-05]]", None),  # not JSON: refused as before
+    ],
+)
+def test_json_negative_zero_keeps_its_sign(text, values):
+    # influxd writes the float -0.0 as -0 in JSON; read as the int 0 it would lose its sign
+    chunk = b'{"results":[{"statement_id":0,"series":[{"columns":["a","b"],"values":' + text
+    decoder = ChunkDecoder()
+    if values is None:
+        with pytest.raises(InfluxDBError, match="not JSON"):
+            decoder.feed(chunk + b"}]}]}\n")
+        return
+    [got] = decoder.feed(chunk + b"}]}]}\n")
+    read = got["results"][0]["series"][0]["values"]
+    assert read == values
+    flat = [v for row in read for v in row]
+    expected = [v for row in values for v in row]
+    assert [type(v) for v in flat] == [type(v) for v in expected]
+    signs = [math.copysign(1, v) for v in flat if isinstance(v, (int, float))]
+    assert signs == [math.copysign(1, v) for v in expected if isinstance(v, (int, float))]

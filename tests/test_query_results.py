@@ -6,6 +6,7 @@ JSON (the default install), as the ``wire`` fixture says.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import uuid
@@ -14,6 +15,7 @@ import aiohttp
 import aiohttp.web
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from docs_examples import as_coroutine, python_examples
 
@@ -31,6 +33,9 @@ from aioinflux.testing import InfluxDBServer
 pytestmark = pytest.mark.server
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: the dtype of a string field: pandas' default string dtype from pandas 3 on (missing: NaN)
+PANDAS3 = int(pd.__version__.split(".")[0]) >= 3
+STR = "str" if PANDAS3 else object
 BAD = "SELECT v FROM m WHERE time > 'x'"
 BAD_MESSAGE = "invalid operation: time and *influxql.StringLiteral are not compatible"
 
@@ -59,8 +64,21 @@ async def qclient(client, wire):
 
 
 def test_unknown_output_is_refused():
-    with pytest.raises(ValueError, match="output must be 'json', 'raw', 'iterable' or 'dataframe'"):
+    with pytest.raises(
+        ValueError, match="output must be 'json', 'raw', 'iterable', 'dataframe' or 'polars'"
+    ):
         InfluxDBClient(output="csv")
+
+
+@pytest.mark.parametrize("missing", ["polars", "numpy"])
+def test_polars_output_needs_polars(monkeypatch, missing):
+    client = InfluxDBClient()
+    monkeypatch.setitem(sys.modules, missing, None)
+    with pytest.raises(
+        ValueError, match=r"output='polars' needs polars and numpy: pip install 'aioinflux\[fast\]'"
+    ):
+        client.output = "polars"
+    assert client.output == "json"
 
 
 def test_dataframe_output_needs_pandas(monkeypatch):
@@ -184,7 +202,8 @@ async def test_chunked_dataframes(qclient):
     frames = [df async for df in await qclient.query("SELECT * FROM m", chunked=True, chunk_size=2)]
     assert [len(df) for df in frames] == [2, 1]
     whole = await qclient.query("SELECT * FROM m")
-    pd.testing.assert_frame_equal(pd.concat(frames).astype(whole.dtypes), whole)
+    # the whole answer's evenly spaced times get their freq; concat() keeps none
+    pd.testing.assert_frame_equal(pd.concat(frames).astype(whole.dtypes), whole, check_freq=False)
 
 
 async def test_chunked_dataframes_say_which_statement_they_belong_to(qclient):
@@ -290,11 +309,63 @@ async def test_dataframe_values_and_dtypes_equal_what_was_written(qclient):
     assert df["i"].tolist() == [INT_MIN, INT_MAX, 0]
     assert str(df["b"].dtype) == "boolean"
     assert df["b"].tolist() == [True, pd.NA, False]
-    assert df["s"].dtype == object
-    assert df["s"].tolist() == ['say "hi" ü \\ \U0001f600', "line\nbreak", None]
+    assert df["s"].dtype == STR
+    assert df["s"].tolist()[:2] == ['say "hi" ü \\ \U0001f600', "line\nbreak"]
+    assert pd.isna(df["s"].iloc[2])
     for tag in ("host", "region"):
         assert isinstance(df[tag].dtype, pd.CategoricalDtype)
     assert df["host"].tolist() == ["a", "b", "a"]
+
+
+def pandas_defaults_frame():
+    """A frame as pandas builds it by default (pandas 3: ``str`` strings, ``us`` times)."""
+    return pd.DataFrame(
+        {
+            "host": pd.Categorical(["a", "b", "a", "c", "b", "a"]),
+            "s": ["x", None, "z ü", None, 'q"\\', "w"],
+            "f": [1.5, -0.0, 2.0, 1e300, -3.25, 0.0],
+            "i": np.array([2**53 + 1, INT_MIN, INT_MAX, 0, 7, -1], dtype=np.int64),
+            "b": [True, False, True, True, False, False],
+        },
+        index=pd.date_range("2024-01-01", periods=6, freq="s", tz="UTC"),
+    )
+
+
+async def test_a_frame_of_pandas_defaults_comes_back_equal(qclient):
+    df = pandas_defaults_frame()
+    assert df["s"].dtype == STR
+    await qclient.write(df, measurement="rt")
+    qclient.output = "dataframe"
+    back = await qclient.query("SELECT * FROM rt", epoch="u")
+    # freq included: evenly spaced times read back get the freq pandas infers
+    pd.testing.assert_frame_equal(back[df.columns], df)
+    assert back.index.dtype == df.index.dtype
+    assert isinstance(back["host"].dtype, pd.CategoricalDtype)
+    assert back["host"].cat.categories.dtype == df["host"].cat.categories.dtype
+
+
+@pytest.mark.parametrize(
+    ("epoch", "unit"),
+    [("ns", "ns"), ("u", "us"), ("ms", "us"), ("s", "us"), (None, "ns")],
+)
+async def test_the_index_unit_follows_the_epoch(qclient, epoch, unit):
+    qclient.output = "dataframe"
+    df = await qclient.query("SELECT v FROM n", epoch=epoch)
+    # pandas 2 has one default unit, ns; pandas 3 makes us unless ns is asked
+    assert df.index.dtype == f"datetime64[{unit if PANDAS3 else 'ns'}, UTC]"
+
+
+async def test_negative_zero_keeps_its_sign_in_every_output(qclient):
+    # influxd answers -0 in JSON and -0.0 in MessagePack for a float stored as -0.0
+    await qclient.write(["z f=-0.0 1", "z f=0.0 2", "z f=-0 3"])
+    raw = await qclient.query("SELECT f FROM z")
+    values = [v for _, v in raw["results"][0]["series"][0]["values"]]
+    assert [math.copysign(1, v) for v in values] == [-1, 1, -1]
+    assert isinstance(values[0], float)  # a float, not JSON's int 0
+    qclient.output = "dataframe"
+    df = await qclient.query("SELECT f FROM z")
+    assert np.signbit(df["f"].to_numpy()).tolist() == [True, False, True]
+    assert df["f"].dtype == np.float64
 
 
 BIG = 9007199254740993  # 2**53 + 1: a float64 cannot hold it
@@ -311,7 +382,7 @@ async def test_dataframe_types_follow_a_dropped_and_rewritten_measurement(qclien
     df = await qclient.query("SELECT * FROM x")
     assert df["v"].dtype == np.int64
     assert df["v"].tolist() == [BIG]
-    assert df["t"].dtype == object  # a field now, not a tag
+    assert df["t"].dtype == STR  # a field now, not a tag
     qclient.output = "json"
     values = (await qclient.query("SELECT * FROM x"))["results"][0]["series"][0]["values"]
     assert values == [[2, "now a field", BIG]]
@@ -345,7 +416,7 @@ async def test_chunked_dataframe_types_come_from_the_database_read(qclient):
     await qclient.write([f'w y={BIG}i,t="x" 1'])
     [df] = [f async for f in await qclient.query("SELECT * FROM w", chunked=True)]
     assert df["y"].tolist() == [BIG]
-    assert df["t"].dtype == object
+    assert df["t"].dtype == STR
 
 
 async def test_dataframe_of_an_answer_in_many_chunks(qclient):
@@ -368,7 +439,7 @@ async def test_dataframe_of_an_answer_in_many_chunks(qclient):
     assert list(df["host"].cat.categories) == ["h0", "h1", "h2"]
     assert df["host"].iloc[:20_000].tolist() == [f"h{i % 3}" for i in range(20_000)]
     assert df["host"].iloc[20_000:].isna().all()
-    assert df["s"].dtype == object
+    assert df["s"].dtype == STR
     assert df["s"].tolist() == [f"s{i % 5}" for i in range(rows)]
 
 
@@ -380,7 +451,8 @@ async def test_dataframe_gaps(qclient):
     assert df["a"].dtype == np.float64
     assert str(df["k"].dtype) == "Int64"
     assert df["k"].tolist() == [1, pd.NA]
-    assert df["z"].tolist() == [None, "x"]
+    assert pd.isna(df["z"].iloc[0])
+    assert df["z"].tolist()[1] == "x"
 
 
 async def test_dataframe_group_by_gives_a_dict(qclient):
@@ -456,6 +528,132 @@ async def test_get_tag_info_needs_a_database():
     async with InfluxDBClient(port=9) as client:
         with pytest.raises(ValueError, match="needs a database"):
             await client.get_tag_info()
+
+
+# -- polars ------------------------------------------------------------------------------
+
+
+async def test_polars_types_and_values_equal_what_was_written(qclient):
+    qclient.output = "polars"
+    df = await qclient.query("SELECT * FROM m")
+    assert isinstance(df, pl.DataFrame)
+    assert df.schema == pl.Schema(
+        {
+            "time": pl.Datetime("ns", "UTC"),
+            "b": pl.Boolean,
+            "f": pl.Float64,
+            "host": pl.Categorical(),
+            "i": pl.Int64,
+            "region": pl.Categorical(),
+            "s": pl.String,
+        }
+    )
+    assert df["time"].dt.epoch("ns").to_list() == [10**9, 2 * 10**9, 3 * 10**9]
+    assert df["f"].to_list() == [1.0, 2.5, 3.0]  # JSON's 1 and 3: the declared float decides
+    assert df["i"].to_list() == [INT_MIN, INT_MAX, 0]
+    assert df["b"].to_list() == [True, None, False]
+    assert df["s"].to_list() == ['say "hi" ü \\ \U0001f600', "line\nbreak", None]
+    assert df["host"].to_list() == ["a", "b", "a"]
+
+
+async def test_polars_integer_field_with_gaps_is_never_a_float(qclient):
+    await qclient.write([f"g k={BIG}i 1", "g x=1.5 2", f"g k={-BIG}i 3"])
+    qclient.output = "polars"
+    df = await qclient.query("SELECT * FROM g")
+    assert df.schema["k"] == pl.Int64
+    assert df["k"].to_list() == [BIG, None, -BIG]
+
+
+async def test_polars_group_by_is_one_long_frame(qclient):
+    qclient.output = "polars"
+    df = await qclient.query("SELECT count(f) FROM m GROUP BY host")
+    assert df.columns == ["time", "count", "host"]
+    assert df["host"].to_list() == ["a", "b"]
+    assert df["count"].to_list() == [2, 1]
+    both = await qclient.query("SELECT f FROM m GROUP BY host, region")
+    assert both.select("host", "region", "f").rows() == [
+        ("a", "eu", 1.0),
+        ("a", "us", 3.0),
+        ("b", "eu", 2.5),
+    ]
+
+
+async def test_polars_several_statements_and_measurements(qclient):
+    qclient.output = "polars"
+    first, empty, several = await qclient.query(
+        "SELECT v FROM n; SELECT * FROM nothing; SELECT f, v FROM m, n"
+    )
+    assert first["v"].to_list() == [1.0]
+    assert empty.shape == (0, 0)
+    assert several.columns == ["measurement", "time", "f", "v"]
+    assert several["measurement"].to_list() == ["m", "m", "m", "n"]
+    assert several["v"].to_list() == [None, None, None, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("epoch", "unit"), [("ns", "ns"), ("u", "us"), ("ms", "ms"), ("s", "ms"), (None, "ns")]
+)
+async def test_polars_time_unit_follows_the_epoch(qclient, epoch, unit):
+    qclient.output = "polars"
+    df = await qclient.query("SELECT v FROM n", epoch=epoch)
+    assert df.schema["time"] == pl.Datetime(unit, "UTC")
+    assert df["time"].dt.epoch("s").to_list() == [4]
+
+
+async def test_polars_chunked_gives_one_frame_per_chunk(qclient):
+    qclient.output = "polars"
+    frames = [df async for df in await qclient.query("SELECT * FROM m", chunked=True, chunk_size=2)]
+    assert [len(df) for df in frames] == [2, 1]
+    whole = await qclient.query("SELECT * FROM m")
+    assert pl.concat(frames, how="vertical_relaxed").equals(whole)
+    # the declared type types a column without any value in its chunk
+    assert frames[1].schema["s"] == pl.String
+
+
+async def test_polars_show_statements(qclient):
+    qclient.output = "polars"
+    keys, measurements = await qclient.query("SHOW TAG KEYS; SHOW MEASUREMENTS")
+    assert keys.rows() == [("m", "host"), ("m", "region")]
+    assert keys.columns == ["measurement", "tagKey"]
+    assert measurements["name"].to_list() == ["m", "n"]
+    fields = await qclient.query("SHOW FIELD KEYS FROM m")
+    assert fields.columns == ["measurement", "fieldKey", "fieldType"]
+
+
+async def test_polars_negative_zero_keeps_its_sign(qclient):
+    await qclient.write(["z f=-0.0 1", "z f=0.0 2", "z f=-0 3"])
+    qclient.output = "polars"
+    df = await qclient.query("SELECT f FROM z")
+    assert df["f"].dtype == pl.Float64
+    assert [math.copysign(1, v) for v in df["f"].to_list()] == [-1, 1, -1]
+
+
+def test_polars_in_blocking_mode(influxdb_server, influxdb_database, wire):
+    with influxdb_server.client(db=influxdb_database, mode="blocking", output="polars") as client:
+        client._msgpack = wire == "msgpack"
+        client.write(LINES)
+        assert client.query("SELECT i FROM m")["i"].to_list() == [INT_MIN, INT_MAX, 0]
+        frames = client.query("SELECT i FROM m", chunked=True, chunk_size=2)
+        assert not hasattr(frames, "__aiter__")
+        assert [df["i"].to_list() for df in frames] == [[INT_MIN, INT_MAX], [0]]
+
+
+async def test_polars_frame_written_and_read_back(qclient):
+    frame = pl.DataFrame(
+        {
+            "time": pl.Series([1, 2, 3]).cast(pl.Datetime("ns", "UTC")),
+            "host": pl.Series(["a", "b", None], dtype=pl.Categorical),
+            "f": [1.5, -0.0, None],
+            "i": [BIG, None, INT_MIN],
+            "b": [True, False, None],
+            "s": ["x", None, "z"],
+        }
+    )
+    await qclient.write(frame, measurement="p")
+    qclient.output = "polars"
+    back = await qclient.query("SELECT * FROM p")
+    assert back.select(frame.columns).equals(frame)
+    assert back.select(frame.columns).schema == frame.schema
 
 
 # -- results are never cut ---------------------------------------------------------------
@@ -638,7 +836,7 @@ async def test_docs_examples_run(client, capsys):
         ]
     )
     examples = doc_examples()
-    assert len(examples) == 6
+    assert len(examples) == 7
     for code in examples:
         client.output = "json"
         await as_coroutine(code, "docs/querying.rst")(client)
@@ -646,6 +844,12 @@ async def test_docs_examples_run(client, capsys):
     assert "1257894000000000000 server01 0.64" in out
     assert "Point(time=1257894000000000000, host='server01', load=0.64)" in out
     assert "{'cpu': {'host': ['server01', 'server02']}, 'mem': {}}" in out
+    # the polars example
+    assert (
+        "{'time': Datetime(time_unit='ns', time_zone='UTC'), 'host': Categorical, "
+        "'load': Float64}" in out
+    )
+    assert "[('server01', 1), ('server02', 1)]" in out
 
 
 async def test_whole_floats_stay_floats_in_every_wire_format(qclient, wire):
