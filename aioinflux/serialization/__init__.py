@@ -16,13 +16,14 @@ lines.py), and only when bodies must be cut or lines counted.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..exceptions import LineProtocolError, LineProtocolTypeError
 from . import lines as _lines
+from ._textcheck import check_text, fast_check
 from .common import precision_factor
-from .lines import Lines, exact_lines, join, split_lines, text_lines
+from .lines import Lines, exact_lines, join, text_lines
 from .mapping import Block, encode_tags, mapping_blocks, serialize_mapping
 
 __all__ = ["Lines", "counted_bodies", "line_chunks", "line_slices", "serialize", "write_bodies"]
@@ -117,30 +118,44 @@ def _is_single(data: object) -> bool:
 class _Encoded:
     """A batch encoded: ``items`` are whole lines as the encoders made them, except the
     runs ``items[start:stop]`` listed in ``text``: line protocol the user gave, each item
-    holding any number of lines (blank ones too), whose boundaries are not known yet."""
+    holding any number of lines (blank and comment ones too). Each run is joined and
+    checked once, as influxd would read it (a refused line raises, naming its point):
+    ``checked`` has, per run, its joined body and its lines (None when every newline in
+    the body ends a line)."""
 
-    __slots__ = ("items", "text")
+    __slots__ = ("checked", "items", "text")
 
-    def __init__(self, items: list[str | bytes], text: list[tuple[int, int]]):
+    def __init__(self, items: list[str | bytes], text: list[tuple[int, int, int]], factor: int):
         self.items = items
         self.text = text
+        self.checked = [
+            (body, check_text(body, factor, items[start:stop], point))
+            for start, stop, point in text
+            for body in (join(items[start:stop]),)
+        ]
 
     def body(self) -> bytes:
         """Everything, as one body (no line is looked at)."""
+        if len(self.text) == 1 and self.text[0][:2] == (0, len(self.items)):
+            return self.checked[0][0]  # the user's text only: joined once already
         return join(self.items)
 
     def lines(self, body: bytes | None = None) -> list[bytes]:
         """Every line, as bytes: the encoders' lines as they made them, the user's text split
-        as influxd splits it (each run of it joined and scanned once). ``body`` is
-        :meth:`body` when the caller has it already."""
+        as influxd splits it (without blank and comment lines). ``body`` is :meth:`body`
+        when the caller has it already."""
         items, text = self.items, self.text
         if not text:
             return exact_lines(items, body)
         lines: list[bytes] = []
         done = 0
-        for start, stop in text:
+        for (start, stop, _), (joined, found) in zip(text, self.checked, strict=True):
             lines += exact_lines(items[done:start])
-            lines += split_lines(join(items[start:stop]))
+            if found is None:  # every newline ends a line
+                run = joined[:-1] if joined.endswith(b"\n") else joined
+                lines += run.split(b"\n") if run else []
+            else:
+                lines += found
             done = stop
         lines += exact_lines(items[done:])
         return lines
@@ -194,8 +209,9 @@ def _encode(data: Any, batch: _Batch) -> _Encoded | _Blocks:
             return _Blocks(blocks)
     items: list[str | bytes] = []
     append = items.append
-    text: list[tuple[int, int]] = []
+    text: list[tuple[int, int, int]] = []
     opened = -1  # where the current run of the user's text starts in items, or -1
+    opened_point = 0  # and which point it starts with
     name, tags, encoded, factor = (
         batch.measurement,
         batch.extra_tags,
@@ -214,32 +230,32 @@ def _encode(data: Any, batch: _Batch) -> _Encoded | _Blocks:
         elif (kind is str or kind is bytes) and not tags:
             # line protocol is written as given; the general path costs ~2 us a line
             if opened < 0:
-                opened = len(items)
+                opened, opened_point = len(items), index
             append(point)
             continue
         elif isinstance(point, (str, bytes, bytearray, memoryview)):
             # a str subclass, bytearray or memoryview; raises when extra tags are given
             line = _encode_one(point, index, batch)
             if opened < 0:
-                opened = len(items)
+                opened, opened_point = len(items), index
             append(line)
             continue
         elif _is_dataframe(point):
             frame_lines = _encode_one(point, index, batch, _frame_lines)
             if opened >= 0:
-                text.append((opened, len(items)))
+                text.append((opened, len(items), opened_point))
                 opened = -1
             items += frame_lines
             continue
         else:
             line = _encode_one(point, index, batch)
         if opened >= 0:
-            text.append((opened, len(items)))
+            text.append((opened, len(items), opened_point))
             opened = -1
         append(line)
     if opened >= 0:
-        text.append((opened, len(items)))
-    return _Encoded(items, text)
+        text.append((opened, len(items), opened_point))
+    return _Encoded(items, text, batch.factor)
 
 
 def _frame_lines(frame: Any, batch: _Batch) -> list[bytes]:
@@ -410,18 +426,20 @@ def _made(items: list[str | bytes]) -> Lines:
 
 def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
     """Line protocol given as text only (one ``str``/``bytes``, or a list or tuple of
-    them) as bodies of ``piece`` items each, joined in C; None for anything else (encoded
-    point by point).
+    them) as bodies of ``piece`` items each, joined and checked in C; None for anything
+    else (encoded point by point).
 
-    Where the text has no double quote and no backslash every newline ends a line, so each
-    piece is split on its own; from the first piece with one of them on, the rest is
-    joined into one body and split as a whole (a string value may go on over the next
-    items)."""
+    Where the check's one regular expression accepts a piece, every newline in it ends a
+    line, so each piece is counted on its own; from the first piece it does not accept on,
+    the rest is joined into one body and checked and split as a whole (a string value may
+    go on over the next items)."""
     if batch.extra_tags:  # line protocol cannot take them: the general path says so
         return None
     kind = type(data)
+    factor = batch.factor
     if kind is bytes or kind is str:
-        return text_lines(data.encode() if kind is str else data, piece)
+        body = data.encode() if kind is str else data
+        return text_lines(body, piece, factor, [data])
     if kind is not list and kind is not tuple:
         return None
     pieces: list[Lines] = []
@@ -429,14 +447,12 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
         group = data[start : start + piece]
         try:
             body = "\n".join(group).encode()
-            text = True
         except TypeError:  # not all str
             try:
                 body = b"\n".join(group)
-                text = False
             except TypeError:  # not all text: mappings, objects, a mix
                 return None
-        if b'"' in body or b"\\" in body:
+        if not fast_check(body, factor):
             rest = data[start:]
             try:
                 body = "\n".join(rest).encode()
@@ -445,24 +461,13 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
                     body = b"\n".join(rest)
                 except TypeError:
                     return None
-            return pieces + text_lines(body, piece)
-        if _one_line_each(group, text):
-            pieces.append(Lines(body, len(group)))
+            return pieces + text_lines(body, piece, factor, rest, start)
+        count = body.count(b"\n") + 1 - body.endswith(b"\n")
+        if count == len(group):
+            pieces.append(Lines(body, count, stop=len(body) - body.endswith(b"\n")))
         else:
-            pieces += text_lines(body, piece)
+            pieces += Lines.pieces(body, piece, len(body) - body.endswith(b"\n"))
     return pieces
-
-
-def _one_line_each(group: Sequence[Any], text: bool) -> bool:
-    """Whether each item of ``group`` (all ``str`` when ``text``, else all bytes-like) is
-    one line that is not blank: none is only whitespace (``strip()`` of every item, in C)
-    and none holds a newline (one memchr over them all, joined without a separator)."""
-    if text:
-        return all(map(str.strip, group)) and "\n" not in "".join(group)
-    try:
-        return all(map(bytes.strip, group)) and b"\n" not in b"".join(group)
-    except TypeError:  # a bytearray or memoryview: the general check
-        return False
 
 
 def _frame_chunks(
