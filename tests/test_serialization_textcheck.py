@@ -306,7 +306,19 @@ _LINE = st.builds(
     ),
     st.sampled_from([b"", b" 1", b" -5", b" 9223372036854775807", b" 1x", b"  2  ", b" 1 2"]),
 )
+#: lines of one shape (what the fast check takes together), their values varied
+_SHAPED = st.lists(
+    st.tuples(
+        st.sampled_from([b"a", b"b\\ c", b"a", b"x=y"]),
+        st.sampled_from([b"1", b"-1.5", b"1e5", b"1e400", b"NaN", b"t", b'"s"']),
+        st.sampled_from([b"1i", b"-5i", b"9223372036854775807i", b"9223372036854775808i"]),
+        st.sampled_from([b" 1", b"", b" -1", b" 9223372036854775807"]),
+    ),
+    min_size=1,
+    max_size=5,
+).map(lambda rows: b"\n".join(b"m,t=%s v=%s,n=%s%s" % row for row in rows))
 _BODIES = st.one_of(
+    _SHAPED,
     st.lists(st.sampled_from(_TOKENS), max_size=30).map(b"".join),
     st.lists(st.one_of(_LINE, st.sampled_from([b"", b"# c", b'# x="', b"  "])), max_size=6).map(
         b"\n".join

@@ -52,7 +52,7 @@ _EXP = rb"(?:[eE][+-]?\d{1,2}+)?"
 _VALUE = (
     rb"(?:-?(?:\d{1,18}+(?:i|(?:\.\d{0,20}+)?" + _EXP + rb")|\.\d{1,20}+" + _EXP + rb")"
     rb'|"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+"'
-    rb"|true|True|TRUE|t|T|false|False|FALSE|f|F|\d{1,19}+u)"
+    rb"|t(?:rue)?+|T(?:rue|RUE)?+|f(?:alse)?+|F(?:alse|ALSE)?+|\d{1,19}+u)"
 )
 _FIELD = _FKEY + rb"=" + _VALUE
 #: timestamps that cannot be out of range at each precision's multiplier: an optional
@@ -161,7 +161,7 @@ _KINDS = {
     "float": rb"-?(?:\d{1,18}+(?:\.\d{0,20}+)?|\.\d{1,20}+)" + _EXP,
     "int": rb"-?\d{1,18}+i",
     "uint": rb"\d{1,19}+u",
-    "bool": rb"(?:true|True|TRUE|t|T|false|False|FALSE|f|F)",
+    "bool": rb"(?:t(?:rue)?+|T(?:rue|RUE)?+|f(?:alse)?+|F(?:alse|ALSE)?+)",
     "str": rb'"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+"',
 }
 _SHAPES: dict[tuple[object, ...], re.Pattern[bytes] | None] = {}
@@ -216,10 +216,14 @@ def _shape(body: bytes, factor: int) -> re.Pattern[bytes] | None:
         and (not stamp or factor in _TIME_DIGITS)
     ):
         # tag values bounded so that no series key is longer than the general path allows
+        # (runs of plain bytes between at most 8 escapes: faster than a loop over bytes)
         room = (48_000 - len(measurement) - sum(len(k) + 2 for k in tag_keys)) // max(
-            1, len(tag_keys)
+            1, 9 * len(tag_keys)
         )
-        value = rb"(?![\s,=])(?:[^\s,=\\]|\\[ ,=]){1,%d}+" % max(1, room)
+        value = rb"(?![\s,=])[^\s,=\\]{0,%d}+(?:\\[ ,=][^\s,=\\]{0,%d}+){0,8}+" % (
+            max(1, room),
+            max(1, room),
+        )
         one = re.escape(measurement) + b"".join(
             b"," + re.escape(k) + b"=" + value for k in tag_keys
         )
