@@ -9,8 +9,9 @@ Rule 2: what cannot be encoded raises (LineProtocolError, a ValueError, for a ba
 LineProtocolTypeError, also a TypeError, for an object that is not a point; TypeError for
 a value of an unsupported type) naming the point; nothing is dropped or altered.
 Rule 3: lines are split once, where they are made: the encoders hand over whole lines, and
-only line protocol the user gave as ``str``/``bytes`` is scanned for its boundaries (see
-lines.py), and only when bodies must be cut or lines counted.
+only line protocol the user gave as ``str``/``bytes`` is looked at: checked once, as influxd
+1.x would read it (a refused line raises, naming it; see _textcheck.py), which also finds
+where its lines end.
 """
 
 from __future__ import annotations
@@ -384,10 +385,11 @@ def line_chunks(
     out), so that a writer can queue a huge frame as room is made; anything else as one
     slice, in pieces of ``piece_lines`` points (a writer's batch size: each piece is then a
     request's body as it is). Line protocol given as ``str``/``bytes`` (or a list or tuple
-    of them) is joined and split as influxd splits it (blank lines are no lines), counted
-    in C unless it has double quotes, a backslash before a newline or lines that may be
-    blank (then it is scanned). Lines made from mappings, DataFrames and ``@lineprotocol``
-    objects are taken as the encoders made them.
+    of them) is joined, checked as influxd 1.x would read it (a line it would refuse raises
+    :class:`~aioinflux.LineProtocolError` naming it) and split as influxd splits it (blank
+    and comment lines are no lines): counted in C when the check's regular expression takes
+    the whole body. Lines made from mappings, DataFrames and ``@lineprotocol`` objects are
+    taken as the encoders made them.
 
     .. versionadded:: 0.10
     """

@@ -3,7 +3,8 @@
 Rule 1: in line protocol the user gave (``str``/``bytes``), line boundaries are found exactly
 as influxd 1.x finds them (``scanLine`` in its ``models/points.go``): a newline ends a line
 unless it is escaped by a backslash or inside a quoted string field value, so a string field
-holding a newline stays one point.
+holding a newline stays one point. That text is checked by influxd's grammar as it is
+split (_textcheck.py); comment and blank lines are no lines.
 Rule 2: lines the encoders made (mappings, DataFrames, ``@lineprotocol`` objects) are never
 scanned: the encoders hand them over one by one, so their boundaries are known.
 Rule 3: one bound for every request body: at most :data:`MAX_BODY` bytes, and where rows are
