@@ -534,7 +534,8 @@ def serialize(
     """Turn ``data`` into the body of a write: lines of line protocol joined by ``\\n``.
 
     :param data: one point or an iterable (list, tuple, generator) of points, in any mix.
-        A point is line protocol (``str`` or ``bytes``, sent exactly as given), a mapping
+        A point is line protocol (``str`` or ``bytes``, checked by InfluxDB 1.x's grammar
+        and sent exactly as given), a mapping
         (``measurement``, ``time``, ``tags``, ``fields``), a pandas DataFrame, or an instance
         of a :func:`~aioinflux.serialization.usertype.lineprotocol` class.
     :param measurement: the measurement of points that do not name one (mappings,
@@ -548,7 +549,8 @@ def serialize(
         object that is not a point or a DataFrame without a ``DatetimeIndex``, naming its
         position.
     :raises ~aioinflux.LineProtocolError: (a ``ValueError``) for a point that cannot be
-        written exactly, naming its position and the culprit.
+        written exactly, naming its position and the culprit, and for a line of text that
+        InfluxDB 1.x would refuse, naming its number and what is wrong.
 
     .. versionchanged:: 0.10
         mappings, DataFrames and ``@lineprotocol`` objects, exact escaping and validation.
