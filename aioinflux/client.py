@@ -452,8 +452,9 @@ class InfluxDBClient:
     ) -> bool:
         """Write data.
 
-        The whole batch is encoded and checked before it is sent, so a batch with a bad
-        point writes nothing.
+        The whole batch is encoded and checked before it is sent (line protocol given as
+        ``str``/``bytes`` too, by InfluxDB 1.x's grammar), so a batch with a bad point or a
+        bad line writes nothing.
 
         :param data: a point or an iterable of points, in any mix: line protocol (``str`` or
             ``bytes``), mappings, pandas DataFrames, ``@lineprotocol`` objects (see
@@ -479,8 +480,8 @@ class InfluxDBClient:
         :raises InfluxDBWriteError: if the server does not accept the data. When the write
             took several requests and earlier ones were stored, the error's
             ``requests_written`` says how many.
-        :raises LineProtocolError: (a ``ValueError``) for data that cannot be written exactly;
-            nothing is sent.
+        :raises LineProtocolError: (a ``ValueError``) for data that cannot be written exactly,
+            or a line of text InfluxDB 1.x would refuse (naming its number); nothing is sent.
         :raises TypeError: for data of an unsupported type; nothing is sent.
 
         .. versionchanged:: 0.10

@@ -5,6 +5,7 @@ Run (from the repository root, after ``bash scripts/test.sh`` made .venv)::
     .venv/bin/pip install -r benchmarks/requirements.txt
     .venv/bin/python benchmarks/bench_writer.py [--points 1000000] [--repeat 3]
     .venv/bin/python benchmarks/bench_writer.py --writer-cpu [--points 500000]
+    .venv/bin/python benchmarks/bench_writer.py --check
 
 Starts a throwaway influxd, writes the same points with every contender (a fresh database
 each run, 5000 lines per request), and prints the best of ``--repeat`` runs, the ratio to
@@ -22,6 +23,12 @@ ratios of one run. Not a test: nothing here asserts a speed.
 coroutine that does nothing, and prints the CPU time per point of the writer's own work
 (serializing, checking, queueing, cutting batches), best of ``--repeat``: steadier than
 the table, for comparing two versions of the writer on a busy machine.
+
+Line-protocol ``str`` lines come in two shapes: the one above (tags, float, int and bool
+fields) and the users' one, with an escaped tag value and a string field holding an escaped
+``"`` (rows ending in ``string field``, compared with raw aiohttp sending those same
+bodies). ``--check`` starts no server: it prints the MB/s of the check of line protocol
+text on bodies of 5000 lines of each shape.
 """
 
 from __future__ import annotations
@@ -50,6 +57,42 @@ def make_lines(n: int) -> list[str]:
         f"ok={'true' if i % 2 else 'false'} {base + i * 1000}"
         for i in range(n)
     ]
+
+
+def make_string_lines(n: int) -> list[str]:
+    """Users' lines: tags (one with an escaped space), float, int, bool and string fields,
+    a ``"`` escaped inside the string."""
+    base = 1_700_000_000_000_000_000
+    return [
+        f"cpu,host=h{i % 100},region=eu\\ west{i % 5} usage={i * 0.25},count={i}i,"
+        f'ok={"true" if i % 2 else "false"},note="job \\"{i % 7}\\" done" {base + i * 1000}'
+        for i in range(n)
+    ]
+
+
+def check_speed(repeat: int) -> None:
+    """MB/s of the text check on bodies of 5000 lines, without and with a string field,
+    beside ``split_lines()``: the byte-by-byte splitter that text with a ``"`` went
+    through before the check (text without one was only counted, in C)."""
+    from aioinflux.serialization._textcheck import check_text
+    from aioinflux.serialization.lines import split_lines
+
+    print(f"{BATCH} lines a body, best of {repeat}\n")
+    print(f"| {'lines':<24} | {'check MB/s':>10} | {'split_lines MB/s':>16} |")
+    print(f"| {'-' * 24} | {'-' * 10} | {'-' * 16} |")
+    shapes = [("without a string field", make_lines), ("with a string field", make_string_lines)]
+    for name, make in shapes:
+        body = "\n".join(make(BATCH)).encode()
+        rates = []
+        for run in (check_text, split_lines):
+            best = float("inf")
+            for _ in range(repeat):
+                start = time.perf_counter()
+                for _ in range(20):
+                    run(body)
+                best = min(best, (time.perf_counter() - start) / 20)
+            rates.append(len(body) / best / 1e6)
+        print(f"| {name:<24} | {rates[0]:>10.0f} | {rates[1]:>16.0f} |")
 
 
 async def raw_aiohttp(server: InfluxDBServer, db: str, bodies: list[bytes], in_flight: int) -> None:
@@ -175,6 +218,7 @@ def writer_cpu(points: int, repeat: int) -> None:
     lines = make_lines(points)
     inputs: dict[str, tuple[list[Any], dict[str, Any]]] = {
         "str lines, a list per write()": (pieces(lines, STEP), {}),
+        "str lines, string field": (pieces(make_string_lines(points), STEP), {}),
         "one str per write()": (["\n".join(p) for p in pieces(lines, STEP)], {}),
         "mappings": (pieces(make_mappings(points), STEP), {"measurement": "cpu"}),
     }
@@ -200,7 +244,11 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--writer-cpu", action="store_true", help="the writer alone, no server")
+    parser.add_argument("--check", action="store_true", help="MB/s of the text check alone")
     args = parser.parse_args()
+    if args.check:
+        check_speed(args.repeat)
+        return
     if args.writer_cpu:
         writer_cpu(args.points, args.repeat)
         return
@@ -208,6 +256,12 @@ def main() -> None:
     bodies = ["\n".join(lines[i : i + BATCH]).encode() for i in range(0, len(lines), BATCH)]
     line_writes = pieces(lines, STEP)
     text_writes = ["\n".join(piece) for piece in line_writes]
+    # the users' shape: a string field (with an escaped quote) and an escaped tag value
+    string_lines = make_string_lines(args.points)
+    string_bodies = [
+        "\n".join(string_lines[i : i + BATCH]).encode() for i in range(0, len(lines), BATCH)
+    ]
+    string_writes = pieces(string_lines, STEP)
 
     contenders: dict[str, Contender] = {}
     for n in (1, 2, 4):
@@ -219,6 +273,16 @@ def main() -> None:
         )
     contenders["aioinflux batch_writer, 4 in flight, one str"] = lambda s, d: ours_writer(
         s, d, text_writes
+    )
+    contenders["raw aiohttp, 4 in flight, string field"] = lambda s, d: raw_aiohttp(
+        s, d, string_bodies, 4
+    )
+    contenders["aioinflux batch_writer, 4 in flight, string field"] = lambda s, d: ours_writer(
+        s, d, string_writes
+    )
+    string_texts = ["\n".join(piece) for piece in string_writes]
+    contenders["aioinflux batch_writer, 4 in flight, one str, string field"] = lambda s, d: (
+        ours_writer(s, d, string_texts)
     )
     contenders["aioinflux batch_writer, 4 in flight, gzip"] = lambda s, d: ours_writer(
         s, d, line_writes, gzip=True
@@ -277,15 +341,15 @@ def main() -> None:
                 if args.points / elapsed > results.get(name, 0.0):
                     results[name] = args.points / elapsed
                     cpu[name] = used / args.points
-    best_raw = max(v for k, v in results.items() if k.startswith("raw"))
+    best_raw = max(v for k, v in results.items() if k.startswith("raw") and "string" not in k)
+    raw_string = results["raw aiohttp, 4 in flight, string field"]
     print(f"\n{args.points:,} points, {BATCH} lines per request, best of {args.repeat}\n")
-    print(f"| {'contender':<54} | {'points/s':>10} | {'vs best raw':>11} | {'CPU/point':>9} |")
-    print(f"| {'-' * 54} | {'-' * 10} | {'-' * 11} | {'-' * 9} |")
+    print(f"| {'contender':<58} | {'points/s':>10} | {'vs best raw':>11} | {'CPU/point':>9} |")
+    print(f"| {'-' * 58} | {'-' * 10} | {'-' * 11} | {'-' * 9} |")
     for name, rate in results.items():
-        print(
-            f"| {name:<54} | {rate:>10,.0f} | {rate / best_raw:>10.0%} "
-            f"| {cpu[name] * 1e6:>6.2f} us |"
-        )
+        # lines with a string field are compared with raw aiohttp sending the same bodies
+        raw = raw_string if "string field" in name else best_raw
+        print(f"| {name:<58} | {rate:>10,.0f} | {rate / raw:>10.0%} | {cpu[name] * 1e6:>6.2f} us |")
     # where the time goes for mapping and DataFrame input: encoding alone, same data
     from aioinflux import serialize
 

@@ -316,11 +316,12 @@ async def test_write_to_a_missing_database(client):
 
 
 async def test_partial_write_reports_what_was_dropped(client):
+    # the client refuses what influxd 1.x refuses, except unsigned integers (valid from 1.8)
     with pytest.raises(InfluxDBWriteError) as info:
-        await client.write(["m v=1 1", "m v=bad 2", "m v=3 3"])
+        await client.write(["m v=1 1", "m v=2u 2", "m v=3 3"])
     err = info.value
-    assert (err.status, err.partial, err.dropped, err.lines) == (400, True, 0, ["m v=bad 2"])
-    assert "invalid boolean" in err.message
+    assert (err.status, err.partial, err.dropped, err.lines) == (400, True, 0, ["m v=2u 2"])
+    assert "invalid number" in err.message
     # the server wrote the good lines: the error says so by being partial
     assert values(await client.query("SELECT v FROM m")) == [[1, 1.0], [3, 3.0]]
 
@@ -334,10 +335,11 @@ async def test_field_type_conflict_is_a_partial_write(client):
 
 
 async def test_unparseable_write(client):
+    # unsigned integers: valid from InfluxDB 1.8, refused by 1.6 (the only line: not partial)
     with pytest.raises(InfluxDBWriteError) as info:
-        await client.write("no fields here")
+        await client.write("m v=1u")
     assert (info.value.status, info.value.partial) == (400, False)
-    assert info.value.lines == ["no fields here"]
+    assert info.value.lines == ["m v=1u"]
 
 
 async def test_query_parse_error(client):

@@ -83,7 +83,7 @@ PRINTS = {
         "cpu load integer float\n",
         "field 'load' of measurement 'cpu' is stored as float: write it as a float (1.0, not 1;",
         "[1257894000000000002, 1.0], [1257894000000000003, 2.0], [1257894000000000004, 3.0]]",
-        "400 True ['cpu,host=a load= 3'] 0",
+        "400 True ['cpu,host=a count=7u 3'] 0",
         "[(0, 'invalid operation: time and *influxql.StringLiteral are not compatible'), "
         "(1, 'not executed')]",
         "http://127.0.0.1:1/",
@@ -274,7 +274,7 @@ def test_a_failing_example_fails_its_test(docs_server):
     for code, error in [
         ("await client.query('SELEC')", aioinflux.InfluxDBQueryError),
         (
-            "client = InfluxDBClient(db='mydb', mode='blocking')\nclient.write('m')",
+            "client = InfluxDBClient(db='mydb', mode='blocking')\nclient.write('m v=1u')",
             aioinflux.InfluxDBWriteError,
         ),
     ]:

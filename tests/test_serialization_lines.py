@@ -204,13 +204,18 @@ TEXT_CASES = [
     b"a v=1\n\tb v=2",
     b" a v=1\nb v=2",
     b"\na v=1",
-    b"a v=1\r\nb v=2\r\n",
-    b"a v=1\n\x0c\nb v=2",
     b"a\\ b v=1\nc v=2",
-    b"a v=1\\\nb v=2",
     b"\n",
     b"   ",
     b"",
+]
+
+
+#: bodies influxd 1.x refuses a line of (tests/test_serialization_textcheck.py has more)
+REFUSED_TEXT = [
+    b"a v=1\r\nb v=2\r\n",  # the \r stays in the line: "invalid number"
+    b"a v=1\n\x0c\nb v=2",  # a form feed is no whitespace to influxd: "missing fields"
+    b"a v=1\\\nb v=2",  # the newline is escaped: one line, "invalid number"
 ]
 
 
@@ -222,6 +227,15 @@ def test_text_lines_are_split_as_the_server_splits_them(body):
         pieces = text_lines(body, size)
         assert [line for p in pieces for line in p.lines()] == split_lines(body)
         assert all(0 < p.count <= size for p in pieces[:-1] if p.ends is None)
+
+
+@pytest.mark.parametrize("body", REFUSED_TEXT)
+def test_text_lines_refuses_what_influxd_refuses(body):
+    from aioinflux.exceptions import LineProtocolError
+    from aioinflux.serialization.lines import text_lines
+
+    with pytest.raises(LineProtocolError, match=r"influxd 1\.x refuses it"):
+        text_lines(body)
 
 
 def test_plain_text_is_counted_without_scanning(no_scan):
@@ -263,6 +277,7 @@ def test_a_line_end_is_found_by_counting(widths):
 
 ITEM_POOL = [
     "a v=1",
+    "# note",
     "b,t=x v=2i 5",
     "",
     "  ",
@@ -284,16 +299,26 @@ ITEM_POOL = [
 def test_text_in_pieces_is_split_as_the_whole_text_is(piece):
     import random
 
+    from aioinflux.exceptions import LineProtocolError
     from aioinflux.serialization import line_chunks
+    from aioinflux.serialization.lines import checked_lines
 
     rng = random.Random(piece)
     for _ in range(300):
         items = rng.choices(ITEM_POOL, k=rng.randint(0, 12))
         encoded = [item.encode() for item in items]
         mixed = [bytearray(item) if i % 2 else item for i, item in enumerate(encoded)]
+        whole = "\n".join(items).encode()
+        try:
+            expected = checked_lines(whole)
+        except LineProtocolError:
+            for data in (items, tuple(items), encoded, mixed):
+                with pytest.raises(LineProtocolError):
+                    line_chunks(data, piece_lines=piece)
+            continue
+        assert expected == [line for line in split_lines(whole) if line.lstrip()[:1] != b"#"]
         for data in (items, tuple(items), encoded, mixed):
             slices = list(line_chunks(data, piece_lines=piece))
-            expected = split_lines("\n".join(items).encode())
             assert len(slices) == (1 if expected else 0)
             got = [line for pieces in slices for p in pieces for line in p.lines()]
             assert got == expected, items

@@ -9,20 +9,22 @@ Rule 2: what cannot be encoded raises (LineProtocolError, a ValueError, for a ba
 LineProtocolTypeError, also a TypeError, for an object that is not a point; TypeError for
 a value of an unsupported type) naming the point; nothing is dropped or altered.
 Rule 3: lines are split once, where they are made: the encoders hand over whole lines, and
-only line protocol the user gave as ``str``/``bytes`` is scanned for its boundaries (see
-lines.py), and only when bodies must be cut or lines counted.
+only line protocol the user gave as ``str``/``bytes`` is looked at: checked once, as influxd
+1.x would read it (a refused line raises, naming it; see _textcheck.py), which also finds
+where its lines end.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..exceptions import LineProtocolError, LineProtocolTypeError
 from . import lines as _lines
+from ._textcheck import check_text, fast_check
 from .common import precision_factor
-from .lines import Lines, exact_lines, join, split_lines, text_lines
+from .lines import Lines, exact_lines, join, text_lines
 from .mapping import Block, encode_tags, mapping_blocks, serialize_mapping
 
 __all__ = ["Lines", "counted_bodies", "line_chunks", "line_slices", "serialize", "write_bodies"]
@@ -117,30 +119,44 @@ def _is_single(data: object) -> bool:
 class _Encoded:
     """A batch encoded: ``items`` are whole lines as the encoders made them, except the
     runs ``items[start:stop]`` listed in ``text``: line protocol the user gave, each item
-    holding any number of lines (blank ones too), whose boundaries are not known yet."""
+    holding any number of lines (blank and comment ones too). Each run is joined and
+    checked once, as influxd would read it (a refused line raises, naming its point):
+    ``checked`` has, per run, its joined body and its lines (None when every newline in
+    the body ends a line)."""
 
-    __slots__ = ("items", "text")
+    __slots__ = ("checked", "items", "text")
 
-    def __init__(self, items: list[str | bytes], text: list[tuple[int, int]]):
+    def __init__(self, items: list[str | bytes], text: list[tuple[int, int, int]], factor: int):
         self.items = items
         self.text = text
+        self.checked = [
+            (body, check_text(body, factor, items[start:stop], point))
+            for start, stop, point in text
+            for body in (join(items[start:stop]),)
+        ]
 
     def body(self) -> bytes:
         """Everything, as one body (no line is looked at)."""
+        if len(self.text) == 1 and self.text[0][:2] == (0, len(self.items)):
+            return self.checked[0][0]  # the user's text only: joined once already
         return join(self.items)
 
     def lines(self, body: bytes | None = None) -> list[bytes]:
         """Every line, as bytes: the encoders' lines as they made them, the user's text split
-        as influxd splits it (each run of it joined and scanned once). ``body`` is
-        :meth:`body` when the caller has it already."""
+        as influxd splits it (without blank and comment lines). ``body`` is :meth:`body`
+        when the caller has it already."""
         items, text = self.items, self.text
         if not text:
             return exact_lines(items, body)
         lines: list[bytes] = []
         done = 0
-        for start, stop in text:
+        for (start, stop, _), (joined, found) in zip(text, self.checked, strict=True):
             lines += exact_lines(items[done:start])
-            lines += split_lines(join(items[start:stop]))
+            if found is None:  # every newline ends a line
+                run = joined[:-1] if joined.endswith(b"\n") else joined
+                lines += run.split(b"\n") if run else []
+            else:
+                lines += found
             done = stop
         lines += exact_lines(items[done:])
         return lines
@@ -194,8 +210,9 @@ def _encode(data: Any, batch: _Batch) -> _Encoded | _Blocks:
             return _Blocks(blocks)
     items: list[str | bytes] = []
     append = items.append
-    text: list[tuple[int, int]] = []
+    text: list[tuple[int, int, int]] = []
     opened = -1  # where the current run of the user's text starts in items, or -1
+    opened_point = 0  # and which point it starts with
     name, tags, encoded, factor = (
         batch.measurement,
         batch.extra_tags,
@@ -214,32 +231,32 @@ def _encode(data: Any, batch: _Batch) -> _Encoded | _Blocks:
         elif (kind is str or kind is bytes) and not tags:
             # line protocol is written as given; the general path costs ~2 us a line
             if opened < 0:
-                opened = len(items)
+                opened, opened_point = len(items), index
             append(point)
             continue
         elif isinstance(point, (str, bytes, bytearray, memoryview)):
             # a str subclass, bytearray or memoryview; raises when extra tags are given
             line = _encode_one(point, index, batch)
             if opened < 0:
-                opened = len(items)
+                opened, opened_point = len(items), index
             append(line)
             continue
         elif _is_dataframe(point):
             frame_lines = _encode_one(point, index, batch, _frame_lines)
             if opened >= 0:
-                text.append((opened, len(items)))
+                text.append((opened, len(items), opened_point))
                 opened = -1
             items += frame_lines
             continue
         else:
             line = _encode_one(point, index, batch)
         if opened >= 0:
-            text.append((opened, len(items)))
+            text.append((opened, len(items), opened_point))
             opened = -1
         append(line)
     if opened >= 0:
-        text.append((opened, len(items)))
-    return _Encoded(items, text)
+        text.append((opened, len(items), opened_point))
+    return _Encoded(items, text, batch.factor)
 
 
 def _frame_lines(frame: Any, batch: _Batch) -> list[bytes]:
@@ -368,10 +385,11 @@ def line_chunks(
     out), so that a writer can queue a huge frame as room is made; anything else as one
     slice, in pieces of ``piece_lines`` points (a writer's batch size: each piece is then a
     request's body as it is). Line protocol given as ``str``/``bytes`` (or a list or tuple
-    of them) is joined and split as influxd splits it (blank lines are no lines), counted
-    in C unless it has double quotes, a backslash before a newline or lines that may be
-    blank (then it is scanned). Lines made from mappings, DataFrames and ``@lineprotocol``
-    objects are taken as the encoders made them.
+    of them) is joined, checked as influxd 1.x would read it (a line it would refuse raises
+    :class:`~aioinflux.LineProtocolError` naming it) and split as influxd splits it (blank
+    and comment lines are no lines): counted in C when the check's regular expression takes
+    the whole body. Lines made from mappings, DataFrames and ``@lineprotocol`` objects are
+    taken as the encoders made them.
 
     .. versionadded:: 0.10
     """
@@ -410,18 +428,20 @@ def _made(items: list[str | bytes]) -> Lines:
 
 def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
     """Line protocol given as text only (one ``str``/``bytes``, or a list or tuple of
-    them) as bodies of ``piece`` items each, joined in C; None for anything else (encoded
-    point by point).
+    them) as bodies of ``piece`` items each, joined and checked in C; None for anything
+    else (encoded point by point).
 
-    Where the text has no double quote and no backslash every newline ends a line, so each
-    piece is split on its own; from the first piece with one of them on, the rest is
-    joined into one body and split as a whole (a string value may go on over the next
-    items)."""
+    Where the check's one regular expression accepts a piece, every newline in it ends a
+    line, so each piece is counted on its own; from the first piece it does not accept on,
+    the rest is joined into one body and checked and split as a whole (a string value may
+    go on over the next items)."""
     if batch.extra_tags:  # line protocol cannot take them: the general path says so
         return None
     kind = type(data)
+    factor = batch.factor
     if kind is bytes or kind is str:
-        return text_lines(data.encode() if kind is str else data, piece)
+        body = data.encode() if kind is str else data
+        return text_lines(body, piece, factor, [data])
     if kind is not list and kind is not tuple:
         return None
     pieces: list[Lines] = []
@@ -429,14 +449,12 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
         group = data[start : start + piece]
         try:
             body = "\n".join(group).encode()
-            text = True
         except TypeError:  # not all str
             try:
                 body = b"\n".join(group)
-                text = False
             except TypeError:  # not all text: mappings, objects, a mix
                 return None
-        if b'"' in body or b"\\" in body:
+        if not fast_check(body, factor):
             rest = data[start:]
             try:
                 body = "\n".join(rest).encode()
@@ -445,24 +463,13 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
                     body = b"\n".join(rest)
                 except TypeError:
                     return None
-            return pieces + text_lines(body, piece)
-        if _one_line_each(group, text):
-            pieces.append(Lines(body, len(group)))
+            return pieces + text_lines(body, piece, factor, rest, start)
+        count = body.count(b"\n") + 1 - body.endswith(b"\n")
+        if count == len(group):
+            pieces.append(Lines(body, count, stop=len(body) - body.endswith(b"\n")))
         else:
-            pieces += text_lines(body, piece)
+            pieces += Lines.pieces(body, piece, len(body) - body.endswith(b"\n"))
     return pieces
-
-
-def _one_line_each(group: Sequence[Any], text: bool) -> bool:
-    """Whether each item of ``group`` (all ``str`` when ``text``, else all bytes-like) is
-    one line that is not blank: none is only whitespace (``strip()`` of every item, in C)
-    and none holds a newline (one memchr over them all, joined without a separator)."""
-    if text:
-        return all(map(str.strip, group)) and "\n" not in "".join(group)
-    try:
-        return all(map(bytes.strip, group)) and b"\n" not in b"".join(group)
-    except TypeError:  # a bytearray or memoryview: the general check
-        return False
 
 
 def _frame_chunks(
@@ -527,7 +534,8 @@ def serialize(
     """Turn ``data`` into the body of a write: lines of line protocol joined by ``\\n``.
 
     :param data: one point or an iterable (list, tuple, generator) of points, in any mix.
-        A point is line protocol (``str`` or ``bytes``, sent exactly as given), a mapping
+        A point is line protocol (``str`` or ``bytes``, checked by InfluxDB 1.x's grammar
+        and sent exactly as given), a mapping
         (``measurement``, ``time``, ``tags``, ``fields``), a pandas DataFrame, or an instance
         of a :func:`~aioinflux.serialization.usertype.lineprotocol` class.
     :param measurement: the measurement of points that do not name one (mappings,
@@ -541,7 +549,8 @@ def serialize(
         object that is not a point or a DataFrame without a ``DatetimeIndex``, naming its
         position.
     :raises ~aioinflux.LineProtocolError: (a ``ValueError``) for a point that cannot be
-        written exactly, naming its position and the culprit.
+        written exactly, naming its position and the culprit, and for a line of text that
+        InfluxDB 1.x would refuse, naming its number and what is wrong.
 
     .. versionchanged:: 0.10
         mappings, DataFrames and ``@lineprotocol`` objects, exact escaping and validation.

@@ -3,7 +3,8 @@
 Rule 1: in line protocol the user gave (``str``/``bytes``), line boundaries are found exactly
 as influxd 1.x finds them (``scanLine`` in its ``models/points.go``): a newline ends a line
 unless it is escaped by a backslash or inside a quoted string field value, so a string field
-holding a newline stays one point.
+holding a newline stays one point. That text is checked by influxd's grammar as it is
+split (_textcheck.py); comment and blank lines are no lines.
 Rule 2: lines the encoders made (mappings, DataFrames, ``@lineprotocol`` objects) are never
 scanned: the encoders hand them over one by one, so their boundaries are known.
 Rule 3: one bound for every request body: at most :data:`MAX_BODY` bytes, and where rows are
@@ -15,17 +16,19 @@ found by counting newlines in C when no line holds one, never by a Python loop o
 
 from __future__ import annotations
 
-import re
 import sys
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
+
+from ._textcheck import check_text
 
 __all__ = [
     "MAX_BODY",
     "MAX_ROWS",
     "Lines",
     "bodies",
+    "checked_lines",
     "exact_lines",
     "join",
     "split_lines",
@@ -62,15 +65,22 @@ def _scan(piece: bytes, state: list[int]) -> None:
     state[:] = [fields, quoted, equals, commas]
 
 
+def _point(line: bytes) -> bool:
+    """Whether ``line`` is a point to influxd: neither blank (only spaces, tabs and NULs,
+    its whitespace) nor a comment (``#`` after them)."""
+    return line.lstrip(b" \t\x00")[:1] not in (b"", b"#")
+
+
 def split_lines(body: bytes) -> list[bytes]:
-    """The lines of line protocol given as text, as influxd splits them, without blank lines.
+    """The lines of line protocol given as text, as influxd splits them, without blank and
+    comment lines (no check: see :func:`text_lines`).
 
     Costs one ``split`` when the body has no double quote and no backslash before a newline;
     otherwise every byte is scanned (in Python: keep it for text the user gave).
     """
     pieces = body.split(b"\n")
     if b'"' not in body and b"\\\n" not in body:
-        return [p for p in pieces if p.strip()]
+        return [p for p in pieces if _point(p)]
     lines: list[bytes] = []
     current: list[bytes] = []
     state = [0, 0, 0, 0]
@@ -83,13 +93,13 @@ def split_lines(body: bytes) -> list[bytes]:
         if state[1] or trailing % 2:
             continue
         line = b"\n".join(current)
-        if line.strip():
+        if _point(line):
             lines.append(line)
         current = []
         state = [0, 0, 0, 0]
     if current:
         line = b"\n".join(current)
-        if line.strip():
+        if _point(line):
             lines.append(line)
     return lines
 
@@ -254,25 +264,34 @@ def _nth_newline(body: bytes, start: int, stop: int, n: int, width: float) -> tu
     return at, n
 
 
-#: a newline followed by whitespace: maybe a blank line (influxd skips them)
-_BLANK_AFTER = re.compile(rb"\n[ \t\r\n\x0b\x0c]")
-
-
-def text_lines(body: bytes, size: int = sys.maxsize) -> list[Lines]:
-    """Line protocol the user gave, as influxd splits it (see :func:`split_lines`), kept as
-    bodies of ``size`` lines (or one body, when it has to be scanned). Without a double
-    quote, a backslash before a newline or a line that may be blank (a newline followed by
-    whitespace), every newline ends a line and the lines are counted in C; anything else
-    is scanned."""
-    stop = len(body) - 1 if body.endswith(b"\n") else len(body)
-    if (
-        stop > 0
-        and not body[:1].isspace()
-        and body[stop - 1 : stop] != b"\n"
-        and b'"' not in body
-        and (b"\\" not in body or b"\\\n" not in body)
-        and _BLANK_AFTER.search(body, 0, stop) is None
-    ):
+def text_lines(
+    body: bytes,
+    size: int = sys.maxsize,
+    factor: int = 1,
+    items: Sequence[str | bytes] | None = None,
+    first: int = 0,
+) -> list[Lines]:
+    """Line protocol the user gave, checked as influxd would read it at the precision of
+    ``factor`` nanoseconds (see :func:`~._textcheck.check_text`, which raises for a refused
+    line, naming it by ``items`` and ``first`` when given), and kept as bodies of ``size``
+    lines (or one body, when it had to be scanned): when the check's one regular expression
+    accepts the body, every newline ends a line and the lines are counted in C."""
+    found = check_text(body, factor, items, first)
+    if found is None:
+        stop = len(body) - 1 if body.endswith(b"\n") else len(body)
         return Lines.pieces(body, size, stop)
-    lines = split_lines(body)
-    return [Lines.of(lines)] if lines else []
+    return [Lines.of(found)] if found else []
+
+
+def checked_lines(
+    body: bytes,
+    factor: int = 1,
+    items: Sequence[str | bytes] | None = None,
+    first: int = 0,
+) -> list[bytes]:
+    """The lines of ``body`` (line protocol the user gave) that are points, checked as
+    :func:`text_lines` checks them, each as its own ``bytes``."""
+    found = check_text(body, factor, items, first)
+    if found is None:
+        return body[:-1].split(b"\n") if body.endswith(b"\n") else body.split(b"\n")
+    return found
