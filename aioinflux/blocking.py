@@ -99,12 +99,21 @@ class _Portal:
             task.add_done_callback(lambda _: ended.set())
             started.append(task)
 
-        loop.call_soon_threadsafe(start)
+        def cancel() -> None:
+            # callbacks run in order: start() has run before this one, unless the interrupt
+            # came before it was scheduled (then there is nothing to wait for)
+            if started:
+                started[0].cancel()
+            else:
+                ended.set()
+
         try:
+            # inside the try: the interrupt may come while this wakes the loop up, after
+            # start() has run there already
+            loop.call_soon_threadsafe(start)
             ended.wait()
         except BaseException:
-            # callbacks run in order: start() has run when this one does
-            loop.call_soon_threadsafe(lambda: started[0].cancel())
+            loop.call_soon_threadsafe(cancel)
             ended.wait()
             raise
         started[0].result()

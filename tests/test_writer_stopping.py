@@ -288,8 +288,10 @@ async def test_bad_write_options_are_refused_and_queue_nothing(client, options, 
 # -- real processes stopped with SIGINT ----------------------------------------------------
 
 
-def start_child(mode: str, server: InfluxDBServer, db: str, limit: int, grace: float):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+def start_child(
+    mode: str, server: InfluxDBServer, db: str, limit: int, grace: float, **env: str
+) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), **env}
     return subprocess.Popen(
         [sys.executable, str(CHILD), mode, str(server.port), db, str(limit), str(grace)],
         stdout=subprocess.PIPE,
@@ -365,3 +367,23 @@ def test_a_service_whose_server_is_gone_says_how_many_lines_it_lost(own_server, 
         if mode == "async"
         else "the batch writer was stopped (KeyboardInterrupt) with 4500 line(s) not written"
     ) in err, err
+
+
+@pytest.mark.parametrize("mode", ["async", "blocking"])
+def test_a_second_sigint_ends_the_grace_at_once_and_still_reports(own_server, mode):
+    # a grace of an hour: the child ends within the guard only if the second Ctrl-C ends it
+    child = start_child(mode, own_server, "own", 4500, 3600, DEBUG="1")
+    assert child.stdout is not None
+    assert child.stderr is not None
+    for line in child.stdout:
+        if line == "ready 4500\n":
+            break
+    own_server.stop(keep_data=True)
+    child.send_signal(signal.SIGINT)
+    for line in child.stderr:  # the writer is in its grace: retrying the lines it holds
+        if "retry in" in line:
+            break
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=GUARD)
+    assert child.returncode == -signal.SIGINT, err
+    assert "with 4500 line(s) not written: 4500 unsent when its grace of 3600 s ended" in err

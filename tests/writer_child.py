@@ -5,12 +5,15 @@ Run as ``python writer_child.py MODE PORT DB LIMIT GRACE``: ``MODE`` is ``async`
 ``PORT``, 100 per ``write()``, each with its own timestamp (reading ``i`` at time ``i``), and
 ``ready N`` is printed each time ``write()`` has returned for ``N`` readings in all. After
 ``LIMIT`` readings (0: no limit) the service idles until it is stopped; the test stops it
-with SIGINT.
+with SIGINT. With ``DEBUG`` set in the environment, the ``aioinflux`` logger's DEBUG records
+(each retry of a batch) go to stderr.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sys
 import threading
 
@@ -52,6 +55,8 @@ def serve_blocking(port: int, db: str, limit: int, grace: float) -> None:
 
 def main() -> None:
     mode, port, db, limit, grace = sys.argv[1:]
+    if os.environ.get("DEBUG"):
+        logging.basicConfig(level=logging.DEBUG)
     if mode == "async":
         asyncio.run(serve_async(int(port), db, int(limit), float(grace)))
     else:
