@@ -411,6 +411,14 @@ class BatchWriter:
             DataFrame is being queued: the slices queued before it are written, the rest
             is not).
         """
+        if isinstance(tag_columns, (str, bytes)):
+            # client.write()'s third argument is db: writer.write(data, 'm', 'mydb') is
+            # a port of it, and a str would be taken as columns named by its characters
+            raise TypeError(
+                f"tag_columns must be a list of column names, got {tag_columns!r}: "
+                "BatchWriter.write() takes data, measurement and tag_columns by position, "
+                "and db, rp, precision and consistency by keyword (db='mydb')"
+            )
         refused = sorted(extra_tags.keys() & _NOT_TAGS.keys())
         if refused:
             name = refused[0]

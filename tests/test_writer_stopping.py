@@ -267,6 +267,11 @@ async def test_write_options_choose_the_destination_and_never_become_tags(client
         ({"consistency": "most"}, ValueError, "consistency must be one of"),
         ({"db": 5}, TypeError, "db must be a str or None, got 5"),
         ({"rp": ""}, ValueError, "rp must be a name or None, got ''"),
+        (
+            {"tag_columns": "mydb"},  # writer.write(data, 'm', 'mydb'), as client.write()
+            TypeError,
+            r"tag_columns must be a list of column names, got 'mydb': .* \(db='mydb'\)",
+        ),
         ({"gzip": True}, TypeError, r"write\(\) got gzip=True: compression is the writer's"),
         ({"progress": True}, TypeError, r"write\(\) got progress=True: the writer reports"),
         (
