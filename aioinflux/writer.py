@@ -565,9 +565,10 @@ class BatchWriter:
             return
         what = []
         if lost:
+            sending = lost - self._pending  # batches whose tasks were cancelled unstarted
             what.append(
-                f"{lost} line(s) were never written ({self._pending} queued, "
-                f"{lost - self._pending} in batches whose sending never ended)"
+                f"{lost} line(s) were never written ({self._pending} queued"
+                + (f", {sending} in batches whose sending never ended)" if sending else ")")
             )
         if unraised:
             points = sum(len(f.lines) for f in unraised)

@@ -6,6 +6,7 @@ are options, never tags. Real servers throughout; real processes interrupted wit
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
 import logging
 import os
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 from test_writer import count, eventually, lines
 
-from aioinflux import BatchWriter, InfluxDBBatchError, InfluxDBError
+from aioinflux import BatchWriter, InfluxDBBatchError, InfluxDBClient, InfluxDBError
 from aioinflux.testing import InfluxDBServer
 
 pytestmark = pytest.mark.server
@@ -170,6 +171,34 @@ def interrupted(writer: BatchWriter, points: list[str]) -> None:
         raise KeyboardInterrupt
 
 
+async def test_what_a_stop_reports_holds_no_secret(caplog):
+    # a server that is gone: nothing listens on the port any more
+    with InfluxDBServer() as server:
+        port = server.port
+    password = "pw-" + uuid.uuid4().hex
+    reported: list[InfluxDBError] = []
+    client = InfluxDBClient("127.0.0.1", port, db="d", username="admin", password=password)
+    async with client:
+        writer = client.batch_writer(
+            retry_for=60, grace=0.2, on_error=lambda batch, exc: reported.append(exc)
+        )
+        with pytest.raises(TimeoutError):
+            await serve(writer, lines(0, 3), 0.1)
+        with pytest.raises(InfluxDBBatchError) as info:
+            await writer.close()
+    (error,) = reported
+    assert "3 line(s) not sent" in str(error)
+    basic = base64.b64encode(f"admin:{password}".encode()).decode()
+    seen = [caplog.text, repr(info.value)]
+    exc: BaseException | None = error
+    while exc is not None:
+        seen += [str(exc), repr(exc), repr(vars(exc))]
+        exc = exc.__cause__ or exc.__context__
+    for text in seen:
+        assert password not in text
+        assert basic not in text
+
+
 def test_a_keyboard_interrupt_in_a_blocking_block_is_not_replaced(own_server, caplog):
     # the server is down: close() would retry for 60 s and raise InfluxDBBatchError; the
     # interrupt waits for the grace only, and goes on unchanged
@@ -231,7 +260,7 @@ def test_a_writer_whose_loop_ends_mid_send_counts_its_lines_and_says_so(own_serv
         gc.collect()
     (message,) = [str(w.message) for w in caught if w.category is ResourceWarning]
     assert "pending=120 in_flight=0" in message
-    assert "120 line(s) were never written (120 queued" in message
+    assert "120 line(s) were never written (120 queued)" in message
     assert "inside the coroutine that asyncio.run() runs" in message
 
 
