@@ -31,6 +31,17 @@ AT_LEAST = 300
 BASE = 1_700_000_000_000_000_000  # the time of reading 0 in the examples
 
 
+def finish(child: subprocess.Popen[str]) -> tuple[str, str]:
+    """Wait for ``child`` to end; the rest of its stdout and stderr, read through the files
+    the test has read lines from (``communicate()`` reads the pipes underneath them, and
+    would miss what they had read ahead)."""
+    assert child.stdout is not None
+    assert child.stderr is not None
+    child.wait(timeout=GUARD)
+    with child.stdout, child.stderr:
+        return child.stdout.read(), child.stderr.read()
+
+
 def example(marker: str) -> str:
     (code,) = [code for code in EXAMPLES if marker in code]
     return code
@@ -68,9 +79,9 @@ def stop_when_queued(child: subprocess.Popen[str], signum: int) -> tuple[int, st
         if line.endswith(" readings queued\n") and int(line.split()[0]) >= AT_LEAST:
             break
     else:
-        raise AssertionError(f"the service ended early: {child.communicate(timeout=GUARD)}")
+        raise AssertionError(f"the service ended early: {finish(child)}")
     child.send_signal(signum)
-    out, err = child.communicate(timeout=GUARD)
+    out, err = finish(child)
     stopped = re.search(r"^stopped after (\d+) readings$", out, re.MULTILINE)
     assert stopped, (out, err)
     return int(stopped[1]), err
@@ -147,7 +158,7 @@ def test_the_aiohttp_app_stores_every_reading_it_accepted(
         if line.startswith("======== Running on"):
             break
     else:
-        raise AssertionError(f"the app did not start: {child.communicate(timeout=GUARD)}")
+        raise AssertionError(f"the app did not start: {finish(child)}")
     for i in range(AT_LEAST):
         reading = {
             "measurement": "temperature",
@@ -163,6 +174,6 @@ def test_the_aiohttp_app_stores_every_reading_it_accepted(
         with urllib.request.urlopen(request, timeout=GUARD) as answer:
             assert answer.status == 202
     child.send_signal(signum)
-    _, err = child.communicate(timeout=GUARD)
+    _, err = finish(child)
     assert_clean_end(child, err)
     assert stored(influxdb_server, influxdb_database) == AT_LEAST

@@ -32,6 +32,17 @@ CHILD = Path(__file__).with_name("writer_child.py")
 GUARD = 60
 
 
+def finish(child: subprocess.Popen[str]) -> tuple[str, str]:
+    """Wait for ``child`` to end; the rest of its stdout and stderr, read through the files
+    the test has read lines from (``communicate()`` reads the pipes underneath them, and
+    would miss what they had read ahead)."""
+    assert child.stdout is not None
+    assert child.stderr is not None
+    child.wait(timeout=GUARD)
+    with child.stdout, child.stderr:
+        return child.stdout.read(), child.stderr.read()
+
+
 @pytest.fixture
 def own_server() -> Iterator[InfluxDBServer]:
     """A real server of this test only, which the test may stop and restart."""
@@ -345,9 +356,9 @@ def interrupt_when_ready(child: subprocess.Popen[str], at_least: int) -> tuple[i
         if ready >= at_least:
             break
     else:
-        raise AssertionError(f"the child ended early: {child.communicate(timeout=GUARD)}")
+        raise AssertionError(f"the child ended early: {finish(child)}")
     child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=GUARD)
+    out, err = finish(child)
     for line in out.split():
         if line.isdigit():
             ready = int(line)
@@ -393,7 +404,7 @@ def test_a_service_whose_server_is_gone_says_how_many_lines_it_lost(own_server, 
             break
     own_server.stop(keep_data=True)
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=GUARD)
+    _, err = finish(child)
     assert child.returncode == -signal.SIGINT, err
     # the ERROR record reaches stderr with no logging set up in the child
     assert (
@@ -418,6 +429,6 @@ def test_a_second_sigint_ends_the_grace_at_once_and_still_reports(own_server, mo
         if "retry in" in line:
             break
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=GUARD)
+    _, err = finish(child)
     assert child.returncode == -signal.SIGINT, err
     assert "with 4500 line(s) not written: 4500 unsent when its grace of 3600 s ended" in err
