@@ -142,6 +142,21 @@ async def test_grace_zero_gives_up_at_once(client, caplog):
         await writer.close()
 
 
+async def test_a_coroutine_on_error_is_awaited_before_the_cancellation_goes_on(client):
+    saved: list[list[bytes]] = []
+
+    async def save(batch: list[bytes], exc: InfluxDBError) -> None:
+        await asyncio.sleep(0)  # a coroutine that awaits, as one writing to a file would
+        saved.append(batch)
+
+    writer = client.batch_writer(flush_interval=3600, grace=0, on_error=save)
+    with pytest.raises(TimeoutError):
+        await serve(writer, lines(0, 4), 0.1)
+    assert saved == [[line.encode() for line in lines(0, 4)]]
+    with pytest.raises(InfluxDBBatchError):
+        await writer.close()
+
+
 async def test_a_cancellation_while_the_block_exit_waits_is_a_stop_too(own_server, caplog):
     async with own_server.client(db="own") as client:
         await asyncio.to_thread(own_server.stop, keep_data=True)
