@@ -23,7 +23,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-__all__ = ["in_worker", "iterate", "run", "runner"]
+__all__ = ["in_worker", "iterate", "run", "run_to_end", "runner"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -80,6 +80,44 @@ class _Portal:
             future.cancel()
             raise
 
+    def run_to_end(self, coro: Coroutine[Any, Any, None]) -> None:
+        """As :meth:`run`, but when the wait is interrupted (a second Ctrl-C), the coroutine
+        is cancelled and waited for until it has handled its cancellation, then the
+        interrupt goes on: what it does when cancelled (report what it gives up) is done
+        before the interpreter may exit. Another interrupt stops that wait too."""
+        if self.in_loop_thread():
+            coro.close()
+            raise RuntimeError("run_to_end() was called from aioinflux's own event-loop thread")
+        loop = self.loop()
+        ended = threading.Event()
+        started: list[asyncio.Task[None]] = []
+
+        def start() -> None:
+            # a task, not run_coroutine_threadsafe(): its done callback fires even when it is
+            # cancelled before its first step, where a coroutine's finally would never run
+            task = loop.create_task(coro)
+            task.add_done_callback(lambda _: ended.set())
+            started.append(task)
+
+        def cancel() -> None:
+            # callbacks run in order: start() has run before this one, unless the interrupt
+            # came before it was scheduled (then there is nothing to wait for)
+            if started:
+                started[0].cancel()
+            else:
+                ended.set()
+
+        try:
+            # inside the try: the interrupt may come while this wakes the loop up, after
+            # start() has run there already
+            loop.call_soon_threadsafe(start)
+            ended.wait()
+        except BaseException:
+            loop.call_soon_threadsafe(cancel)
+            ended.wait()
+            raise
+        started[0].result()
+
     def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
         """Start ``coro`` on the private loop without waiting for it."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop())
@@ -132,6 +170,12 @@ async def in_worker(function: Callable[P, T], /, *args: P.args, **kwargs: P.kwar
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` on the private loop and wait for its result, from any thread."""
     return _portal.run(coro)
+
+
+def run_to_end(coro: Coroutine[Any, Any, None]) -> None:
+    """Run ``coro`` on the private loop; interrupted, wait until it has handled its
+    cancellation before the interrupt goes on (see :meth:`_Portal.run_to_end`)."""
+    _portal.run_to_end(coro)
 
 
 async def _anext(agen: AsyncIterator[T]) -> T:

@@ -19,10 +19,15 @@ Rule 5: lines go where they were told to go when they were queued: the destinati
 (database, retention policy, precision, consistency) is fixed by ``write()``, and a batch
 never mixes destinations.
 Rule 6: the background work is never cancelled by the caller's cancellation: a cancelled
-``close()`` (or a cancelled ``async with`` block) stops waiting, the writer keeps sending
-and reporting failures, and a later ``close()`` waits for the rest and raises them. Any
-exception of a send is a failed batch, reported with its lines. A writer dropped with
-lines never written warns (``ResourceWarning``) with their number.
+``close()`` stops waiting, the writer keeps sending and reporting failures, and a later
+``close()`` waits for the rest and raises them. Any exception of a send is a failed batch,
+reported with its lines.
+Rule 7: a block that ends by cancellation, ``KeyboardInterrupt`` or ``SystemExit`` is a
+stop: the writer sends what it holds for at most ``grace`` seconds, then gives up on the
+rest, which goes to ``on_error`` and to one ERROR record naming the number of lines, and
+the cancellation or interrupt goes on unchanged. Nothing else ends the background work
+early; lines of a batch whose task is cancelled by someone else (the loop ending) go back
+to the queue, so that the counts and the warning of a writer never closed tell the truth.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from typing import Any, Protocol
 
 from . import _batching, _protocol
 from ._types import Consistency, Precision
-from .blocking import in_worker, runner
+from .blocking import in_worker, run_to_end, runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
 from .serialization import Lines, line_chunks
 
@@ -98,6 +103,27 @@ class WriterStats:
 
 OnError = Callable[[list[bytes], InfluxDBError], Any]
 
+#: keywords of ``write()`` that name an option of a write or of the writer: refused, never
+#: written as tags (``writer.write(data, gzip=True)`` would otherwise store a tag gzip=True)
+_NOT_TAGS = {
+    "progress": "the writer reports its progress in writer.stats",
+    "gzip": "compression is the writer's option: client.batch_writer(gzip=True)",
+    **{
+        name: f"{name} is an option of the writer: client.batch_writer({name}=...)"
+        for name in (
+            "batch_size",
+            "flush_interval",
+            "max_pending",
+            "max_in_flight",
+            "retry_for",
+            "backoff",
+            "max_backoff",
+            "on_error",
+            "grace",
+        )
+    },
+}
+
 
 @dataclass(frozen=True)
 class _Destination:
@@ -153,6 +179,8 @@ class _Batch:
     count: int
     #: number of the first line, counting every line ever queued (flush() waits by it)
     start: int
+    #: written, failed or given up: counted once, whatever happens to its task afterwards
+    done: bool = False
 
     def body(self) -> bytes:
         if len(self.parts) == 1:
@@ -168,7 +196,11 @@ class BatchWriter:
     """Buffers points and writes them in batches in the background.
 
     Get one from :meth:`InfluxDBClient.batch_writer`. Use it with ``async with`` (or with
-    ``with`` in blocking mode); leaving the block flushes everything and waits for it.
+    ``with`` in blocking mode); leaving the block flushes everything and waits for it. A
+    block that ends by cancellation, ``KeyboardInterrupt`` or ``SystemExit`` (Ctrl-C,
+    SIGTERM, a timeout) sends what the writer holds for at most ``grace`` seconds, reports
+    what it could not send, and lets the cancellation or interrupt go on (see
+    :doc:`services`).
 
     :param client: the client the writer belongs to: its mode and default database are
         followed.
@@ -183,13 +215,17 @@ class BatchWriter:
     :param backoff: first back-off in seconds; it doubles per attempt, with full jitter.
     :param max_backoff: longest back-off in seconds.
     :param on_error: called as ``on_error(lines, error)`` (may be a coroutine function) for
-        each batch that finally fails.
+        each batch that finally fails, and once with every line a stop gave up on.
     :param db: database; default the client's :attr:`~InfluxDBClient.db` at the time of
         each ``write()``.
     :param rp: retention policy.
     :param precision: precision of integer timestamps.
     :param consistency: write consistency (InfluxDB Enterprise).
     :param gzip: compress the bodies; default the client's ``gzip``.
+    :param grace: seconds the writer goes on sending what it holds when its block ends by
+        cancellation, ``KeyboardInterrupt`` or ``SystemExit`` (Ctrl-C, SIGTERM, a timeout
+        around the block); 0 for none. What is still unsent then is passed to ``on_error``
+        and logged at ERROR, and the cancellation or interrupt goes on.
 
     ``db``, ``rp``, ``precision`` and ``consistency`` (and the client's ``db``) may be changed
     between writes: each ``write()`` takes them as they are then, and its lines are sent
@@ -214,6 +250,7 @@ class BatchWriter:
         precision: Precision | None = None,
         consistency: Consistency | None = None,
         gzip: bool | None = None,
+        grace: float = 5.0,
     ):
         for name, value in (("batch_size", batch_size), ("max_in_flight", max_in_flight)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -227,6 +264,7 @@ class BatchWriter:
             ("retry_for", retry_for),
             ("backoff", backoff),
             ("max_backoff", max_backoff),
+            ("grace", grace),
         ):
             if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
                 raise ValueError(f"{name} must be a number of seconds >= 0, got {number!r}")
@@ -251,6 +289,7 @@ class BatchWriter:
         self.precision = precision
         self.consistency = consistency
         self.gzip = gzip
+        self.grace = float(grace)
         #: Counters, updated as batches are written, retried or fail.
         self.stats = WriterStats()
         # queued lines, in runs of one destination each
@@ -263,6 +302,8 @@ class BatchWriter:
         self._waiting = 0  # write() calls waiting for room
         self._failures: list[FailedBatch] = []
         self._closing = False
+        self._stopped = False  # stopped by a cancellation or an interrupt: see _stop()
+        self._last_error: InfluxDBError | None = None  # of the last failed attempt
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: asyncio.Condition | None = None
         self._flusher: asyncio.Task[None] | None = None
@@ -302,12 +343,30 @@ class BatchWriter:
         assert self._changed is not None
         return self._changed
 
-    def _destination(self) -> _Destination:
-        db = self.db or self.client.db
+    def _destination(
+        self,
+        db: str | None,
+        rp: str | None,
+        precision: Precision | None,
+        consistency: Consistency | None,
+    ) -> _Destination:
+        """Where a write's lines go: its own options, else the writer's, else the client's."""
+        for name, value in (("db", db), ("rp", rp)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str or None, got {value!r}")
+            if value == "":
+                raise ValueError(f"{name} must be a name or None, got ''")
+        db = db or self.db or self.client.db
         if not db:
             raise ValueError("a batch writer needs a database: pass db=... or set client.db")
-        _protocol.check_write_options(self.precision, self.consistency)
-        return _Destination(db, self.rp, self.precision, self.consistency)
+        destination = _Destination(
+            db,
+            self.rp if rp is None else rp,
+            self.precision if precision is None else precision,
+            self.consistency if consistency is None else consistency,
+        )
+        _protocol.check_write_options(destination.precision, destination.consistency)
+        return destination
 
     # -- public API --------------------------------------------------------------------------
 
@@ -318,12 +377,30 @@ class BatchWriter:
         data: Any,
         measurement: str | None = None,
         tag_columns: list[str] | None = None,
+        *,
+        db: str | None = None,
+        rp: str | None = None,
+        precision: Precision | None = None,
+        consistency: Consistency | None = None,
         **extra_tags: Any,
     ) -> None:
         """Serialize ``data`` now and queue its lines; wait while the buffer is full.
 
         Accepts everything :meth:`InfluxDBClient.write` accepts. The lines go to the
-        database, retention policy, precision and consistency in effect now.
+        database, retention policy, precision and consistency given here, else to the
+        writer's in effect now (a batch never mixes destinations).
+
+        :param data: points, as :meth:`InfluxDBClient.write` takes them.
+        :param measurement: measurement of points that do not name one.
+        :param tag_columns: DataFrame columns to write as tags.
+        :param db: database of these lines; default the writer's ``db``, else the client's.
+        :param rp: retention policy of these lines; default the writer's ``rp``.
+        :param precision: precision of these lines' integer timestamps (other times are
+            floored to it); default the writer's ``precision``.
+        :param consistency: write consistency of these lines; default the writer's.
+        :param extra_tags: tags added to every point. A keyword that names an option of a
+            write or of the writer (``progress``, ``gzip``, ``batch_size``, ...) is refused
+            with ``TypeError``, never written as a tag.
 
         A DataFrame is checked whole first, then encoded and queued slice by slice (at most
         100,000 rows, and at most ``max_pending``), each slice as room is made: a huge frame
@@ -334,9 +411,24 @@ class BatchWriter:
             DataFrame is being queued: the slices queued before it are written, the rest
             is not).
         """
+        if isinstance(tag_columns, (str, bytes)):
+            # client.write()'s third argument is db: writer.write(data, 'm', 'mydb') is
+            # a port of it, and a str would be taken as columns named by its characters
+            raise TypeError(
+                f"tag_columns must be a list of column names, got {tag_columns!r}: "
+                "BatchWriter.write() takes data, measurement and tag_columns by position, "
+                "and db, rp, precision and consistency by keyword (db='mydb')"
+            )
+        refused = sorted(extra_tags.keys() & _NOT_TAGS.keys())
+        if refused:
+            name = refused[0]
+            raise TypeError(
+                f"write() got {name}={extra_tags[name]!r}: {_NOT_TAGS[name]}; a tag named "
+                f"{name!r} goes in the points' own tags"
+            )
         if self._closing:
             raise RuntimeError("this BatchWriter is closed")
-        destination = self._destination()
+        destination = self._destination(db, rp, precision, consistency)
         # checked whole now (bad data raises before anything is queued); a DataFrame then
         # comes slice by slice, each queued when there is room for it: never held whole
         chunks = line_chunks(
@@ -433,47 +525,181 @@ class BatchWriter:
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
-        if exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
-            # the block was cancelled: let the cancellation through at once; what is queued
-            # is still sent in the background, failures go to on_error and the log, and a
-            # later close() waits for them and raises them
-            self._closing = True
-            if self._changed is not None:
-                async with self._changed:
-                    self._changed.notify_all()
+        if exc_type is not None and not issubclass(exc_type, Exception):
+            # cancelled, KeyboardInterrupt, SystemExit: send for the grace, report the rest;
+            # returning None lets the cancellation or interrupt go on unchanged
+            await self._stop(exc_type.__name__)
             return
-        await self.close()
+        try:
+            await self.close()
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit) as stop:
+            # cancelled while the block's exit waited for the last batches (Ctrl-C as a
+            # service flushes): a stop too, or the loop's end would take the lines silently
+            await self._stop(type(stop).__name__)
+            raise
 
     def __enter__(self) -> BatchWriter:
         if self.mode != "blocking":
             raise RuntimeError("use 'async with' with a client in async mode")
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()  # blocking mode (checked on entry): runs to completion
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        # blocking mode (checked on entry): the calls run to completion on the private loop
+        if exc_type is not None and not issubclass(exc_type, Exception):
+            # KeyboardInterrupt or SystemExit in the caller's thread: the writer's work is on
+            # the private loop, which goes on; a second Ctrl-C ends the grace at once, and
+            # what is unsent is still reported before this returns
+            run_to_end(self._stop(exc_type.__name__))
+            return
+        try:
+            self.close()
+        except (KeyboardInterrupt, SystemExit) as stop:
+            run_to_end(self._stop(type(stop).__name__))
+            raise
 
     def __del__(self) -> None:
         lost = getattr(self, "_unfinished", 0)
-        unraised = getattr(self, "_failures", ())
+        # failures a stop gave up on were reported then (on_error and an ERROR record)
+        unraised = () if getattr(self, "_stopped", True) else getattr(self, "_failures", ())
         if not lost and not unraised:
             return
         what = []
         if lost:
-            what.append(f"{lost} line(s) were never written")
+            sending = lost - self._pending  # batches whose tasks were cancelled unstarted
+            what.append(
+                f"{lost} line(s) were never written ({self._pending} queued"
+                + (f", {sending} in batches whose sending never ended)" if sending else ")")
+            )
         if unraised:
             points = sum(len(f.lines) for f in unraised)
             what.append(f"{len(unraised)} failed batch(es) ({points} line(s)) were never raised")
         warnings.warn(
-            f"{self!r} was not closed: {' and '.join(what)}; call close() and let it finish "
-            f"(or use 'async with' / 'with') before the event loop ends",
+            f"{self!r} was not closed: {' and '.join(what)}; close a writer in the event loop "
+            "that runs it, before the loop ends: 'async with client.batch_writer() as "
+            "writer:' inside the coroutine that asyncio.run() runs (or 'with' in blocking "
+            "mode), or 'await writer.close()' in a 'finally:'",
             ResourceWarning,
             source=self,
             stacklevel=2,
         )
 
+    # -- stopping ----------------------------------------------------------------------------
+
+    async def _stop(self, why: str) -> None:
+        """Send what is held for at most ``grace`` seconds, then give up on the rest.
+
+        Interrupted itself (a second Ctrl-C, another cancellation), it gives up at once and
+        lets that go on. Either way what was not written is reported before it returns.
+        """
+        self._closing = True
+        if self._loop is None:  # nothing was ever queued
+            return
+        changed = self._start()
+        held, written = self._unfinished, self.stats.points_written
+        try:
+            if self.grace > 0 and held:
+
+                async def drained() -> None:
+                    async with changed:
+                        changed.notify_all()  # closing: the flusher sends what it holds now
+                        await changed.wait_for(lambda: not self._pending and not self._in_flight)
+
+                # not asyncio.timeout(): the task running this may be cancelled already,
+                # and a bare wait does not depend on how its cancellations are counted
+                waiter = asyncio.get_running_loop().create_task(drained())
+                try:
+                    await asyncio.wait({waiter}, timeout=self.grace)
+                finally:
+                    waiter.cancel()
+        finally:
+            tasks, on_error = self._give_up(why, held - (self.stats.points_written - written))
+            try:
+                if on_error is not None:
+                    await on_error
+            finally:
+                async with changed:  # flush() and close() waiting elsewhere see the end
+                    changed.notify_all()
+                if tasks:
+                    await asyncio.wait(tasks)
+
+    def _give_up(self, why: str, not_written: int) -> tuple[set[asyncio.Task[None]], Any]:
+        """End the background work now; report the lines it could not send (with no await
+        before the ERROR record: an interrupt cannot come between). Returns the tasks it
+        cancelled and what ``on_error`` returned, for the caller to await."""
+        self._stopped = True
+        flusher = self._flusher
+        tasks = {task for task in (flusher,) if task is not None and not task.done()}
+        batches = sorted(self._in_flight.values(), key=lambda batch: batch.start)
+        tasks.update(task for task in self._in_flight if not task.done())
+        self._in_flight.clear()
+        for task in tasks:
+            task.cancel()
+        lines = [line for batch in batches if not batch.done for line in batch.lines()]
+        for batch in batches:
+            batch.done = True
+        for _, run in self._queue:
+            lines.extend(line for part in run.take(len(run)) for line in part.lines())
+        self._queue.clear()
+        self._pending = 0
+        self._taken = self._queued  # flush() waits by line numbers: every one has an end
+        if not not_written and not lines:
+            return tasks, None
+        unsent = len(lines)
+        failed = not_written - unsent  # in batches that failed during the grace
+        last = f"; last error: {self._last_error}" if self._last_error is not None else ""
+        parts = [f"{unsent} unsent when its grace of {self.grace:g} s ended"] if unsent else []
+        parts += [f"{failed} in batches that failed"] if failed else []
+        logger.error(
+            "the batch writer was stopped (%s) with %d line(s) not written: %s%s%s",
+            why,
+            not_written,
+            ", ".join(parts),
+            ", passed to on_error" if self.on_error is not None else "",
+            last,
+        )
+        if not lines:
+            return tasks, None
+        error = InfluxDBError(
+            f"{unsent} line(s) not sent: the batch writer was stopped ({why}) and its grace "
+            f"of {self.grace:g} s ended{last}"
+        )
+        error.__cause__ = self._last_error
+        self._unfinished -= unsent
+        self.stats.points_failed += unsent
+        self.stats.batches_failed += 1
+        self._failures.append(FailedBatch(lines, error))
+        result = None
+        if self.on_error is not None:
+            try:
+                result = self.on_error(lines, error)
+            except Exception:
+                logger.exception("on_error raised for the lines not sent (they stay reported)")
+        return tasks, _awaited(result) if inspect.isawaitable(result) else None
+
     # -- background work ---------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
+        try:
+            await self._flush_batches()
+        except asyncio.CancelledError:
+            self._cancelled_by_others()
+            raise
+
+    def _cancelled_by_others(self) -> None:
+        """The background work was cancelled, not by the writer: the event loop is ending
+        (``asyncio.run()`` returning) before the writer was closed. Said loudly, once."""
+        if self._stopped or not self._unfinished:
+            return
+        self._stopped = True
+        logger.error(
+            "the batch writer's background work was cancelled with %d line(s) not written: "
+            "its event loop is ending before the writer was closed; close a writer in the "
+            "loop that runs it ('async with client.batch_writer() as writer:' inside the "
+            "coroutine that asyncio.run() runs, or 'await writer.close()' in a 'finally:')",
+            self._unfinished,
+        )
+
+    async def _flush_batches(self) -> None:
         changed = self._changed
         assert changed is not None
         while True:
@@ -533,6 +759,17 @@ class BatchWriter:
         try:
             await self._send(batch)
         finally:
+            if not batch.done:
+                # cancelled by someone else than the writer (the event loop ending): the
+                # lines go back to the queue, where pending counts them and a close() on
+                # this loop still sends them
+                run = _Run()
+                for part in batch.parts:
+                    run.extend(part)
+                self._queue.appendleft((batch.destination, run))
+                self._pending += batch.count
+                batch.done = True
+                self._cancelled_by_others()
             async with changed:
                 task = asyncio.current_task()
                 if task is not None:
@@ -559,6 +796,7 @@ class BatchWriter:
                 # anything else than the client's own errors (a bad session option, a bug
                 # in a create_session() override) fails the batch too, never silently
                 exc = error if isinstance(error, InfluxDBError) else _unexpected(error, count)
+                self._last_error = exc
                 delay = _batching.retry_delay(
                     exc,
                     attempt,
@@ -574,8 +812,10 @@ class BatchWriter:
                     logger.debug("%d lines: retry in %.2fs: %s", count, delay, exc)
                     await asyncio.sleep(delay)
                     continue
+                batch.done = True
                 await self._fail(batch.lines(), exc)
                 return
+            batch.done = True
             self._unfinished -= count
             self.stats.points_written += count
             self.stats.batches_written += 1
@@ -595,6 +835,14 @@ class BatchWriter:
                     await result
             except Exception:
                 logger.exception("on_error raised for a failed batch (the batch stays reported)")
+
+
+async def _awaited(result: Any) -> None:
+    """Await what ``on_error`` returned; its exception is logged (the lines stay reported)."""
+    try:
+        await result
+    except Exception:
+        logger.exception("on_error raised for the lines not sent (they stay reported)")
 
 
 def _next_slice(chunks: Iterator[list[Lines]]) -> list[Lines] | None:

@@ -52,6 +52,7 @@ NOT_EXECUTED = {
 RUN_ELSEWHERE = {
     "querying.rst": "tests/test_query_results.py",
     "queries.rst": "tests/test_queries.py",
+    "services.rst": "tests/test_services.py",  # real processes stopped with SIGINT/SIGTERM
 }
 SEED = [
     "cpu,host=server01 load=0.64 1257894000000000000",

@@ -513,8 +513,8 @@ async def test_cancelling_a_block_whose_batches_fail_stays_a_cancellation(own_se
 
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(block(), 0.2)
-        assert not reported  # the cancellation came first, without waiting for the retries
-        await asyncio.wait_for(failed.wait(), 30)  # failure guard: still reported
+        # the batch finally failed within the grace (5 s), before the cancellation went on
+        assert failed.is_set()
         with pytest.raises(InfluxDBBatchError):
             await writer.close()
     assert reported == [[line.encode() for line in lines(0, 5)]]
