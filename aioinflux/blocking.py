@@ -23,7 +23,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-__all__ = ["in_worker", "iterate", "run", "run_to_end", "runner"]
+__all__ = ["in_worker", "is_private_loop", "iterate", "run", "run_to_end", "runner"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -165,6 +165,12 @@ async def in_worker(function: Callable[P, T], /, *args: P.args, **kwargs: P.kwar
     return await loop.run_in_executor(
         _worker.executor(), functools.partial(function, *args, **kwargs)
     )
+
+
+def is_private_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether ``loop`` is blocking mode's private loop (whose thread ends with the
+    interpreter, a daemon)."""
+    return loop is _portal._loop
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

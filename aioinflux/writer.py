@@ -33,11 +33,13 @@ to the queue, so that the counts and the warning of a writer never closed tell t
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import inspect
 import logging
 import random
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,7 +47,7 @@ from typing import Any, Protocol
 
 from . import _batching, _protocol
 from ._types import Consistency, Precision
-from .blocking import in_worker, run_to_end, runner
+from .blocking import in_worker, is_private_loop, run_to_end, runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
 from .serialization import Lines, line_chunks
 
@@ -336,6 +338,8 @@ class BatchWriter:
         if self._loop is None:
             self._loop = loop
             self._changed = asyncio.Condition()
+            if is_private_loop(loop):
+                _ON_PRIVATE_LOOP.add(self)
         elif loop is not self._loop:
             raise RuntimeError("a BatchWriter is used from the event loop it started in only")
         if self._flusher is None or (self._flusher.done() and self._pending):
@@ -843,6 +847,20 @@ async def _awaited(result: Any) -> None:
         await result
     except Exception:
         logger.exception("on_error raised for the lines not sent (they stay reported)")
+
+
+#: Writers of blocking mode, on its private loop. That loop's thread is a daemon, which ends
+#: with the interpreter and would take the lines of a writer never closed with it, without a
+#: word: at exit, each one still holding lines is stopped as Ctrl-C stops it (it sends for
+#: its grace, then reports the rest; tests/test_writer_stopping.py runs such a script).
+_ON_PRIVATE_LOOP: weakref.WeakSet[BatchWriter] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    for writer in list(_ON_PRIVATE_LOOP):
+        if writer._unfinished and not writer._stopped:
+            run_to_end(writer._stop("the interpreter exited"))
 
 
 def _next_slice(chunks: Iterator[list[Lines]]) -> list[Lines] | None:

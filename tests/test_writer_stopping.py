@@ -447,3 +447,65 @@ def test_a_second_sigint_ends_the_grace_at_once_and_still_reports(own_server, mo
     _, err = finish(child)
     assert child.returncode == -signal.SIGINT, err
     assert "with 4500 line(s) not written: 4500 unsent when its grace of 3600 s ended" in err
+
+
+# -- a blocking-mode writer the script never closed -------------------------------------------
+
+FORGETFUL = """
+import sys
+from aioinflux import InfluxDBClient
+
+port, db = int(sys.argv[1]), sys.argv[2]
+client = InfluxDBClient("127.0.0.1", port, db=db, mode="blocking")
+writer = client.batch_writer(flush_interval=3600, grace=float(sys.argv[3]))
+for start in range(0, 4500, 100):
+    writer.write([f"reading,sensor=s1 v={i}i {i}" for i in range(start, start + 100)])
+print("ready 4500", flush=True)
+if sys.argv[4] == "wait":
+    sys.stdin.readline()  # the test stops the server first
+# the script ends here: neither writer.close() nor client.close()
+"""
+
+
+def run_forgetful(server: InfluxDBServer, db: str, grace: float, wait: bool):
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            FORGETFUL,
+            str(server.port),
+            db,
+            str(grace),
+            "wait" if wait else "-",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    return child
+
+
+def test_a_blocking_writer_never_closed_sends_what_it_holds_at_interpreter_exit(
+    influxdb_server, influxdb_database
+):
+    child = run_forgetful(influxdb_server, influxdb_database, 5, wait=False)
+    out, err = child.communicate(timeout=GUARD)
+    assert child.returncode == 0, err
+    assert out == "ready 4500\n"
+    assert "not written" not in err
+    assert stored(influxdb_server, influxdb_database) == (4500, 4500)
+
+
+def test_a_blocking_writer_never_closed_says_at_exit_what_it_could_not_send(own_server):
+    child = run_forgetful(own_server, "own", 0.5, wait=True)
+    assert child.stdout is not None
+    assert child.stdout.readline() == "ready 4500\n"
+    own_server.stop(keep_data=True)
+    _, err = child.communicate("go\n", timeout=GUARD)
+    assert child.returncode == 0, err
+    # the ERROR record reaches stderr with no logging set up in the child
+    assert (
+        "the batch writer was stopped (the interpreter exited) with 4500 line(s) not written" in err
+    ), err
