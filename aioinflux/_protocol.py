@@ -18,7 +18,6 @@ import contextlib
 import datetime
 import gc
 import gzip as _gzip
-import ipaddress
 import json
 import math
 import re
@@ -49,8 +48,6 @@ __all__ = [
     "ResultAssembler",
     "auth_headers",
     "base_url",
-    "check_host",
-    "check_port",
     "check_write",
     "check_write_options",
     "count_points",
@@ -217,49 +214,6 @@ def check_write_options(precision: str | None, consistency: str | None) -> None:
     """Raise ValueError for a precision or consistency the server does not know."""
     _choice("precision", precision, PRECISIONS)
     _choice("consistency", consistency, CONSISTENCIES)
-
-
-def check_host(host: object) -> str:
-    """``host`` if it is a host name or an IP address; raise ValueError/TypeError otherwise.
-
-    Catches what would otherwise fail only at the first request, as a connection error
-    naming a URL the user never meant: a scheme (``'http://db'``), a port (``'db:8086'``) or
-    a path (``'db/influx'``) written into the host.
-    """
-    if not isinstance(host, str):
-        raise TypeError(f"host must be a str (a host name or IP address), got {host!r}")
-    if not host:
-        raise ValueError("host must be a host name or IP address, got ''")
-    if "://" in host:
-        raise ValueError(
-            f"host must be a host name or IP address without a scheme, got {host!r}: "
-            "pass ssl=True for HTTPS"
-        )
-    if "/" in host or any(c.isspace() for c in host):
-        raise ValueError(
-            f"host must be a host name or IP address, got {host!r}: a path prefix goes in path=..."
-        )
-    if ":" in host:
-        try:
-            ipaddress.IPv6Address(host.removeprefix("[").removesuffix("]").split("%")[0])
-        except ValueError:
-            raise ValueError(
-                f"host must be a host name or IP address, got {host!r}: pass the port as port=..."
-            ) from None
-    return host
-
-
-def check_port(port: object) -> int:
-    """``port`` as an int: an int in 1-65535, or a str of one; raise ValueError otherwise."""
-    if isinstance(port, str) and port.strip().isdecimal() and port.strip().isascii():
-        number = int(port)
-    elif isinstance(port, int) and not isinstance(port, bool):
-        number = port
-    else:
-        raise ValueError(f"port must be an int in 1-65535 (or a str of one), got {port!r}")
-    if not 1 <= number <= 65535:
-        raise ValueError(f"port must be an int in 1-65535 (or a str of one), got {port!r}")
-    return number
 
 
 def base_url(host: str, port: int, path: str, ssl: bool) -> str:

@@ -29,13 +29,11 @@ from collections.abc import (
 )
 from typing import Any, TypeVar, cast
 
-import aiohttp
-
 from . import _batching, _config, _progress, _protocol
 from ._progress import Progress
 from ._show import TAG_INFO_QUERY, ColumnKinds, kinds_from_keys, show_keys_query, tag_info
 from ._sources import query_sources
-from ._transport import Transport, make_timeout
+from ._transport import ClientSession, ClientTimeout, Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
 from .exceptions import InfluxDBError, InfluxDBQueryError
@@ -204,7 +202,7 @@ class InfluxDBClient:
         username: str | None = None,
         password: str | None = None,
         token: str | None = None,
-        timeout: float | aiohttp.ClientTimeout | None = None,
+        timeout: float | ClientTimeout | None = None,
         gzip: bool = False,
         retry_for: float = 0,
         max_connections: int | None = 100,
@@ -228,8 +226,8 @@ class InfluxDBClient:
         if not isinstance(gzip, bool):
             raise TypeError(f"gzip must be True or False, got {gzip!r}")
         # checked here: a bad host or port would otherwise fail only at the first request
-        self.host = _protocol.check_host(host)
-        self.port = _protocol.check_port(port)
+        self.host = _config.check_host(host)
+        self.port = _config.check_port(port)
         self.path = path
         self.ssl = ssl
         self.unix_socket = unix_socket
@@ -404,7 +402,7 @@ class InfluxDBClient:
             f"mode={self.mode!r}, output={self.output!r}{user})"
         )
 
-    async def create_session(self, **kwargs: Any) -> aiohttp.ClientSession:
+    async def create_session(self, **kwargs: Any) -> ClientSession:
         """Create the :class:`aiohttp.ClientSession` of the running event loop.
 
         Called on the first request made in each event loop. Call it with ``kwargs`` to

@@ -56,8 +56,7 @@ def test_only_the_transport_imports_aiohttp_at_run_time():
     users = {
         str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if "aiohttp" in imported_roots(p)
     }
-    # client.py imports aiohttp only for the ClientSession/ClientTimeout types it hands on
-    assert users <= {"_transport.py", "client.py"}
+    assert users == {"_transport.py"}
 
 
 def test_every_pure_module_is_listed():
