@@ -289,3 +289,24 @@ def test_only_the_users_text_is_scanned():
         and getattr(node.func, "id", getattr(node.func, "attr", None)) == "split_lines"
     }
     assert callers == {"serialization/__init__.py"}
+
+
+def _calls_of(path: Path, name: str) -> int:
+    return sum(
+        isinstance(node, ast.Call)
+        and getattr(node.func, "attr", getattr(node.func, "id", None)) == name
+        for node in ast.walk(ast.parse(path.read_text()))
+    )
+
+
+def test_the_client_has_one_progress_loop_one_retry_loop_and_no_back_channel():
+    # points are counted in one loop (client._reported), retries made by one loop
+    # (_batching.Retry.call_with_retry), and the answer's format travels with its chunks,
+    # never back up through an argument written by the callee
+    client = PACKAGE / "client.py"
+    assert _calls_of(client, "count_points") == 1
+    assert _calls_of(client, "call_with_retry") == 1
+    assert _calls_of(client, "retry_delay") == 0
+    for node in ast.walk(ast.parse(client.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            assert "wire" not in {a.arg for a in node.args.args + node.args.kwonlyargs}, node.name
