@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from ._influxql import Query, scan
 from ._units import PRECISIONS
 from .exceptions import InfluxDBError, InfluxDBQueryError, InfluxDBWriteError
 
@@ -541,63 +542,47 @@ class ChunkDecoder:
             ) from exc
 
 
-def msgpack_suits(q: str) -> bool:
-    """Whether to ask for MessagePack for ``q``: only for queries that start with SELECT.
+def msgpack_suits(q: str | Query) -> bool:
+    """Whether to ask for MessagePack for ``q``: only for a query whose first statement is a
+    SELECT and that holds no SHOW DIAGNOSTICS.
 
     influxd 1.6.7 cannot encode every answer as MessagePack: its answer to SHOW DIAGNOSTICS
     stops in the middle of the document (measured), while JSON works for every statement.
     SELECT answers hold only floats, integers, strings, booleans and times, and they are
     the big ones, where MessagePack's speed matters.
     """
-    text = q.lstrip().lower()
-    return text.startswith("select") and "diagnostics" not in text
+    query = scan(q) if isinstance(q, str) else q
+    first = query.first_words()
+    return (
+        query.error is None
+        and first[:1] == ["SELECT"]
+        and not any(
+            word == "SHOW" and query.words(i)[1:2] == ["DIAGNOSTICS"]
+            for i, word in enumerate(first)
+        )
+    )
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_READ_ONLY_FIRST = ("SELECT", "SHOW")
-
-
-def _statement_words(q: str) -> list[list[str]]:
-    """The bare words (upper case) of each statement of ``q``; quoted text is skipped.
-
-    Only what a retry decision needs: quoted strings and identifiers are skipped with their
-    backslash escapes, ``;`` outside quotes ends a statement, any other character is a word
-    of its own. A regex or comment holding ``;`` or ``INTO`` only makes a query look less
-    read-only than it is, never more.
-    """
-    statements: list[list[str]] = [[]]
-    i, n = 0, len(q)
-    while i < n:
-        c = q[i]
-        if c in "'\"":
-            i += 1
-            while i < n and q[i] != c:
-                i += 2 if q[i] == "\\" else 1
-            i += 1
-        elif c == ";":
-            statements.append([])
-            i += 1
-        elif (word := _WORD.match(q, i)) is not None:
-            statements[-1].append(word.group().upper())
-            i = word.end()
-        else:
-            if not c.isspace():
-                statements[-1].append(c)
-            i += 1
-    return [words for words in statements if words]
-
-
-def read_only(q: str) -> bool:
+def read_only(q: str | Query) -> bool:
     """Whether every statement of ``q`` only reads: a SELECT without INTO, or a SHOW.
 
     Such a query can be sent again after a failure; anything else (``SELECT ... INTO``,
     ``CREATE``, ``DROP``, ``DELETE``, ``GRANT``, ``KILL``, ``EXPLAIN``...) is never retried,
-    nor a query of several statements of which one is not read-only.
+    nor a query of several statements of which one is not read-only, nor a query that
+    cannot be read to its end (influxd refuses it).
     """
-    statements = _statement_words(q)
-    return bool(statements) and all(
-        words[0] in _READ_ONLY_FIRST and "INTO" not in words for words in statements
+    query = scan(q) if isinstance(q, str) else q
+    return (
+        query.error is None
+        and bool(query.statements)
+        and all(
+            word in _READ_ONLY_FIRST and "INTO" not in query.words(i)
+            for i, word in enumerate(query.first_words())
+        )
     )
+
+
+_READ_ONLY_FIRST = ("SELECT", "SHOW")
 
 
 def count_points(chunk: Mapping[str, Any]) -> int:

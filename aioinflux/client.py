@@ -30,7 +30,8 @@ from collections.abc import (
 )
 from typing import Any, TypeVar, cast
 
-from . import _batching, _config, _progress, _protocol
+from . import _batching, _config, _influxql, _progress, _protocol
+from ._influxql import Query
 from ._progress import Progress
 from ._show import TAG_INFO_QUERY, ColumnKinds, kinds_from_keys, show_keys_query, tag_info
 from ._sources import query_sources
@@ -859,6 +860,8 @@ class InfluxDBClient:
             raise ValueError(f"parser only applies to output='iterable' (output is {output!r})")
         report = _progress.reporter(progress)
         db = self._database(db)
+        # scanned once: whether it only reads, the answer's format and what it reads
+        scanned = _influxql.scan(q)
         if output in _FRAME_PACKAGES and epoch is None:
             # the times are the same from RFC3339 strings and from integer nanoseconds,
             # which are much faster to read
@@ -872,25 +875,25 @@ class InfluxDBClient:
             chunked=True,
             chunk_size=chunk_size if chunked else _WIRE_CHUNK_SIZE,
             params=params,
-            accept=self._accept(q),
+            accept=self._accept(scanned),
             compress=self._compress(),
         )
-        retry = _protocol.read_only(q)
+        retry = _protocol.read_only(scanned)
         if chunked:
             retrying = retry and self.retry_for > 0
             chunks = self._retrying_chunks(req) if retrying else self._chunks(req)
             if report is not None:
                 chunks = self._reported(chunks, report, closes=True)
             if output in _FRAME_PACKAGES:
-                return self._frames(chunks, q, db, epoch, output)
+                return self._frames(chunks, scanned, db, epoch, output)
             if output == "iterable":
                 to_sync = iterate if self.mode == "blocking" else None
                 return InfluxDBChunkedResult(self._unpaired(chunks), parser, q, to_sync=to_sync)
             return self._unpaired(chunks)
         if output in _FRAME_PACKAGES:
-            assembler, build = self._frame_builder(output, q)
+            assembler, build = self._frame_builder(output, scanned)
             # the columns' types are asked while the answer comes
-            kinds = self._ask_kinds(q, db)
+            kinds = self._ask_kinds(scanned, db)
             try:
                 # rows become tables chunk by chunk, while the server sends the rest
                 resp, wire = await self._answer(req, assembler, retry=retry, report=report)
@@ -945,13 +948,13 @@ class InfluxDBClient:
         # a session header of the user's own (create_session(headers=...)) wins
         return not local or "accept-encoding" in headers
 
-    def _accept(self, q: str) -> str | None:
+    def _accept(self, q: str | Query) -> str | None:
         """MessagePack for SELECT queries when the msgpack package is installed."""
         if self._msgpack is None:
             self._msgpack = _protocol.msgpack_available()
         return _protocol.MSGPACK if self._msgpack and _protocol.msgpack_suits(q) else None
 
-    def _ask_kinds(self, q: str, db: str | None) -> asyncio.Task[ColumnKinds]:
+    def _ask_kinds(self, q: Query, db: str | None) -> asyncio.Task[ColumnKinds]:
         """Start asking which columns of what ``q`` reads are tags, and each field's type.
 
         Asked of the databases and measurements the query actually reads, at each query:
@@ -963,7 +966,7 @@ class InfluxDBClient:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         return task
 
-    async def _column_kinds(self, q: str, db: str | None) -> ColumnKinds:
+    async def _column_kinds(self, q: Query, db: str | None) -> ColumnKinds:
         sources = query_sources(q)
         if not sources:  # nothing read, or a query not understood: types from the values
             return {}
@@ -979,7 +982,7 @@ class InfluxDBClient:
 
     @staticmethod
     def _frame_builder(
-        output: str, q: str
+        output: str, q: Query
     ) -> tuple[Callable[[], _protocol.ResultAssembler], Callable[..., Any]]:
         """The assembler and the builder of the frames of ``output`` for query ``q``,
         imported only now: pandas for ``'dataframe'``, polars for ``'polars'``."""
@@ -998,7 +1001,7 @@ class InfluxDBClient:
     async def _frames(
         self,
         chunks: AsyncIterator[tuple[dict[str, Any], str]],
-        q: str,
+        q: Query,
         db: str | None,
         epoch: str | None,
         output: str = "dataframe",

@@ -18,6 +18,7 @@ PURE = [
     "iterutils.py",
     "queries.py",
     "_sources.py",
+    "_influxql.py",
     "_show.py",
     "_units.py",
     "_frames.py",
