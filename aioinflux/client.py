@@ -6,6 +6,10 @@ Rule 2: every argument is checked and the whole write body is encoded before any
 Rule 3: each public I/O method is an ``async def`` wrapped by ``blocking.runner``, so it
 follows ``client.mode``; internal code calls the undecorated coroutines, never the public
 methods (a blocking call from the private loop's thread would wait on itself).
+Rule 4: one of each: a query is scanned once (``_influxql.scan``) for everything that reads
+it; retries go through the one loop of ``_batching.Retry``; a query's points are counted by
+one loop (``_reported``); each chunk carries its answer's format up, nothing is handed down
+to be written into. aiohttp is not imported here: only the transport imports it.
 """
 
 from __future__ import annotations
