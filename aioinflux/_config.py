@@ -1,4 +1,5 @@
-"""Configuration from one URL (a DSN) or from environment variables: pure parsing, no I/O.
+"""Configuration checks and parsing: options, one URL (a DSN) or environment variables; pure,
+no I/O.
 
 Rule 1: a DSN or a variable becomes constructor options of ``InfluxDBClient``, nothing else;
 anything not understood raises ValueError naming the part (or the variable) that is wrong,
@@ -9,10 +10,13 @@ or ``#`` in it) is refused without quoting anything of it.
 Rule 3: the ``influxdb`` package's DSNs mean the same thing here (``influxdb://`` and
 ``https+influxdb://``, the path is the database, port 8086 by default); plain ``http(s)://``
 URLs mean what a URL means (default ports 80 and 443, the path is the API prefix).
+Rule 4: a host and a port follow one set of rules wherever they come from (the constructor,
+a DSN, a proxy URL): :func:`check_host` and :func:`check_port`, with one message per mistake.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Mapping
@@ -22,11 +26,14 @@ from urllib.parse import parse_qsl, unquote
 __all__ = [
     "DSN_SCHEMES",
     "ENVIRONMENT",
+    "check_host",
     "check_max_chunk_bytes",
+    "check_port",
     "check_proxy",
     "parse_dsn",
     "parse_environment",
     "redact_url",
+    "split_host_port",
 ]
 
 #: scheme -> (transport, default port, what the path is)
@@ -99,7 +106,7 @@ def check_proxy(proxy: str) -> str:
             f"proxy {shown!r}: percent-encode '/', '?' and '#' in its user name or password "
             "(%2F, %3F, %23); a proxy URL has no path or query"
         )
-    host, _ = _split_host_port(authority.rpartition("@")[2], f"proxy {shown!r}")
+    host, _ = split_host_port(authority.rpartition("@")[2], f"proxy {shown!r}")
     if not host:
         raise ValueError(f"proxy {shown!r} names no host")
     if tail:
@@ -107,9 +114,53 @@ def check_proxy(proxy: str) -> str:
     return proxy
 
 
-def _split_host_port(hostport: str, where: str) -> tuple[str, int | None]:
-    """``host[:port]`` (IPv6 literals in brackets) -> (host, port or None); errors start
-    with ``where``."""
+def check_host(host: object) -> str:
+    """``host`` if it is a host name or an IP address; raise ValueError/TypeError otherwise.
+
+    Catches what would otherwise fail only at the first request, as a connection error
+    naming a URL the user never meant: a scheme (``'http://db'``), a port (``'db:8086'``) or
+    a path (``'db/influx'``) written into the host.
+    """
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a str (a host name or IP address), got {host!r}")
+    if not host:
+        raise ValueError("host must be a host name or IP address, got ''")
+    if "://" in host:
+        raise ValueError(
+            f"host must be a host name or IP address without a scheme, got {host!r}: "
+            "pass ssl=True for HTTPS"
+        )
+    if "/" in host or any(c.isspace() for c in host):
+        raise ValueError(
+            f"host must be a host name or IP address, got {host!r}: a path prefix goes in path=..."
+        )
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host.removeprefix("[").removesuffix("]").split("%")[0])
+        except ValueError:
+            raise ValueError(
+                f"host must be a host name or IP address, got {host!r}: pass the port as port=..."
+            ) from None
+    return host
+
+
+def check_port(port: object) -> int:
+    """``port`` as an int: an int in 1-65535, or a str of one; raise ValueError otherwise."""
+    if isinstance(port, str) and port.strip().isdecimal() and port.strip().isascii():
+        number = int(port)
+    elif isinstance(port, int) and not isinstance(port, bool):
+        number = port
+    else:
+        raise ValueError(f"port must be an int in 1-65535 (or a str of one), got {port!r}")
+    if not 1 <= number <= 65535:
+        raise ValueError(f"port must be an int in 1-65535 (or a str of one), got {port!r}")
+    return number
+
+
+def split_host_port(hostport: str, where: str) -> tuple[str, int | None]:
+    """``host[:port]`` of a URL (IPv6 literals in brackets) -> (host, port or None), each
+    checked by the rules of :func:`check_host` and :func:`check_port`; errors start with
+    ``where``. An empty host is left to the caller (a DSN may default it)."""
     if hostport.startswith("["):
         close = hostport.find("]")
         if close < 0:
@@ -121,13 +172,15 @@ def _split_host_port(hostport: str, where: str) -> tuple[str, int | None]:
     else:
         host, colon, port_text_ = hostport.partition(":")
         port_text = port_text_ if colon else None
-    if port_text is None or port_text == "":
-        if port_text == "":
-            raise ValueError(f"{where}: the port after ':' is empty")
-        return unquote(host), None
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"{where}: the port must be a number from 1 to 65535, got {port_text!r}")
-    return unquote(host), int(port_text)
+    if port_text == "":
+        raise ValueError(f"{where}: the port after ':' is empty")
+    host = unquote(host)
+    try:
+        if host:
+            check_host(host)
+        return host, None if port_text is None else check_port(port_text)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 def parse_dsn(dsn: str) -> dict[str, Any]:
@@ -194,7 +247,7 @@ def parse_dsn(dsn: str) -> dict[str, Any]:
         if "," in hostport:
             # the influxdb package takes the first of several hosts and ignores the others
             raise ValueError(f"DSN ({scheme}://): one host only; several are not supported")
-        host, port = _split_host_port(hostport, f"DSN ({scheme}://)")
+        host, port = split_host_port(hostport, f"DSN ({scheme}://)")
         if not host and path_is == "prefix":
             raise ValueError(f"DSN ({scheme}://): the host is missing")
         options["host"] = host or "localhost"

@@ -18,7 +18,6 @@ import contextlib
 import datetime
 import gc
 import gzip as _gzip
-import ipaddress
 import json
 import math
 import re
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from ._influxql import Query, scan
 from ._units import PRECISIONS
 from .exceptions import InfluxDBError, InfluxDBQueryError, InfluxDBWriteError
 
@@ -49,8 +49,6 @@ __all__ = [
     "ResultAssembler",
     "auth_headers",
     "base_url",
-    "check_host",
-    "check_port",
     "check_write",
     "check_write_options",
     "count_points",
@@ -217,49 +215,6 @@ def check_write_options(precision: str | None, consistency: str | None) -> None:
     """Raise ValueError for a precision or consistency the server does not know."""
     _choice("precision", precision, PRECISIONS)
     _choice("consistency", consistency, CONSISTENCIES)
-
-
-def check_host(host: object) -> str:
-    """``host`` if it is a host name or an IP address; raise ValueError/TypeError otherwise.
-
-    Catches what would otherwise fail only at the first request, as a connection error
-    naming a URL the user never meant: a scheme (``'http://db'``), a port (``'db:8086'``) or
-    a path (``'db/influx'``) written into the host.
-    """
-    if not isinstance(host, str):
-        raise TypeError(f"host must be a str (a host name or IP address), got {host!r}")
-    if not host:
-        raise ValueError("host must be a host name or IP address, got ''")
-    if "://" in host:
-        raise ValueError(
-            f"host must be a host name or IP address without a scheme, got {host!r}: "
-            "pass ssl=True for HTTPS"
-        )
-    if "/" in host or any(c.isspace() for c in host):
-        raise ValueError(
-            f"host must be a host name or IP address, got {host!r}: a path prefix goes in path=..."
-        )
-    if ":" in host:
-        try:
-            ipaddress.IPv6Address(host.removeprefix("[").removesuffix("]").split("%")[0])
-        except ValueError:
-            raise ValueError(
-                f"host must be a host name or IP address, got {host!r}: pass the port as port=..."
-            ) from None
-    return host
-
-
-def check_port(port: object) -> int:
-    """``port`` as an int: an int in 1-65535, or a str of one; raise ValueError otherwise."""
-    if isinstance(port, str) and port.strip().isdecimal() and port.strip().isascii():
-        number = int(port)
-    elif isinstance(port, int) and not isinstance(port, bool):
-        number = port
-    else:
-        raise ValueError(f"port must be an int in 1-65535 (or a str of one), got {port!r}")
-    if not 1 <= number <= 65535:
-        raise ValueError(f"port must be an int in 1-65535 (or a str of one), got {port!r}")
-    return number
 
 
 def base_url(host: str, port: int, path: str, ssl: bool) -> str:
@@ -587,63 +542,47 @@ class ChunkDecoder:
             ) from exc
 
 
-def msgpack_suits(q: str) -> bool:
-    """Whether to ask for MessagePack for ``q``: only for queries that start with SELECT.
+def msgpack_suits(q: str | Query) -> bool:
+    """Whether to ask for MessagePack for ``q``: only for a query whose first statement is a
+    SELECT and that holds no SHOW DIAGNOSTICS.
 
     influxd 1.6.7 cannot encode every answer as MessagePack: its answer to SHOW DIAGNOSTICS
     stops in the middle of the document (measured), while JSON works for every statement.
     SELECT answers hold only floats, integers, strings, booleans and times, and they are
     the big ones, where MessagePack's speed matters.
     """
-    text = q.lstrip().lower()
-    return text.startswith("select") and "diagnostics" not in text
+    query = scan(q) if isinstance(q, str) else q
+    first = query.first_words()
+    return (
+        query.error is None
+        and first[:1] == ["SELECT"]
+        and not any(
+            word == "SHOW" and query.words(i)[1:2] == ["DIAGNOSTICS"]
+            for i, word in enumerate(first)
+        )
+    )
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_READ_ONLY_FIRST = ("SELECT", "SHOW")
-
-
-def _statement_words(q: str) -> list[list[str]]:
-    """The bare words (upper case) of each statement of ``q``; quoted text is skipped.
-
-    Only what a retry decision needs: quoted strings and identifiers are skipped with their
-    backslash escapes, ``;`` outside quotes ends a statement, any other character is a word
-    of its own. A regex or comment holding ``;`` or ``INTO`` only makes a query look less
-    read-only than it is, never more.
-    """
-    statements: list[list[str]] = [[]]
-    i, n = 0, len(q)
-    while i < n:
-        c = q[i]
-        if c in "'\"":
-            i += 1
-            while i < n and q[i] != c:
-                i += 2 if q[i] == "\\" else 1
-            i += 1
-        elif c == ";":
-            statements.append([])
-            i += 1
-        elif (word := _WORD.match(q, i)) is not None:
-            statements[-1].append(word.group().upper())
-            i = word.end()
-        else:
-            if not c.isspace():
-                statements[-1].append(c)
-            i += 1
-    return [words for words in statements if words]
-
-
-def read_only(q: str) -> bool:
+def read_only(q: str | Query) -> bool:
     """Whether every statement of ``q`` only reads: a SELECT without INTO, or a SHOW.
 
     Such a query can be sent again after a failure; anything else (``SELECT ... INTO``,
     ``CREATE``, ``DROP``, ``DELETE``, ``GRANT``, ``KILL``, ``EXPLAIN``...) is never retried,
-    nor a query of several statements of which one is not read-only.
+    nor a query of several statements of which one is not read-only, nor a query that
+    cannot be read to its end (influxd refuses it).
     """
-    statements = _statement_words(q)
-    return bool(statements) and all(
-        words[0] in _READ_ONLY_FIRST and "INTO" not in words for words in statements
+    query = scan(q) if isinstance(q, str) else q
+    return (
+        query.error is None
+        and bool(query.statements)
+        and all(
+            word in _READ_ONLY_FIRST and "INTO" not in query.words(i)
+            for i, word in enumerate(query.first_words())
+        )
     )
+
+
+_READ_ONLY_FIRST = ("SELECT", "SHOW")
 
 
 def count_points(chunk: Mapping[str, Any]) -> int:

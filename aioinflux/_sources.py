@@ -1,9 +1,9 @@
 """What a query reads: the database, retention policy and measurement of each source of its
 ``SELECT`` statements, so that the types of the columns read can be asked of them.
 
-Rule 1: pure; a small InfluxQL scanner that knows what can hide a keyword or a ``;``:
-quoted identifiers, string literals, regex literals, comments and parentheses. A ``/``
-starts a regex only where an operand is expected (``SELECT a / 2`` divides).
+Rule 1: pure; the tokens are the one InfluxQL tokenizer's (``_influxql.scan``), which knows
+what can hide a keyword or a ``;`` (quotes, regexes, comments) as influxd does; a query the
+client has scanned already is passed as its :class:`~aioinflux._influxql.Query`.
 Rule 2: a source is ``[db.[rp].]measurement`` (``db..m`` skips the retention policy), the
 measurement a name or a regex; a subquery ``FROM (SELECT ...)`` contributes its own sources
 (its series carry the inner measurements' names).
@@ -13,9 +13,14 @@ caller then knows nothing of its columns (``None`` for the whole query).
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ._influxql import IDENT as _IDENT
+from ._influxql import PUNCT as _PUNCT
+from ._influxql import QIDENT as _QIDENT
+from ._influxql import REGEX as _REGEX
+from ._influxql import Query, scan
 from .queries import quote_ident
 
 __all__ = ["Source", "query_sources", "statement_sources"]
@@ -37,115 +42,15 @@ class Source:
         return f"{quote_ident(self.rp)}.{name}" if self.rp else name
 
 
-# token kinds
-_IDENT, _QIDENT, _STRING, _REGEX, _NUMBER, _PUNCT, _OP = range(7)
-_ESCAPES = {"n": "\n", "\\": "\\", '"': '"', "'": "'"}
-#: after these an operand is expected, so a ``/`` starts a regex
-_OPERAND_NEXT = {
-    "(",
-    ",",
-    ".",
-    "=~",
-    "!~",
-    "=",
-    "<>",
-    "!=",
-    "<",
-    ">",
-    "<=",
-    ">=",
-    "+",
-    "-",
-    "*",
-    "%",
-}
-_KEYWORDS_BEFORE_OPERAND = {"select", "from", "where", "and", "or", "by", "on"}
-
-
 class _Unreadable(Exception):
     pass
-
-
-_SPACE = re.compile(r"(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)+", re.S)
-_QUOTED = {
-    '"': re.compile(r'"((?:[^"\\]|\\.)*)"', re.S),
-    "'": re.compile(r"'((?:[^'\\]|\\.)*)'", re.S),
-}
-_REGEX_LITERAL = re.compile(r"/(?:[^/\\]|\\.)*/", re.S)
-_WORD = re.compile(r"[^\W\d]\w*")
-_NUMBER_TOKEN = re.compile(r"\d[\w.]*")
-_OPERATOR = re.compile(r"=~|!~|<>|!=|<=|>=|::|.", re.S)
-_ESCAPE = re.compile(r"\\(.)", re.S)
-
-
-def _unescape(text: str) -> str:
-    return _ESCAPE.sub(lambda m: _ESCAPES.get(m[1], "\\" + m[1]), text)
-
-
-def _tokens(q: str) -> list[tuple[int, str]]:
-    """The tokens of ``q``, one regex match each (a query may be long: no loop per char)."""
-    tokens: list[tuple[int, str]] = []
-    i, n = 0, len(q)
-    while i < n:
-        space = _SPACE.match(q, i)
-        if space is not None:
-            i = space.end()
-            continue
-        c = q[i]
-        if c in _QUOTED:
-            match = _QUOTED[c].match(q, i)
-            if match is None:
-                raise _Unreadable(f"unterminated {c}")
-            tokens.append((_QIDENT if c == '"' else _STRING, _unescape(match[1])))
-        elif q.startswith("/*", i):
-            raise _Unreadable("unterminated comment")
-        elif c == "/" and _operand_expected(tokens):
-            match = _REGEX_LITERAL.match(q, i)
-            if match is None:
-                raise _Unreadable("unterminated regex")
-            tokens.append((_REGEX, match[0]))
-        elif (match := _WORD.match(q, i)) is not None:
-            tokens.append((_IDENT, match[0]))
-        elif (match := _NUMBER_TOKEN.match(q, i)) is not None:
-            tokens.append((_NUMBER, match[0]))
-        else:
-            match = _OPERATOR.match(q, i)
-            assert match is not None  # '.' matches any character
-            kind = _PUNCT if match[0] in ("(", ")", ",", ".", ";") else _OP
-            tokens.append((kind, match[0]))
-        i = match.end()
-    return tokens
-
-
-def _operand_expected(tokens: list[tuple[int, str]]) -> bool:
-    if not tokens:
-        return True
-    kind, text = tokens[-1]
-    if kind in (_PUNCT, _OP):
-        return text in _OPERAND_NEXT
-    return kind == _IDENT and text.lower() in _KEYWORDS_BEFORE_OPERAND
-
-
-def _statements(tokens: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
-    statements: list[list[tuple[int, str]]] = [[]]
-    depth = 0
-    for token in tokens:
-        if token == (_PUNCT, "("):
-            depth += 1
-        elif token == (_PUNCT, ")"):
-            depth -= 1
-        if token == (_PUNCT, ";") and depth == 0:
-            statements.append([])
-        else:
-            statements[-1].append(token)
-    return [s for s in statements if s]
 
 
 def _is_keyword(token: tuple[int, str], word: str) -> bool:
     return token[0] == _IDENT and token[1].lower() == word
 
 
-def _select_sources(tokens: list[tuple[int, str]]) -> list[Source]:
+def _select_sources(tokens: Sequence[tuple[int, str]]) -> list[Source]:
     """The sources of one SELECT statement (its tokens, without the ``;``)."""
     depth = 0
     start = None
@@ -202,13 +107,19 @@ def _source(parts: list[tuple[int, str] | None]) -> Source:
     return Source(db or None, rp or None, last[1], last[0] == _REGEX)
 
 
-def query_sources(q: str) -> list[Source] | None:
+def _scanned(q: str | Query) -> Query:
+    return scan(q) if isinstance(q, str) else q
+
+
+def query_sources(q: str | Query) -> list[Source] | None:
     """The sources of every ``SELECT`` statement of ``q``, in order, without repeats; None
     when a ``SELECT`` cannot be read."""
+    query = _scanned(q)
+    if query.error is not None:
+        return None
     try:
-        statements = _statements(_tokens(q))
         found: dict[Source, None] = {}
-        for tokens in statements:
+        for tokens in query.statements:
             if _is_keyword(tokens[0], "select"):
                 found.update(dict.fromkeys(_select_sources(tokens)))
     except _Unreadable:
@@ -216,16 +127,15 @@ def query_sources(q: str) -> list[Source] | None:
     return list(found)
 
 
-def statement_sources(q: str) -> list[tuple[list[str], int | None]]:
+def statement_sources(q: str | Query) -> list[tuple[list[str], int | None]]:
     """Each statement of ``q``: its bare words (upper case, quoted text left out) and, for
     a ``SELECT``, how many measurements it reads by name (None: a regex source, or sources
     that cannot be read); ``[]`` when ``q`` itself cannot be read."""
-    try:
-        statements = _statements(_tokens(q))
-    except _Unreadable:
+    query = _scanned(q)
+    if query.error is not None:
         return []
     found: list[tuple[list[str], int | None]] = []
-    for tokens in statements:
+    for tokens in query.statements:
         words = [text.upper() for kind, text in tokens if kind == _IDENT]
         count: int | None = None
         if _is_keyword(tokens[0], "select"):

@@ -48,7 +48,12 @@ from ._config import redact_url
 from ._protocol import ERROR_BODY_LIMIT, Inflater, Request, Response, redirect_target
 from .exceptions import InfluxDBConnectionError, InfluxDBError, InfluxDBTimeoutError
 
-__all__ = ["Transport", "make_timeout"]
+__all__ = ["ClientSession", "ClientTimeout", "Transport", "make_timeout"]
+
+# aiohttp's types that the client's signatures name, handed on from here: the transport is
+# the one module that imports aiohttp (tests/test_layering.py)
+ClientSession = aiohttp.ClientSession
+ClientTimeout = aiohttp.ClientTimeout
 
 T = TypeVar("T")
 

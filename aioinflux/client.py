@@ -6,6 +6,10 @@ Rule 2: every argument is checked and the whole write body is encoded before any
 Rule 3: each public I/O method is an ``async def`` wrapped by ``blocking.runner``, so it
 follows ``client.mode``; internal code calls the undecorated coroutines, never the public
 methods (a blocking call from the private loop's thread would wait on itself).
+Rule 4: one of each: a query is scanned once (``_influxql.scan``) for everything that reads
+it; retries go through the one loop of ``_batching.Retry``; a query's points are counted by
+one loop (``_reported``); each chunk carries its answer's format up, nothing is handed down
+to be written into. aiohttp is not imported here: only the transport imports it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import logging
 import os
 import random
 import ssl as _ssl
+import string
 import warnings
 from collections.abc import (
     AsyncGenerator,
@@ -29,13 +34,12 @@ from collections.abc import (
 )
 from typing import Any, TypeVar, cast
 
-import aiohttp
-
-from . import _batching, _config, _progress, _protocol
+from . import _batching, _config, _influxql, _progress, _protocol
+from ._influxql import Query
 from ._progress import Progress
 from ._show import TAG_INFO_QUERY, ColumnKinds, kinds_from_keys, show_keys_query, tag_info
 from ._sources import query_sources
-from ._transport import Transport, make_timeout
+from ._transport import ClientSession, ClientTimeout, Transport, make_timeout
 from ._types import Consistency, Epoch, Mode, Output, Precision
 from .blocking import iterate, run, runner
 from .exceptions import InfluxDBError, InfluxDBQueryError
@@ -78,6 +82,19 @@ _MAX_BACKOFF = 10.0
 
 logger = logging.getLogger("aioinflux")
 
+#: One chunk of a query's answer, with the format the server answered in.
+_Chunk = tuple[dict[str, Any], str]
+
+
+def _log_retry(attempts: int, delay: float, exc: InfluxDBError) -> None:
+    logger.debug("attempt %d failed, retry in %.2f s: %s", attempts, delay, exc)
+
+
+async def _aclose(chunks: AsyncIterator[Any]) -> None:
+    close = getattr(chunks, "aclose", None)
+    if close is not None:
+        await close()
+
 
 def _check_retry_for(retry_for: float) -> float:
     if (
@@ -118,6 +135,228 @@ def _check_keepalive(value: float) -> float:
     ):
         raise ValueError(f"keepalive_timeout must be a positive number of seconds, got {value!r}")
     return float(value)
+
+
+#: aioinflux 0.9's helpers: (name, InfluxQL, parameters, docstring). In the InfluxQL, ``{db}``,
+#: ``{measurement}`` and ``{key}`` are filled with the argument quoted as an identifier
+#: (``queries.helper_ident``, as a pattern's ``"{x}"``) and ``{source}`` with `` FROM
+#: "measurement"`` or nothing (``queries.helper_source``). The parameters are 0.9's
+#: positional ones in 0.9's order (``name=None``: optional), then ``*db`` for the keyword-only
+#: database the statement runs in; every helper takes ``query()``'s options as ``**options``.
+_HELPERS_09: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "create_database": (
+        "CREATE DATABASE {db}",
+        ("db=None",),
+        """Create a database (nothing happens if it exists): ``CREATE DATABASE "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options (``epoch``, ``chunked``...).
+        :return: what :meth:`query` returns.
+        """,
+    ),
+    "drop_database": (
+        "DROP DATABASE {db}",
+        ("db=None",),
+        """Drop a database and all its data: ``DROP DATABASE "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """,
+    ),
+    "drop_measurement": (
+        "DROP MEASUREMENT {measurement}",
+        ("measurement", "*db"),
+        """Drop a measurement, its series and all their data: ``DROP MEASUREMENT
+        "{measurement}"``, run in ``db``.
+
+        :param measurement: the measurement.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """,
+    ),
+    "show_databases": (
+        "SHOW DATABASES",
+        (),
+        """List the databases: ``SHOW DATABASES``.
+
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """,
+    ),
+    "show_measurements": (
+        "SHOW MEASUREMENTS ON {db}",
+        ("*db",),
+        """List a database's measurements: ``SHOW MEASUREMENTS ON "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``.
+        """,
+    ),
+    "show_users": (
+        "SHOW USERS",
+        (),
+        """List the users and whether they are admins: ``SHOW USERS``.
+
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """,
+    ),
+    "show_series": (
+        "SHOW SERIES ON {db}{source}",
+        ("measurement=None", "*db"),
+        """List the series of a database, or of one measurement: ``SHOW SERIES ON "{db}"
+        [FROM "{measurement}"]``.
+
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
+            aioinflux 0.9 inserted unquoted.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """,
+    ),
+    "show_tag_keys": (
+        "SHOW TAG KEYS ON {db}{source}",
+        ("measurement=None", "*db"),
+        """List the tag keys of a database, or of one measurement: ``SHOW TAG KEYS ON
+        "{db}" [FROM "{measurement}"]``.
+
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
+            aioinflux 0.9 inserted unquoted.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """,
+    ),
+    "show_field_keys": (
+        "SHOW FIELD KEYS ON {db}{source}",
+        ("measurement=None", "*db"),
+        """List the field keys and their types, of a database or of one measurement:
+        ``SHOW FIELD KEYS ON "{db}" [FROM "{measurement}"]``.
+
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
+            aioinflux 0.9 inserted unquoted.
+
+        .. versionchanged:: 0.10
+           ``db``; the measurement is quoted and escaped.
+        """,
+    ),
+    "show_tag_values": (
+        "SHOW TAG VALUES ON {db}{source} WITH KEY = {key}",
+        ("key", "measurement=None", "*db"),
+        """List the values of a tag key, in a database or in one measurement: ``SHOW TAG
+        VALUES ON "{db}" [FROM "{measurement}"] WITH KEY = "{key}"``.
+
+        :param key: the tag key.
+        :param measurement: the measurement; default all of them.
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``; the key and measurement are quoted and escaped.
+        """,
+    ),
+    "show_retention_policies": (
+        "SHOW RETENTION POLICIES ON {db}",
+        ("*db",),
+        """List a database's retention policies: ``SHOW RETENTION POLICIES ON "{db}"``.
+
+        :param db: the database; default :attr:`db`.
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+
+        .. versionchanged:: 0.10
+           ``db``.
+        """,
+    ),
+    "show_continuous_queries": (
+        "SHOW CONTINUOUS QUERIES",
+        (),
+        """List the continuous queries of every database: ``SHOW CONTINUOUS QUERIES``.
+
+        :param options: :meth:`query`'s options.
+        :return: what :meth:`query` returns.
+        """,
+    ),
+}
+
+
+def _helper_09(name: str) -> Callable[..., Any]:
+    """The method of aioinflux 0.9's helper ``name`` (a key of :data:`_HELPERS_09`), with
+    the signature and docstring it has always had (``help()``, IDEs and the API reference
+    show them)."""
+    template, params, doc = _HELPERS_09[name]
+    kind = inspect.Parameter
+    parameters = [kind("self", kind.POSITIONAL_OR_KEYWORD)]
+    for param in params:
+        if param.startswith("*"):
+            parameters.append(
+                kind(param[1:], kind.KEYWORD_ONLY, default=None, annotation="str | None")
+            )
+        elif param.endswith("=None"):
+            parameters.append(
+                kind(
+                    param[: -len("=None")],
+                    kind.POSITIONAL_OR_KEYWORD,
+                    default=None,
+                    annotation="str | None",
+                )
+            )
+        else:
+            parameters.append(kind(param, kind.POSITIONAL_OR_KEYWORD, annotation="str"))
+    parameters.append(kind("options", kind.VAR_KEYWORD, annotation="Any"))
+    signature = inspect.Signature(parameters, return_annotation="Any")
+    takes_db = "db" in signature.parameters
+    fields = [field for _, field, _, _ in string.Formatter().parse(template) if field]
+
+    def helper(self: InfluxDBClient, /, *args: Any, **kwargs: Any) -> Any:
+        try:
+            arguments = signature.bind(self, *args, **kwargs).arguments
+        except TypeError as exc:
+            raise TypeError(f"{name}() {exc}") from None
+        options = arguments.get("options", {})
+        # the database first, then each name in the order of the InfluxQL (as 0.9's order
+        # of checks: the first wrong argument is the one named)
+        db = self._helper_db(name, arguments.get("db")) if takes_db else ""
+        values = {
+            field: helper_source(name, arguments.get("measurement"))
+            if field == "source"
+            else helper_ident(name, field, db if field == "db" else arguments[field])
+            for field in fields
+        }
+        q = template.format_map(values)
+        return self._in_db(q, db, options) if takes_db else self.query(q, **options)
+
+    method: Any = helper
+    method.__name__ = name
+    method.__qualname__ = f"InfluxDBClient.{name}"
+    method.__doc__ = doc
+    method.__signature__ = signature
+    method.__annotations__ = {
+        p.name: p.annotation for p in parameters if p.annotation is not kind.empty
+    } | {"return": "Any"}
+    return cast(Callable[..., Any], method)
 
 
 def _override(options: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +443,7 @@ class InfluxDBClient:
         username: str | None = None,
         password: str | None = None,
         token: str | None = None,
-        timeout: float | aiohttp.ClientTimeout | None = None,
+        timeout: float | ClientTimeout | None = None,
         gzip: bool = False,
         retry_for: float = 0,
         max_connections: int | None = 100,
@@ -228,8 +467,8 @@ class InfluxDBClient:
         if not isinstance(gzip, bool):
             raise TypeError(f"gzip must be True or False, got {gzip!r}")
         # checked here: a bad host or port would otherwise fail only at the first request
-        self.host = _protocol.check_host(host)
-        self.port = _protocol.check_port(port)
+        self.host = _config.check_host(host)
+        self.port = _config.check_port(port)
         self.path = path
         self.ssl = ssl
         self.unix_socket = unix_socket
@@ -404,7 +643,7 @@ class InfluxDBClient:
             f"mode={self.mode!r}, output={self.output!r}{user})"
         )
 
-    async def create_session(self, **kwargs: Any) -> aiohttp.ClientSession:
+    async def create_session(self, **kwargs: Any) -> ClientSession:
         """Create the :class:`aiohttp.ClientSession` of the running event loop.
 
         Called on the first request made in each event loop. Call it with ``kwargs`` to
@@ -626,6 +865,8 @@ class InfluxDBClient:
             raise ValueError(f"parser only applies to output='iterable' (output is {output!r})")
         report = _progress.reporter(progress)
         db = self._database(db)
+        # scanned once: whether it only reads, the answer's format and what it reads
+        scanned = _influxql.scan(q)
         if output in _FRAME_PACKAGES and epoch is None:
             # the times are the same from RFC3339 strings and from integer nanoseconds,
             # which are much faster to read
@@ -639,35 +880,33 @@ class InfluxDBClient:
             chunked=True,
             chunk_size=chunk_size if chunked else _WIRE_CHUNK_SIZE,
             params=params,
-            accept=self._accept(q),
+            accept=self._accept(scanned),
             compress=self._compress(),
         )
-        retry = _protocol.read_only(q)
-        # the format the server answers in: MessagePack carries the fields' types
-        wire: set[str] = set()
+        retry = _protocol.read_only(scanned)
         if chunked:
             retrying = retry and self.retry_for > 0
-            chunks = self._retrying_chunks(req, wire) if retrying else self._chunks(req, wire)
+            chunks = self._retrying_chunks(req) if retrying else self._chunks(req)
             if report is not None:
-                chunks = self._reported(chunks, report)
+                chunks = self._reported(chunks, report, closes=True)
+            if output in _FRAME_PACKAGES:
+                return self._frames(chunks, scanned, db, epoch, output)
             if output == "iterable":
                 to_sync = iterate if self.mode == "blocking" else None
-                return InfluxDBChunkedResult(chunks, parser, q, to_sync=to_sync)
-            if output in _FRAME_PACKAGES:
-                return self._frames(chunks, wire, q, db, epoch, output)
-            return chunks
+                return InfluxDBChunkedResult(self._unpaired(chunks), parser, q, to_sync=to_sync)
+            return self._unpaired(chunks)
         if output in _FRAME_PACKAGES:
-            assembler, build = self._frame_builder(output, q)
+            assembler, build = self._frame_builder(output, scanned)
             # the columns' types are asked while the answer comes
-            kinds = self._ask_kinds(q, db)
+            kinds = self._ask_kinds(scanned, db)
             try:
                 # rows become tables chunk by chunk, while the server sends the rest
-                resp = await self._answer(req, assembler, wire, retry=retry, report=report)
+                resp, wire = await self._answer(req, assembler, retry=retry, report=report)
                 known = await kinds
             finally:
                 kinds.cancel()
-            return build(resp, known, epoch, msgpack="msgpack" in wire)
-        resp = await self._answer(req, retry=retry, report=report)
+            return build(resp, known, epoch, msgpack=wire == "msgpack")
+        resp, _ = await self._answer(req, retry=retry, report=report)
         if output == "iterable":
             return InfluxDBResult(resp, parser, q)
         return resp
@@ -683,7 +922,8 @@ class InfluxDBClient:
         .. versionadded:: 0.10
         """
         db = self._database(db)
-        return tag_info(await self._answer(self._internal_query(TAG_INFO_QUERY, db)))
+        answer, _ = await self._answer(self._internal_query(TAG_INFO_QUERY, db))
+        return tag_info(answer)
 
     def _database(self, db: str | None) -> str | None:
         """``db``, or :attr:`db` when None; an empty name is refused, as by :meth:`write`."""
@@ -713,13 +953,13 @@ class InfluxDBClient:
         # a session header of the user's own (create_session(headers=...)) wins
         return not local or "accept-encoding" in headers
 
-    def _accept(self, q: str) -> str | None:
+    def _accept(self, q: str | Query) -> str | None:
         """MessagePack for SELECT queries when the msgpack package is installed."""
         if self._msgpack is None:
             self._msgpack = _protocol.msgpack_available()
         return _protocol.MSGPACK if self._msgpack and _protocol.msgpack_suits(q) else None
 
-    def _ask_kinds(self, q: str, db: str | None) -> asyncio.Task[ColumnKinds]:
+    def _ask_kinds(self, q: Query, db: str | None) -> asyncio.Task[ColumnKinds]:
         """Start asking which columns of what ``q`` reads are tags, and each field's type.
 
         Asked of the databases and measurements the query actually reads, at each query:
@@ -731,7 +971,7 @@ class InfluxDBClient:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         return task
 
-    async def _column_kinds(self, q: str, db: str | None) -> ColumnKinds:
+    async def _column_kinds(self, q: Query, db: str | None) -> ColumnKinds:
         sources = query_sources(q)
         if not sources:  # nothing read, or a query not understood: types from the values
             return {}
@@ -739,7 +979,7 @@ class InfluxDBClient:
         if not text:
             return {}
         try:
-            answer = await self._answer(self._internal_query(text, databases[0]))
+            answer, _ = await self._answer(self._internal_query(text, databases[0]))
         except InfluxDBQueryError:
             # e.g. a database that does not exist: the query itself reports it
             return {}
@@ -747,7 +987,7 @@ class InfluxDBClient:
 
     @staticmethod
     def _frame_builder(
-        output: str, q: str
+        output: str, q: Query
     ) -> tuple[Callable[[], _protocol.ResultAssembler], Callable[..., Any]]:
         """The assembler and the builder of the frames of ``output`` for query ``q``,
         imported only now: pandas for ``'dataframe'``, polars for ``'polars'``."""
@@ -765,127 +1005,111 @@ class InfluxDBClient:
 
     async def _frames(
         self,
-        chunks: AsyncIterator[dict[str, Any]],
-        wire: set[str],
-        q: str,
+        chunks: AsyncIterator[tuple[dict[str, Any], str]],
+        q: Query,
         db: str | None,
         epoch: str | None,
         output: str = "dataframe",
     ) -> AsyncIterator[Any]:
-        """The frames of ``output`` of each chunk of ``chunks`` (whose answer's format goes
-        into ``wire``)."""
+        """The frames of ``output`` of each chunk of ``chunks`` (with its answer's format)."""
         _, build = self._frame_builder(output, q)
         kinds = self._ask_kinds(q, db)
         try:
             known: ColumnKinds | None = None
-            async for chunk in chunks:
+            async for chunk, wire in chunks:
                 if known is None:
                     known = await kinds
-                yield build(chunk, known, epoch, msgpack="msgpack" in wire)
+                yield build(chunk, known, epoch, msgpack=wire == "msgpack")
         finally:
             kinds.cancel()
-            close = getattr(chunks, "aclose", None)
-            if close is not None:
-                await close()
+            await _aclose(chunks)
 
     async def _answer(
         self,
         req: _protocol.Request,
         assembler: Callable[[], _protocol.ResultAssembler] = _protocol.ResultAssembler,
-        wire: set[str] | None = None,
         *,
         retry: bool = True,
         report: _progress.Reporter | None = None,
-    ) -> dict[str, Any]:
-        """The whole answer of a query read in chunks, reassembled; read again from the
-        start after a failure when ``retry`` (a read-only query) and :attr:`retry_for` allow.
-        ``report`` is told the points received after each chunk; the format the server
-        answered in goes into ``wire``.
+    ) -> tuple[dict[str, Any], str]:
+        """The whole answer of a query read in chunks, reassembled, and the format the
+        server answered in; read again from the start after a failure when ``retry`` (a
+        read-only query) and :attr:`retry_for` allow. ``report`` is told the points received
+        after each chunk (from 0 again at each attempt).
         """
 
-        async def read() -> dict[str, Any]:
-            if wire is not None:
-                wire.clear()  # the attempt that succeeds says
+        async def read() -> tuple[dict[str, Any], str]:
             assembled = assembler()
-            done = 0
+            wire = "json"  # (the format of the last chunk: every chunk of one answer has it)
+            chunks: AsyncIterator[_Chunk] = self._chunks(req)
+            if report is not None:
+                chunks = self._reported(chunks, report, closes=False)
             # The pause spans the awaits of the read: other tasks and threads run without the
             # cyclic collector meanwhile (for seconds only with answers of millions of points).
             # Measured 2026-11-25 on 1M rows, output='json': 2.0 s pausing across the whole
             # read, 3.3 s pausing only inside each feed() (1.65x; the decoding alone gains
             # more, see _protocol.gc_paused).
             with _protocol.gc_paused():
-                async for chunk in self._chunks(req, wire):
-                    if report is not None:
-                        done += _protocol.count_points(chunk)
-                        report(done, None)
+                async for chunk, wire in chunks:  # noqa: B007 (wire is returned)
                     assembled.add(chunk)
-            if report is not None:
-                report(done, done)
-            return assembled.result()
+            return assembled.result(), wire
 
-        if report is None:
-            return await self._retrying(read, retry=retry)
         try:
             return await self._retrying(read, retry=retry)
         finally:
-            report.close()
+            if report is not None:
+                report.close()
 
     @staticmethod
     async def _reported(
-        chunks: AsyncIterator[dict[str, Any]], report: _progress.Reporter
-    ) -> AsyncIterator[dict[str, Any]]:
-        """``chunks``, telling ``report`` the points received after each, and at the end."""
+        chunks: AsyncIterator[_Chunk], report: _progress.Reporter, *, closes: bool
+    ) -> AsyncIterator[_Chunk]:
+        """``chunks``, telling ``report`` the points received after each, and at the end;
+        the one progress loop of a query. ``closes``: end the report with the stream (a
+        reassembled answer ends it after its last attempt instead)."""
         done = 0
         try:
             async for chunk in chunks:
-                done += _protocol.count_points(chunk)
+                done += _protocol.count_points(chunk[0])
                 report(done, None)
                 yield chunk
             report(done, done)
         finally:
-            report.close()
-            close = getattr(chunks, "aclose", None)
-            if close is not None:
-                await close()
+            if closes:
+                report.close()
+            await _aclose(chunks)
+
+    @staticmethod
+    async def _unpaired(chunks: AsyncIterator[_Chunk]) -> AsyncIterator[dict[str, Any]]:
+        """The chunks of ``chunks`` without their format (what the caller is given)."""
+        try:
+            async for chunk, _ in chunks:
+                yield chunk
+        finally:
+            await _aclose(chunks)
 
     async def _retrying(self, attempt: Callable[[], Awaitable[_T]], *, retry: bool) -> _T:
         """``await attempt()``, again after a failure that a later attempt may fix, while
-        :attr:`retry_for` seconds have not passed (the batch writer's policy)."""
+        :attr:`retry_for` seconds have not passed (the policy and loop of
+        ``_batching.Retry``, the batch writer's)."""
         if not retry or self.retry_for <= 0:
             return await attempt()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.retry_for
-        attempts = 0
-        while True:
-            try:
-                return await attempt()
-            except InfluxDBError as exc:
-                delay = _batching.retry_delay(
-                    exc,
-                    attempts,
-                    left=deadline - loop.time(),
-                    base=_BACKOFF,
-                    cap=_MAX_BACKOFF,
-                    rng=self._rng,
-                )
-                if delay is None:
-                    raise
-                attempts += 1
-                logger.debug("attempt %d failed, retry in %.2f s: %s", attempts, delay, exc)
-                await asyncio.sleep(delay)
+        policy = _batching.Retry(self.retry_for, _BACKOFF, _MAX_BACKOFF, rng=self._rng)
+        return await policy.call_with_retry(
+            attempt,
+            sleep=asyncio.sleep,
+            clock=asyncio.get_running_loop().time,
+            on_retry=_log_retry,
+        )
 
-    async def _retrying_chunks(
-        self, req: _protocol.Request, wire: set[str] | None = None
-    ) -> AsyncIterator[dict[str, Any]]:
+    async def _retrying_chunks(self, req: _protocol.Request) -> AsyncIterator[_Chunk]:
         """The chunks of a streamed answer; the request is sent again after a failure that
         comes before the first chunk (after it, chunks have been handed on: no retry)."""
-        chunks: AsyncGenerator[dict[str, Any], None] | None = None
+        chunks: AsyncGenerator[_Chunk, None] | None = None
 
-        async def start() -> dict[str, Any] | None:
+        async def start() -> _Chunk | None:
             nonlocal chunks
-            if wire is not None:
-                wire.clear()
-            chunks = self._chunks(req, wire)
+            chunks = self._chunks(req)
             return await anext(chunks, None)
 
         first = await self._retrying(start, retry=True)
@@ -899,12 +1123,10 @@ class InfluxDBClient:
         finally:
             await chunks.aclose()
 
-    async def _chunks(
-        self, req: _protocol.Request, wire: set[str] | None = None
-    ) -> AsyncGenerator[dict[str, Any], None]:
-        """The checked chunks of a chunked answer, as the query reader hands them on while
-        the body arrives (it raises every failing statement at the end). The format the
-        server answered in (``'msgpack'`` or ``'json'``) is added to ``wire``.
+    async def _chunks(self, req: _protocol.Request) -> AsyncGenerator[_Chunk, None]:
+        """The checked chunks of a chunked answer, each with the format the server answered
+        in (``'msgpack'`` or ``'json'``), as the query reader hands them on while the body
+        arrives (it raises every failing statement at the end).
         """
         async with self._transport.stream(req) as (head, body):
             reader = _protocol.QueryReader(
@@ -914,20 +1136,19 @@ class InfluxDBClient:
                 credentials=self._credentials,
                 limit=self.max_chunk_bytes,
             )
-            if wire is not None:
-                wire.add(reader.format)
+            wire = reader.format
             async for piece in body:
                 for chunk in reader.feed(piece):
-                    yield chunk
+                    yield chunk, wire
             for chunk in reader.close():
-                yield chunk
+                yield chunk, wire
 
     # -- the helpers of aioinflux 0.9 ----------------------------------------------------
-    # Plain methods with 0.9's parameters, in 0.9's order, writing their InfluxQL as 0.9 did
-    # but with every name quoted and escaped (queries.helper_ident, as a pattern's "{x}");
-    # the database is the keyword ``db`` (default: the client's), and also the database the
-    # statement runs in. Each runs with query(): it follows the mode and the output, and
-    # takes every query() option. Every argument is checked when the method is called.
+    # Made by _helper_09 from the table _HELPERS_09: 0.9's parameters, in 0.9's order, its
+    # InfluxQL with every name quoted and escaped (queries.helper_ident, as a pattern's
+    # "{x}"); the database is the keyword ``db`` (default: the client's), and also the
+    # database the statement runs in. Each runs with query(): it follows the mode and the
+    # output, and takes every query() option. Every argument is checked when it is called.
 
     def _helper_db(self, name: str, db: str | None) -> str:
         """The database of helper ``name``: ``db``, or :attr:`db` when None."""
@@ -950,179 +1171,18 @@ class InfluxDBClient:
             options["db"] = db
         return self.query(q, **options)
 
-    def create_database(self, db: str | None = None, **options: Any) -> Any:
-        """Create a database (nothing happens if it exists): ``CREATE DATABASE "{db}"``.
-
-        :param db: the database; default :attr:`db`.
-        :param options: :meth:`query`'s options (``epoch``, ``chunked``...).
-        :return: what :meth:`query` returns.
-        """
-        db = self._helper_db("create_database", db)
-        name = helper_ident("create_database", "db", db)
-        return self._in_db(f"CREATE DATABASE {name}", db, options)
-
-    def drop_database(self, db: str | None = None, **options: Any) -> Any:
-        """Drop a database and all its data: ``DROP DATABASE "{db}"``.
-
-        :param db: the database; default :attr:`db`.
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-        """
-        db = self._helper_db("drop_database", db)
-        name = helper_ident("drop_database", "db", db)
-        return self._in_db(f"DROP DATABASE {name}", db, options)
-
-    def drop_measurement(self, measurement: str, *, db: str | None = None, **options: Any) -> Any:
-        """Drop a measurement, its series and all their data: ``DROP MEASUREMENT
-        "{measurement}"``, run in ``db``.
-
-        :param measurement: the measurement.
-        :param db: the database; default :attr:`db`.
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-
-        .. versionchanged:: 0.10
-           ``db``; the measurement is quoted and escaped.
-        """
-        db = self._helper_db("drop_measurement", db)
-        name = helper_ident("drop_measurement", "measurement", measurement)
-        return self._in_db(f"DROP MEASUREMENT {name}", db, options)
-
-    def show_databases(self, **options: Any) -> Any:
-        """List the databases: ``SHOW DATABASES``.
-
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-        """
-        return self.query("SHOW DATABASES", **options)
-
-    def show_measurements(self, *, db: str | None = None, **options: Any) -> Any:
-        """List a database's measurements: ``SHOW MEASUREMENTS ON "{db}"``.
-
-        :param db: the database; default :attr:`db`.
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-
-        .. versionchanged:: 0.10
-           ``db``.
-        """
-        db = self._helper_db("show_measurements", db)
-        on = helper_ident("show_measurements", "db", db)
-        return self._in_db(f"SHOW MEASUREMENTS ON {on}", db, options)
-
-    def show_users(self, **options: Any) -> Any:
-        """List the users and whether they are admins: ``SHOW USERS``.
-
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-        """
-        return self.query("SHOW USERS", **options)
-
-    def show_series(
-        self, measurement: str | None = None, *, db: str | None = None, **options: Any
-    ) -> Any:
-        """List the series of a database, or of one measurement: ``SHOW SERIES ON "{db}"
-        [FROM "{measurement}"]``.
-
-        :param measurement: the measurement; default all of them.
-        :param db: the database; default :attr:`db`.
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
-            aioinflux 0.9 inserted unquoted.
-
-        .. versionchanged:: 0.10
-           ``db``; the measurement is quoted and escaped.
-        """
-        db = self._helper_db("show_series", db)
-        on = helper_ident("show_series", "db", db)
-        source = helper_source("show_series", measurement)
-        return self._in_db(f"SHOW SERIES ON {on}{source}", db, options)
-
-    def show_tag_keys(
-        self, measurement: str | None = None, *, db: str | None = None, **options: Any
-    ) -> Any:
-        """List the tag keys of a database, or of one measurement: ``SHOW TAG KEYS ON
-        "{db}" [FROM "{measurement}"]``.
-
-        :param measurement: the measurement; default all of them.
-        :param db: the database; default :attr:`db`.
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
-            aioinflux 0.9 inserted unquoted.
-
-        .. versionchanged:: 0.10
-           ``db``; the measurement is quoted and escaped.
-        """
-        db = self._helper_db("show_tag_keys", db)
-        on = helper_ident("show_tag_keys", "db", db)
-        source = helper_source("show_tag_keys", measurement)
-        return self._in_db(f"SHOW TAG KEYS ON {on}{source}", db, options)
-
-    def show_field_keys(
-        self, measurement: str | None = None, *, db: str | None = None, **options: Any
-    ) -> Any:
-        """List the field keys and their types, of a database or of one measurement:
-        ``SHOW FIELD KEYS ON "{db}" [FROM "{measurement}"]``.
-
-        :param measurement: the measurement; default all of them.
-        :param db: the database; default :attr:`db`.
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-        :raises ValueError: for a measurement written as InfluxQL (``'/regex/'``), which
-            aioinflux 0.9 inserted unquoted.
-
-        .. versionchanged:: 0.10
-           ``db``; the measurement is quoted and escaped.
-        """
-        db = self._helper_db("show_field_keys", db)
-        on = helper_ident("show_field_keys", "db", db)
-        source = helper_source("show_field_keys", measurement)
-        return self._in_db(f"SHOW FIELD KEYS ON {on}{source}", db, options)
-
-    def show_tag_values(
-        self, key: str, measurement: str | None = None, *, db: str | None = None, **options: Any
-    ) -> Any:
-        """List the values of a tag key, in a database or in one measurement: ``SHOW TAG
-        VALUES ON "{db}" [FROM "{measurement}"] WITH KEY = "{key}"``.
-
-        :param key: the tag key.
-        :param measurement: the measurement; default all of them.
-        :param db: the database; default :attr:`db`.
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-
-        .. versionchanged:: 0.10
-           ``db``; the key and measurement are quoted and escaped.
-        """
-        db = self._helper_db("show_tag_values", db)
-        on = helper_ident("show_tag_values", "db", db)
-        source = helper_source("show_tag_values", measurement)
-        with_key = helper_ident("show_tag_values", "key", key)
-        return self._in_db(f"SHOW TAG VALUES ON {on}{source} WITH KEY = {with_key}", db, options)
-
-    def show_retention_policies(self, *, db: str | None = None, **options: Any) -> Any:
-        """List a database's retention policies: ``SHOW RETENTION POLICIES ON "{db}"``.
-
-        :param db: the database; default :attr:`db`.
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-
-        .. versionchanged:: 0.10
-           ``db``.
-        """
-        db = self._helper_db("show_retention_policies", db)
-        on = helper_ident("show_retention_policies", "db", db)
-        return self._in_db(f"SHOW RETENTION POLICIES ON {on}", db, options)
-
-    def show_continuous_queries(self, **options: Any) -> Any:
-        """List the continuous queries of every database: ``SHOW CONTINUOUS QUERIES``.
-
-        :param options: :meth:`query`'s options.
-        :return: what :meth:`query` returns.
-        """
-        return self.query("SHOW CONTINUOUS QUERIES", **options)
+    create_database = _helper_09("create_database")
+    drop_database = _helper_09("drop_database")
+    drop_measurement = _helper_09("drop_measurement")
+    show_databases = _helper_09("show_databases")
+    show_measurements = _helper_09("show_measurements")
+    show_users = _helper_09("show_users")
+    show_series = _helper_09("show_series")
+    show_tag_keys = _helper_09("show_tag_keys")
+    show_field_keys = _helper_09("show_field_keys")
+    show_tag_values = _helper_09("show_tag_values")
+    show_retention_policies = _helper_09("show_retention_policies")
+    show_continuous_queries = _helper_09("show_continuous_queries")
 
     # -- query patterns ------------------------------------------------------------------
     # Each pattern is a partialmethod over _query_pattern(pattern, *args, **kwargs), which

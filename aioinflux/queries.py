@@ -7,7 +7,9 @@ inside ``"…"`` (an identifier) or ``'…'`` (a string literal) a ``str`` is es
 cannot end the quotes; outside quotes it must be a plain identifier or a number. Nothing is
 "fixed": what cannot be written exactly raises ValueError/TypeError naming the placeholder,
 before anything is sent.
-Rule 3: escaping follows what influxd 1.6.7's InfluxQL scanner reads back (measured; see
+Rule 3: where a placeholder lands (outside quotes, inside ``"…"`` or ``'…'``, or refused
+inside a regex or a comment) is decided by the one InfluxQL tokenizer, ``_influxql``.
+Rule 4: escaping follows what influxd 1.6.7's InfluxQL scanner reads back (measured; see
 docs/queries.rst): inside either quote, ``\\``, ``"``, ``'`` and a line feed are written
 ``\\\\``, ``\\"``, ``\\'`` and ``\\n``; a carriage return or a NUL cannot be written at all (the
 scanner reads a CR as a line end and a NUL as the end of the query), other characters,
@@ -26,7 +28,9 @@ import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
+
+from ._influxql import scan
 
 __all__ = [
     "PATTERNS",
@@ -132,61 +136,6 @@ class _Slot:
     context: _Context
 
 
-class _Lexer:
-    """Where a position of an InfluxQL template is: outside quotes, in quotes, a comment or a
-    regular expression. Only what decides how a placeholder is filled is tracked."""
-
-    _CLOSE: ClassVar[dict[str, str]] = {"ident": '"', "string": "'", "regex": "/"}
-    # InfluxQL reads a regex where an operand is expected (after =~, !~, FROM, SELECT, BY, a
-    # comma, a bracket, or the '.' of "db"."rp"./re/) and a division after an operand (a
-    # name, a number, ')' or quotes). When in doubt, a regex: a placeholder in it is refused.
-    _REGEX_AFTER_WORDS: ClassVar[frozenset[str]] = frozenset({"FROM", "SELECT", "BY"})
-
-    def __init__(self) -> None:
-        self.state = "out"  # out, ident, string, regex, line_comment, block_comment
-        self.escaped = False  # a backslash inside quotes or a regex waits for its character
-        self.token = ""  # the last significant token outside quotes: a word or one character
-        self.in_word = False
-
-    def feed(self, text: str) -> None:
-        i = 0
-        while i < len(text):
-            char, pair = text[i], text[i : i + 2]
-            if self.state in self._CLOSE:
-                if self.escaped:
-                    self.escaped = False
-                elif char == "\\":
-                    self.escaped = True
-                elif char == self._CLOSE[self.state]:
-                    self.state, self.token = "out", char
-            elif self.state == "line_comment":
-                self.state = "out" if char in "\r\n" else self.state
-            elif self.state == "block_comment":
-                if pair == "*/":
-                    self.state, i = "out", i + 1
-            elif pair in ("--", "/*"):
-                self.state, i = ("line_comment" if pair == "--" else "block_comment"), i + 1
-            elif char == '"' or char == "'":
-                self.state = "ident" if char == '"' else "string"
-            elif char == "/" and self._regex_may_start():
-                self.state = "regex"
-            elif char.isalnum() or char == "_":
-                self.token = self.token + char if self.in_word else char
-                self.in_word = True
-                i += 1
-                continue
-            elif not char.isspace():
-                self.token = char
-            self.in_word = False
-            i += 1
-
-    def _regex_may_start(self) -> bool:
-        token = self.token
-        if token[-1:].isalnum() or token[-1:] == "_":
-            return token.upper() in self._REGEX_AFTER_WORDS
-        return token not in (")", '"', "'")
-
-
 @dataclass(frozen=True, init=False)
 class Pattern:
     """An InfluxQL template with named ``{placeholders}``, checked once when it is made.
@@ -219,7 +168,9 @@ class Pattern:
         if not isinstance(template, str):
             raise TypeError(f"query pattern {name!r} must be a str, got {type(template).__name__}")
         pieces: list[str | _Slot] = []
-        lexer = _Lexer()
+        # the template as influxd will read it, up to the placeholder at hand: where that
+        # lands is asked of the one InfluxQL tokenizer (a bare placeholder reads as a name)
+        text = ""
         try:
             parsed = list(string.Formatter().parse(template))
         except ValueError as exc:
@@ -227,7 +178,7 @@ class Pattern:
         for literal, placeholder, spec, conversion in parsed:
             if literal:
                 pieces.append(literal)
-                lexer.feed(literal)
+                text += literal
             if placeholder is None:
                 continue
             where = f"query pattern {name!r}, placeholder {{{placeholder}}}"
@@ -236,18 +187,24 @@ class Pattern:
                     f"{where}: placeholders must be plain names like {{measurement}}, "
                     f"without index, attribute, conversion or format: {template!r}"
                 )
-            if lexer.escaped:
+            at = scan(text)
+            if at.escaped:
                 raise ValueError(f"{where}: a placeholder cannot follow a backslash")
-            if lexer.state not in ("out", "ident", "string"):
+            if at.error is not None and at.open is None:
+                raise ValueError(f"query pattern {name!r}: {at.error}: {template!r}")
+            state = at.open or "out"
+            if state not in ("out", "ident", "string"):
                 raise ValueError(
-                    f"{where}: a placeholder cannot be inside a {lexer.state.replace('_', ' ')}"
+                    f"{where}: a placeholder cannot be inside a {state.replace('_', ' ')}"
                 )
-            context: _Context = "bare" if lexer.state == "out" else lexer.state  # type: ignore[assignment]
+            context: _Context = "bare" if state == "out" else state  # type: ignore[assignment]
             pieces.append(_Slot(placeholder, context))
             if context == "bare":
-                lexer.feed("x")  # an operand: a following / is a division
-        if lexer.state in ("ident", "string", "regex", "block_comment"):
-            raise ValueError(f"query pattern {name!r}: unterminated quote or comment: {template!r}")
+                text += "x"  # an operand: a following / is a division
+        end = scan(text)
+        if end.error is not None:
+            what = "unterminated quote or comment" if end.open else end.error
+            raise ValueError(f"query pattern {name!r}: {what}: {template!r}")
         names = [p.name for p in pieces if isinstance(p, _Slot)]
         params = [n for n in dict.fromkeys(names) if n != "db"]
         if "db" in names or needs_db:

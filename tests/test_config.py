@@ -4,7 +4,8 @@ that way on real servers."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
+import re
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -67,7 +68,7 @@ def test_dsn_forms(dsn, options):
         ("udp+influxdb://h/db", "aioinflux speaks HTTP only, not UDP"),
         (
             "influxdb://h:80x/db",
-            r"DSN \(influxdb://\): the port must be a number from 1 to 65535, got '80x'",
+            r"DSN \(influxdb://\): port must be an int in 1-65535 \(or a str of one\), got '80x'",
         ),
         ("influxdb://h:0/db", "got '0'"),
         ("influxdb://h:70000/db", "got '70000'"),
@@ -95,6 +96,25 @@ def test_malformed_dsns_are_refused_naming_the_part(dsn, message):
         parse_dsn(dsn)
     for piece in (SECRET, SECRET[:3], SECRET[3:]):
         assert piece not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("port", "host", "message"),
+    [
+        ("80x", "h", "port must be an int in 1-65535 (or a str of one), got '80x'"),
+        ("0", "h", "port must be an int in 1-65535 (or a str of one), got '0'"),
+        ("\u00b2", "h", "port must be an int in 1-65535 (or a str of one), got '\u00b2'"),
+        ("8086", "a%20b", "host must be a host name or IP address, got 'a b'"),
+    ],
+)
+def test_a_host_or_port_follows_one_rule_in_the_constructor_and_in_urls(port, host, message):
+    # one mistake, one message: the DSN's and the proxy's only say where it was found
+    with pytest.raises(ValueError, match=re.escape(message)):
+        InfluxDBClient(host=unquote(host), port=port)
+    with pytest.raises(ValueError, match=re.escape(f"DSN (influxdb://): {message}")):
+        parse_dsn(f"influxdb://{host}:{port}/db")
+    with pytest.raises(ValueError, match=re.escape(f"proxy 'http://{host}:{port}': {message}")):
+        InfluxDBClient(proxy=f"http://{host}:{port}")
 
 
 def test_dsn_must_be_text():
@@ -223,7 +243,7 @@ def test_environment_variables(environ, options):
     ("environ", "message"),
     [
         ({"INFLUX_URL": "localhost:8086"}, "INFLUX_URL: a DSN starts with a scheme"),
-        ({"INFLUX_URL": "influxdb://h:x"}, r"INFLUX_URL: DSN \(influxdb://\): the port must be"),
+        ({"INFLUX_URL": "influxdb://h:x"}, r"INFLUX_URL: DSN \(influxdb://\): port must be"),
         ({"INFLUX_TIMEOUT": "fast"}, "INFLUX_TIMEOUT must be a positive number of seconds, got 'fast'"),
         ({"INFLUX_TIMEOUT": "0"}, "INFLUX_TIMEOUT must be a positive number of seconds, got '0'"),
         ({"INFLUX_TIMEOUT": "nan"}, "INFLUX_TIMEOUT must be a positive number"),

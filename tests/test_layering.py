@@ -18,6 +18,7 @@ PURE = [
     "iterutils.py",
     "queries.py",
     "_sources.py",
+    "_influxql.py",
     "_show.py",
     "_units.py",
     "_frames.py",
@@ -56,8 +57,7 @@ def test_only_the_transport_imports_aiohttp_at_run_time():
     users = {
         str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if "aiohttp" in imported_roots(p)
     }
-    # client.py imports aiohttp only for the ClientSession/ClientTimeout types it hands on
-    assert users <= {"_transport.py", "client.py"}
+    assert users == {"_transport.py"}
 
 
 def test_every_pure_module_is_listed():
@@ -292,3 +292,119 @@ def test_only_the_users_text_is_scanned():
         in {"split_lines", "check_text", "fast_check"}
     }
     assert callers == {"serialization/__init__.py", "serialization/lines.py"}
+
+
+def _calls_of(path: Path, name: str) -> int:
+    return sum(
+        isinstance(node, ast.Call)
+        and getattr(node.func, "attr", getattr(node.func, "id", None)) == name
+        for node in ast.walk(ast.parse(path.read_text()))
+    )
+
+
+def test_the_client_has_one_progress_loop_one_retry_loop_and_no_back_channel():
+    # points are counted in one loop (client._reported), retries made by one loop
+    # (_batching.Retry.call_with_retry), and the answer's format travels with its chunks,
+    # never back up through an argument written by the callee
+    client = PACKAGE / "client.py"
+    assert _calls_of(client, "count_points") == 1
+    assert _calls_of(client, "call_with_retry") == 1
+    assert _calls_of(client, "retry_delay") == 0
+    for node in ast.walk(ast.parse(client.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            assert "wire" not in {a.arg for a in node.args.args + node.args.kwonlyargs}, node.name
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Which modules of the package each module imports (at its top or inside a function),
+    as paths without ``.py`` (``client``, ``serialization/__init__``): ``from . import x``
+    names the module ``x`` when there is one, else the package's ``__init__``."""
+    modules = {str(p.relative_to(PACKAGE).with_suffix("")) for p in PACKAGE.rglob("*.py")}
+
+    def resolve(parts: list[str]) -> str | None:
+        name = "/".join(parts)
+        if name in modules:
+            return name
+        return f"{name}/__init__" if f"{name}/__init__" in modules else None
+
+    graph: dict[str, set[str]] = {}
+    for name in modules:
+        path = PACKAGE / f"{name}.py"
+        here = path.relative_to(PACKAGE).parent.parts
+        found: set[str | None] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = [*here[: len(here) - (node.level - 1)], *(node.module or "").split(".")]
+                elif (node.module or "").split(".")[0] == "aioinflux":
+                    base = (node.module or "").split(".")[1:]
+                else:
+                    continue
+                base = [part for part in base if part]
+                found.update(resolve([*base, a.name]) or resolve(base) for a in node.names)
+            elif isinstance(node, ast.Import):
+                found.update(
+                    resolve(a.name.split(".")[1:])
+                    for a in node.names
+                    if a.name.startswith("aioinflux.")
+                )
+        graph[name] = {target for target in found if target is not None and target != name}
+    return graph
+
+
+#: The one known circle: a DataFrame's lines made by serialization/dataframe.py call back,
+#: lazily, into the polars kernel (columnar.py, which imports dataframe.py's plan) and into
+#: serialization/__init__.py (0.9's ``serialization.dataframe.serialize``), which imports
+#: dataframe.py. The write-path half of the same clean-up (the DataFrame plan in a module of
+#: its own) removes it; then this exception goes.
+KNOWN_CIRCLE = {
+    ("serialization/dataframe", "serialization/columnar"),
+    ("serialization/dataframe", "serialization/__init__"),
+}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles of ``graph``: its strongly connected components of more than one
+    module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for imported in sorted(graph[module]):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            component = [stack.pop()]
+            while component[-1] != module:
+                component.append(stack.pop())
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_the_package_has_no_import_circle():
+    graph = import_graph()
+    for importer, imported in KNOWN_CIRCLE:
+        graph[importer].discard(imported)
+    assert cycles(graph) == []
+
+
+def test_the_circle_finder_finds_circles():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+    graph = import_graph()
+    assert (
+        "serialization/__init__" in graph["client"] or "serialization/__init__" in graph["writer"]
+    )
+    assert "_influxql" in graph["_sources"]

@@ -46,7 +46,7 @@ def test_proxy_urls(proxy):
         ("proxy:3128", "proxy must be an http:// or https:// URL"),
         ("u:" + SECRET + "@proxy:1080", r"proxy must be an http:// or https:// URL, got 'u:\*\*\*@proxy:1080'"),
         ("http://", "names no host"),
-        ("http://u:" + SECRET + "@h:x", r"proxy 'http://u:\*\*\*@h:x': the port must be a number"),
+        ("http://u:" + SECRET + "@h:x", r"proxy 'http://u:\*\*\*@h:x': port must be an int in 1-65535"),
         ("http://h:3128/path", "a proxy URL has no path or query"),
         ("http://h:3128?x=1", "percent-encode"),
         ("http://u:" + SECRET[:4] + "/" + SECRET[4:] + "@h:1", "percent-encode '/', '\\?' and '#'"),

@@ -408,3 +408,40 @@ def test_influxql_where_09_took_it_unquoted_is_refused(name, measurement):
     assert helper_influxql("show_tag_values", measurement)[1] == (
         f'SHOW TAG VALUES ON "{{db}}" FROM "{quoted}" WITH KEY = "{{key}}"'
     )
+
+
+#: The signature of each 0.9 helper, as ``inspect.signature`` shows it on the class.
+HELPER_SIGNATURES_09 = {
+    "create_database": "(self, db: 'str | None' = None, **options: 'Any') -> 'Any'",
+    "drop_database": "(self, db: 'str | None' = None, **options: 'Any') -> 'Any'",
+    "drop_measurement": "(self, measurement: 'str', *, db: 'str | None' = None, **options: 'Any') -> 'Any'",
+    "show_databases": "(self, **options: 'Any') -> 'Any'",
+    "show_measurements": "(self, *, db: 'str | None' = None, **options: 'Any') -> 'Any'",
+    "show_users": "(self, **options: 'Any') -> 'Any'",
+    "show_series": "(self, measurement: 'str | None' = None, *, db: 'str | None' = None, **options: 'Any') -> 'Any'",
+    "show_tag_keys": "(self, measurement: 'str | None' = None, *, db: 'str | None' = None, **options: 'Any') -> 'Any'",
+    "show_field_keys": "(self, measurement: 'str | None' = None, *, db: 'str | None' = None, **options: 'Any') -> 'Any'",
+    "show_tag_values": "(self, key: 'str', measurement: 'str | None' = None, *, db: 'str | None' = None, **options: 'Any') -> 'Any'",
+    "show_retention_policies": "(self, *, db: 'str | None' = None, **options: 'Any') -> 'Any'",
+    "show_continuous_queries": "(self, **options: 'Any') -> 'Any'",
+}
+
+
+def test_the_signature_of_each_09_helper_is_pinned():
+    for name, signature in HELPER_SIGNATURES_09.items():
+        method = getattr(InfluxDBClient, name)
+        assert str(inspect.signature(method)) == signature, name
+        assert method.__name__ == name
+        assert method.__qualname__ == f"InfluxDBClient.{name}"
+        assert method.__doc__.startswith(method.__doc__.split(":")[0])
+        assert f"``{helper_influxql(name)[0].split(' ON ')[0]}" in " ".join(method.__doc__.split())
+
+
+def test_a_wrong_call_of_an_09_helper_is_a_type_error_naming_it():
+    client = InfluxDBClient(db="x")
+    with pytest.raises(TypeError, match=r"show_tag_values\(\) missing a required argument: 'key'"):
+        client.show_tag_values()
+    with pytest.raises(TypeError, match=r"create_database\(\) too many positional arguments"):
+        client.create_database("a", "b")
+    with pytest.raises(TypeError, match=r"show_series\(\) too many positional arguments"):
+        client.show_series("cpu", "x")
