@@ -22,17 +22,26 @@ ratios of one run. Not a test: nothing here asserts a speed.
 coroutine that does nothing, and prints the CPU time per point of the writer's own work
 (serializing, checking, queueing, cutting batches), best of ``--repeat``: steadier than
 the table, for comparing two versions of the writer on a busy machine.
+
+``--plot FILE.svg`` draws the "vs best raw" ratios as a bar chart (see ``chart.py``;
+``--from-json`` draws a saved run): :func:`chart_of`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import chart
 
 from aioinflux.testing import InfluxDBServer
 
@@ -195,12 +204,26 @@ def writer_cpu(points: int, repeat: int) -> None:
         print(f"{name:<32} {best / points * 1e9:>6.0f} ns per point")
 
 
+def chart_of(results: Mapping[str, float]) -> chart.Chart:
+    """The bar chart of a run: each contender's points/s over the best raw aiohttp's."""
+    best_raw = max(v for k, v in results.items() if k.startswith("raw"))
+    return chart.this_run(
+        "Sustained writes to influxd, 5000 lines per request",
+        "points/s as a share of raw aiohttp's best posting the same bytes (100%, dashed)",
+        [("", [(name, rate / best_raw) for name, rate in results.items()])],
+        unit="%",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--writer-cpu", action="store_true", help="the writer alone, no server")
+    chart.add_arguments(parser)
     args = parser.parse_args()
+    if chart.from_json_only(args):
+        return
     if args.writer_cpu:
         writer_cpu(args.points, args.repeat)
         return
@@ -286,6 +309,8 @@ def main() -> None:
             f"| {name:<54} | {rate:>10,.0f} | {rate / best_raw:>10.0%} "
             f"| {cpu[name] * 1e6:>6.2f} us |"
         )
+    if args.plot:
+        chart.save(chart_of(results), args.plot)
     # where the time goes for mapping and DataFrame input: encoding alone, same data
     from aioinflux import serialize
 

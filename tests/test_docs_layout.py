@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import importlib.util
 import itertools
 import json
 import os
@@ -75,6 +76,122 @@ def test_the_front_page_quotes_the_benchmark_tables():
     assert "the batch writer at 90% of raw aiohttp" in front
 
 
+# -- the charts of the benchmark figures ---------------------------------------------------
+
+
+def load_benchmark(name: str) -> Any:
+    path = ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}_charts", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    saved = list(sys.path)
+    try:
+        spec.loader.exec_module(module)  # it puts benchmarks/ on sys.path for its imports
+    finally:
+        sys.path[:] = saved
+    return module
+
+
+def number(cell: str) -> float:
+    return float(cell.rstrip("x%").replace(",", ""))
+
+
+#: the runs the docs quote: (date, machine, command), as their pages say
+RUNS = {
+    "writing-dataframes": (
+        "2026-11-30",
+        "a quiet 2-core machine (CPU model not recorded), Python 3.11, pandas 3.1, "
+        "polars 2.1, influxdb-client 1.50, influxdb 5.3.2",
+        "python benchmarks/bench_dataframes.py --rows 1000000 --repeat 3 --rst",
+    ),
+    "querying-dataframes": (
+        "2026-11-30",
+        "a quiet 2-core machine shared by client and server (CPU model not recorded), "
+        "Python 3.11, influxd 1.6.7, pandas 3.1, msgpack installed",
+        "python benchmarks/query.py",
+    ),
+    "writer-throughput": (
+        "2026-11-30",
+        "a quiet 2-core machine, influxd 1.6.7 on the same machine (CPU model not "
+        "recorded), Python 3.11",
+        "python benchmarks/bench_writer.py --points 500000 --repeat 5",
+    ),
+}
+
+#: the batch writer's figures as docs/writer.rst quotes them: the script's rows, as shares
+#: of raw aiohttp's best (the page gives these five, rounded to whole percents)
+WRITER_QUOTED = {
+    "raw aiohttp, 4 in flight": ("raw aiohttp's best was 853,565 points/s (4 in flight)", 1.0),
+    "aioinflux batch_writer, 4 in flight": ("reached 90% of it with lists of ``str`` lines", 0.9),
+    "aioinflux batch_writer, 4 in flight, DataFrame": (
+        "87% with DataFrames (``fast`` extra)",
+        0.87,
+    ),
+    "aioinflux batch_writer, 4 in flight, DataFrame, pure": (
+        "66% with DataFrames without it",
+        0.66,
+    ),
+    "aioinflux batch_writer, 4 in flight, mappings": ("47% with mappings", 0.47),
+}
+
+
+def documented_charts() -> dict[str, Any]:
+    """Each chart of the docs as the benchmark script draws it (its ``chart_of()``) from the
+    figures the page's table quotes, dated and placed as the run the table quotes."""
+    bench_dataframes = load_benchmark("bench_dataframes")
+    query = load_benchmark("query")
+    bench_writer = load_benchmark("bench_writer")
+    frames: dict[str, dict[str, tuple[float, int, int]]] = {"today": {}, "mixed": {}}
+    for contender, label in bench_dataframes.DOC_NAMES.items():
+        row = table_row("writing.rst", "encoder  ", label)
+        frames["today"][contender] = (number(row[1]), 0, 0)
+        frames["mixed"][contender] = (number(row[3]), 0, 0)
+    times = {}
+    page = (ROOT / "docs" / "querying.rst").read_text()
+    table = page.split("1M rows, ``SELECT *``", 1)[1].split("\n\n", 1)[0]
+    for line in table.splitlines()[2:-1]:
+        cells = re.split(r"\s{2,}", line.strip())
+        times[cells[0]] = (float(cells[1]), float(cells[4]))
+    writer = " ".join((ROOT / "docs" / "writer.rst").read_text().split())
+    rates = {}
+    for name, (words, share) in WRITER_QUOTED.items():
+        assert words in writer, words
+        rates[name] = share * 853_565
+    charts = {
+        "writing-dataframes": bench_dataframes.chart_of(frames, 1_000_000),
+        "querying-dataframes": query.chart_of(times),
+        "writer-throughput": bench_writer.chart_of(rates),
+    }
+    for name, chart in charts.items():
+        date, machine, command = RUNS[name]
+        chart.date, chart.machine, chart.command = date, machine, command
+        where = "quoted on this page" if name == "writer-throughput" else "in the table"
+        chart.note = (
+            f"Figures of the run of {date}, as {where} (drawn from them with --from-json; "
+            "the run was not repeated)"
+        )
+    return charts
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_each_chart_is_what_its_script_draws_from_the_tables_figures(name):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import chart
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    expected = documented_charts()[name]
+    saved = (ROOT / "docs" / "figures" / f"{name}.json").read_text()
+    assert saved == expected.to_json()
+    svg = (ROOT / "docs" / "figures" / f"{name}.svg").read_text()
+    assert svg == chart.render(chart.Chart.from_json(saved))
+    # on its page, beside the figures it draws
+    page = {"writing": "writing.rst", "querying": "querying.rst", "writer": "writer.rst"}
+    text = (ROOT / "docs" / page[name.split("-")[0]]).read_text()
+    assert f".. figure:: figures/{name}.svg" in text
+
+
 # -- in a real browser --------------------------------------------------------------------
 
 #: the pages opened, and the width they are read at (a laptop's browser window)
@@ -88,6 +205,32 @@ OVERFLOWING_PRE = """
 [...document.querySelectorAll('pre')]
     .filter(pre => pre.scrollWidth > pre.clientWidth)
     .map(pre => [pre.textContent.split('\\n')[0], pre.scrollWidth, pre.clientWidth])
+"""
+
+
+#: resolves when the page has a copy button
+FIRST_COPY_BUTTON = """
+new Promise(resolve => {
+    const found = () => document.querySelector('button.copybtn') !== null && resolve(true);
+    if (!found()) {
+        new MutationObserver(found).observe(document.body, {childList: true, subtree: true});
+    }
+})
+"""
+#: what a click on the copy button of the first ``>>>`` block copies (read from the copy
+#: event: sphinx-copybutton copies through a selected textarea), and the block's text
+COPIED_DOCTEST = """
+new Promise(resolve => {
+    const pre = [...document.querySelectorAll('div.highlight pre')]
+        .find(pre => pre.textContent.startsWith('>>> '));
+    const button = document.querySelector(`button[data-clipboard-target="#${pre.id}"]`);
+    document.addEventListener('copy', event => {
+        const field = event.target;
+        const copied = field.value !== undefined ? field.value : String(getSelection());
+        resolve([copied, pre.textContent]);
+    }, {once: true});
+    button.click();
+})
 """
 
 
@@ -271,7 +414,13 @@ async def open_page(
 async def evaluate(devtools: DevTools, session: str, expression: str) -> Any:
     result = await devtools.send(
         "Runtime.evaluate",
-        {"expression": expression, "returnByValue": True, "awaitPromise": True},
+        # as if the reader did it (a copy needs a user's gesture)
+        {
+            "expression": expression,
+            "returnByValue": True,
+            "awaitPromise": True,
+            "userGesture": True,
+        },
         session=session,
     )
     assert "exceptionDetails" not in result, result["exceptionDetails"]
@@ -321,8 +470,31 @@ async def test_no_code_block_scrolls_and_no_console_error_at_1280_px(page, site,
     assert await evaluate(chromium, session, "document.body.dataset.theme") is not None
     assert await evaluate(chromium, session, "document.querySelectorAll('pre').length") > 0
     assert await evaluate(chromium, session, "window.innerWidth") == WIDTH
+    # a copy button on every highlighted block (sphinx-copybutton adds them when the
+    # document is parsed; waiting for the first one costs nothing if they are there)
+    await evaluate(chromium, session, FIRST_COPY_BUTTON)
+    blocks = await evaluate(
+        chromium, session, "document.querySelectorAll('div.highlight pre').length"
+    )
+    buttons = await evaluate(
+        chromium, session, "document.querySelectorAll('button.copybtn').length"
+    )
+    assert buttons == blocks > 0
     assert await evaluate(chromium, session, OVERFLOWING_PRE) == []
     assert console_errors(events) == []
+
+
+async def test_the_copy_button_leaves_out_prompts_and_output(site, chromium):
+    session, _ = await open_page(chromium, site + "writing.html")
+    await evaluate(chromium, session, FIRST_COPY_BUTTON)
+    copied, shown = await evaluate(chromium, session, COPIED_DOCTEST)
+    # the first doctest of the writing page: two lines of code and one of output
+    assert shown.startswith(">>> from aioinflux import serialize\n>>> serialize([")
+    assert "\nb'cpu,host=a load=0.5 1" in shown
+    assert copied == (
+        "from aioinflux import serialize\n"
+        "serialize(['cpu,host=a load=0.5 1', b'cpu,host=b load=1.5 2'])"
+    )
 
 
 async def test_the_front_page_has_a_dark_mode(site, chromium):
