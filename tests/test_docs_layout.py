@@ -1,6 +1,12 @@
-"""The docs read well: every line of code fits in 88 characters, and in a real browser
-(headless Chromium, 1280 px wide) no code block of the front page or the writing page
-needs a horizontal scroll bar and no page logs a console error.
+"""The docs read well, and say what the benchmarks measured:
+
+- every line of code in docs/*.rst and README.rst fits in 88 characters;
+- the front page's speed figures are those of the pages' tables, and each chart of the
+  docs (docs/figures/) is what its benchmark script draws from the figures it summarises;
+- in a real browser (headless Chromium, 1280 px wide) no code block of the front page or
+  the writing page needs a horizontal scroll bar, every highlighted block has a copy
+  button that copies the code without prompts or output, the front page follows a dark
+  system setting, and no page logs a console error.
 
 The browser check builds the HTML with ``sphinx-build -W`` (as the docs gate does), serves
 it on 127.0.0.1, and drives Chromium over the DevTools protocol with aiohttp (no other
@@ -97,7 +103,8 @@ def number(cell: str) -> float:
     return float(cell.rstrip("x%").replace(",", ""))
 
 
-#: the runs the docs quote: (date, machine, command), as their pages say
+#: the runs the docs quote: (date, machine, command), in their pages' words (what a page
+#: does not say about a run is said to be not recorded)
 RUNS = {
     "writing-dataframes": (
         "2026-11-30",
@@ -107,14 +114,14 @@ RUNS = {
     ),
     "querying-dataframes": (
         "2026-11-30",
-        "a quiet 2-core machine shared by client and server (CPU model not recorded), "
-        "Python 3.11, influxd 1.6.7, pandas 3.1, msgpack installed",
+        "a quiet 2-core machine shared by client and server (CPU model and Python not "
+        "recorded), influxd 1.6.7, pandas 3.1, msgpack installed",
         "python benchmarks/query.py",
     ),
     "writer-throughput": (
         "2026-11-30",
-        "a quiet 2-core machine, influxd 1.6.7 on the same machine (CPU model not "
-        "recorded), Python 3.11",
+        "a quiet 2-core machine (CPU model and Python not recorded), influxd 1.6.7 on "
+        "the same machine",
         "python benchmarks/bench_writer.py --points 500000 --repeat 5",
     ),
 }
