@@ -6,7 +6,8 @@
 - in a real browser (headless Chromium, 1280 px wide) no code block of the front page or
   the writing page needs a horizontal scroll bar, every highlighted block has a copy
   button that copies the code without prompts or output, the front page follows a dark
-  system setting, and no page logs a console error.
+  system setting, at a phone's width (390 px) the front page itself does not scroll
+  sideways, and no page logs a console error.
 
 The browser check builds the HTML with ``sphinx-build -W`` (as the docs gate does), serves
 it on 127.0.0.1, and drives Chromium over the DevTools protocol with aiohttp (no other
@@ -204,6 +205,8 @@ def test_each_chart_is_what_its_script_draws_from_the_tables_figures(name):
 #: the pages opened, and the width they are read at (a laptop's browser window)
 PAGES = ["index.html", "writing.html"]
 WIDTH, HEIGHT = 1280, 900
+#: a phone's width: code blocks may scroll there, the page itself must not
+PHONE = 390
 BUILD = ROOT / "docs" / "_build"
 SCREENSHOTS = BUILD / "screenshots"
 
@@ -393,9 +396,9 @@ async def read_lines(stream: asyncio.StreamReader, lines: list[str]) -> None:
 
 
 async def open_page(
-    devtools: DevTools, url: str, *, dark: bool = False
+    devtools: DevTools, url: str, *, width: int = WIDTH, dark: bool = False
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Open ``url`` in a new tab at WIDTH px; its session, and the events of its load."""
+    """Open ``url`` in a new tab ``width`` px wide; its session, and the events of its load."""
     target = await devtools.send("Target.createTarget", {"url": "about:blank"})
     attached = await devtools.send(
         "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}
@@ -403,7 +406,7 @@ async def open_page(
     session = attached["sessionId"]
     for domain in ("Page", "Runtime", "Log"):
         await devtools.send(f"{domain}.enable", session=session)
-    metrics = {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False}
+    metrics = {"width": width, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False}
     await devtools.send("Emulation.setDeviceMetricsOverride", metrics, session=session)
     scheme = [{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]
     await devtools.send("Emulation.setEmulatedMedia", {"features": scheme}, session=session)
@@ -455,7 +458,7 @@ def console_errors(events: list[dict[str, Any]]) -> list[str]:
 async def screenshot(devtools: DevTools, session: str, path: Path) -> None:
     """The whole page, as a PNG."""
     size = (await devtools.send("Page.getLayoutMetrics", session=session))["cssContentSize"]
-    clip = {"x": 0, "y": 0, "width": WIDTH, "height": size["height"], "scale": 1}
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
     shot = await devtools.send(
         "Page.captureScreenshot",
         {"format": "png", "clip": clip, "captureBeyondViewport": True},
@@ -502,6 +505,16 @@ async def test_the_copy_button_leaves_out_prompts_and_output(site, chromium):
         "from aioinflux import serialize\n"
         "serialize(['cpu,host=a load=0.5 1', b'cpu,host=b load=1.5 2'])"
     )
+
+
+async def test_at_a_phone_width_only_code_blocks_scroll_sideways(site, chromium):
+    session, events = await open_page(chromium, site + "index.html", width=PHONE)
+    await screenshot(chromium, session, SCREENSHOTS / f"index-{PHONE}.png")
+    assert await evaluate(chromium, session, "window.innerWidth") == PHONE
+    page = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    scroll_width, client_width = await evaluate(chromium, session, page)
+    assert scroll_width <= client_width
+    assert console_errors(events) == []
 
 
 async def test_the_front_page_has_a_dark_mode(site, chromium):
