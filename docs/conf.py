@@ -36,7 +36,7 @@ intersphinx_mapping: dict[str, tuple[str, str | None]] = {}
 nitpicky = False
 # furo: maintained, light and dark (following the reader's system setting), and a content
 # column in which an 88-character code line is not cut at 1280 px
-# (tests/test_docs_browser.py checks that in Chromium)
+# (tests/test_docs_layout.py checks that in Chromium)
 html_theme = "furo"
 html_title = f"aioinflux {release}"
 # a browser asks every site for an icon: without one, each page logs a 404
