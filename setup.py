@@ -35,6 +35,10 @@ MSGPACK = ["msgpack>=1.0"]
 FAST = ["polars>=1.0", "numpy>=1.24", *MSGPACK]
 # progress=True draws a tqdm bar (in a terminal, and as a widget in Jupyter)
 PROGRESS = ["tqdm>=4.60"]
+# The documentation: furo (a maintained theme with a dark mode, whose content column shows
+# an 88-character code line whole) and copy buttons on examples that leave out the
+# ``>>>`` prompts and the output
+DOCS = ["sphinx>=7.4", "furo>=2024.8.6", "sphinx-copybutton>=0.5.2"]
 # ruff and mypy are pinned: another version may format or judge the same code differently.
 TEST = [
     "pytest>=8.3",
@@ -44,7 +48,6 @@ TEST = [
     "hypothesis>=6.100",
     "ruff==0.17.6",
     "mypy==2.4.1",
-    "sphinx>=7.4",
     # README.rst must render as the package description
     "readme_renderer>=43",
     # tests/test_docs.py runs the Jupyter example in a real IPython kernel
@@ -70,8 +73,9 @@ setup(
         "msgpack": MSGPACK,
         "progress": PROGRESS,
         "fast": FAST,
+        "docs": DOCS,
         # both DataFrame encoders are tested: the columnar one, and the pure one forced
-        "test": TEST + PANDAS + FAST + PROGRESS,
+        "test": TEST + DOCS + PANDAS + FAST + PROGRESS,
     },
     classifiers=[
         "Development Status :: 4 - Beta",

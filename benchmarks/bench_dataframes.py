@@ -43,6 +43,9 @@ busy machine::
 
     .venv/bin/python benchmarks/bench_dataframes.py --profile [--rows 1000000]
 
+``--plot FILE.svg`` draws the ratios of the encoders (each frame's rows/s against
+``influxdb-client``'s) as a bar chart (see ``chart.py``; ``--from-json`` draws a saved run).
+
 Numbers drift between runs and machines: compare the ratios of one run, on a quiet machine.
 Not a test: nothing here asserts a speed.
 """
@@ -65,6 +68,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import chart
 from bench_serialization import floor_frame as floor_today
 from bench_serialization import make_frame as make_today
 
@@ -294,6 +298,26 @@ def encode_rst(today: Results, mixed: Results) -> str:
     return rst_table(header, rows)
 
 
+def chart_of(results: dict[str, Results], rows: int) -> chart.Chart:
+    """The bar chart of a run: each encoder's rows/s over influxdb-client's, per frame
+    (over the floor's when influxdb-client is not installed)."""
+    basis = "influxdb-client" if all("influxdb-client" in r for r in results.values()) else "floor"
+    groups = []
+    for frame, by_contender in results.items():
+        base = by_contender[basis][0]
+        bars = [
+            (DOC_NAMES[name].replace("``", ""), by_contender[name][0] / base)
+            for name in DOC_NAMES
+            if name in by_contender
+        ]
+        groups.append((f"the {frame!r} frame", bars))
+    return chart.this_run(
+        f"DataFrame to line protocol, {rows:,} rows",
+        f"rows/s as a multiple of {DOC_NAMES[basis].replace('``', '')}'s (1.00x, dashed)",
+        groups,
+    )
+
+
 def profile(name: str, rows: int) -> None:
     """Where the columnar encoder's CPU time goes on one frame: cProfile (timed with
     process_time, so polars' threads count) of one ``serialize()``, summed by phase."""
@@ -406,9 +430,12 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="the columnar encoder's CPU time by phase"
     )
+    chart.add_arguments(parser)
     parser.add_argument("--child-encode", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--child-stream", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if chart.from_json_only(args):
+        return
     if args.child_encode:
         contender, frame, rows = args.child_encode
         child_encode(contender, frame, int(rows))
@@ -424,6 +451,8 @@ def main() -> None:
         results = {name: run(name, args.rows, args.repeat) for name in args.frames}
         if args.rst and results.keys() == FRAMES.keys():
             print("\n" + encode_rst(results["today"], results["mixed"]))
+        if args.plot:
+            chart.save(chart_of(results, args.rows), args.plot)
     if any(args.stream_rows):
         stream([rows for rows in args.stream_rows if rows], args.stream_paths, args.rst)
 

@@ -28,6 +28,9 @@ For the lead's before/after figures, one run::
 
     .venv/bin/python benchmarks/bench_serialization.py --mappings 0 --rows 0 --split 1000000
 
+``--plot FILE.svg`` draws the "x peer" ratios of both tables as a bar chart (see
+``chart.py``; ``--from-json`` draws a saved run).
+
 Contenders:
 - ``aioinflux``: ``serialize()`` (full escaping and validation); a list of mappings alike is
   encoded column by column, in chunks of 1024 points;
@@ -46,14 +49,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import sys
 import threading
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import chart
 
 from aioinflux import serialize
 
@@ -217,7 +226,9 @@ def peak_memory(fn: Callable[[Any], bytes], data: Any) -> int:
 
 def run_table(
     title: str, contenders: dict[str, Callable[[Any], bytes]], data: Any, n: int, repeat: int
-) -> None:
+) -> tuple[str, list[tuple[str, float]]]:
+    """Run and print one table; its "x peer" ratios for the chart ("x floor" when no peer
+    is installed), and which of the two they are."""
     print(f"\n{title} ({n:,} points, best of {repeat})")
     results = {}
     for name, fn in contenders.items():
@@ -242,6 +253,10 @@ def run_table(
             f"  {name:<20}{rate:>12,.0f}{vs_peer:>9}{vs_floor:>9}"
             f"{size / MiB:>12.1f}{peak / MiB:>10.1f}{peak / size:>13.2f}"
         )
+    basis, base = ("the fastest peer", fastest_peer) if fastest_peer else ("the floor", floor)
+    if base is None:
+        return basis, []
+    return basis, [(name, rate / base) for name, (rate, _, _) in results.items()]
 
 
 def run_split(n: int, repeat: int) -> None:
@@ -338,11 +353,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stream-rows", type=int, default=0)
     parser.add_argument("--split", type=int, default=0)
+    chart.add_arguments(parser)
     args = parser.parse_args()
+    if chart.from_json_only(args):
+        return
 
+    groups: list[tuple[str, list[tuple[str, float]]]] = []
     points = make_mappings(args.mappings)
     if args.mappings:
-        run_table(
+        basis, ratios = run_table(
             "Mappings (2 tags; float, int, bool, str fields; int ns time)",
             {
                 "aioinflux": ours_mappings,
@@ -355,10 +374,11 @@ def main() -> None:
             args.mappings,
             args.repeat,
         )
+        groups.append((f"{args.mappings:,} mappings, against {basis}", ratios))
     del points
     df = make_frame(args.rows)
     if args.rows:
-        run_table(
+        basis, ratios = run_table(
             "DataFrame (2 tag columns; float, int, str, bool fields)",
             {
                 "aioinflux": ours_frame,
@@ -370,7 +390,18 @@ def main() -> None:
             args.rows,
             args.repeat,
         )
+        groups.append((f"a {args.rows:,}-row DataFrame, against {basis}", ratios))
     del df
+    if args.plot and any(bars for _, bars in groups):
+        chart.save(
+            chart.this_run(
+                "Encoding line protocol",
+                "points/s as a multiple of the fastest peer's, or of the floor's without "
+                "peers (1.00x, dashed)",
+                [(title, bars) for title, bars in groups if bars],
+            ),
+            args.plot,
+        )
     if args.stream_rows:
         stream_to_server(args.stream_rows)
     if args.split:

@@ -29,23 +29,34 @@ fields) and the users' one, with an escaped tag value and a string field holding
 ``"`` (rows ending in ``string field``, compared with raw aiohttp sending those same
 bodies). ``--check`` starts no server: it prints the MB/s of the check of line protocol
 text on bodies of 5000 lines of each shape.
+
+``--plot FILE.svg`` draws the "vs best raw" ratios as a bar chart (see ``chart.py``;
+``--from-json`` draws a saved run): :func:`chart_of`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import chart
 
 from aioinflux.testing import InfluxDBServer
 
 BATCH = 5000
 #: points per ``write()`` of the batch writer (a DataFrame: FRAME_ROWS rows)
 STEP = 10_000
+#: raw aiohttp posting the bodies of the lines with a string field: what those rows compare with
+RAW_STRING = "raw aiohttp, 4 in flight, string field"
 FRAME_ROWS = 100_000
 Contender = Callable[[InfluxDBServer, str], Coroutine[Any, Any, None] | None]
 
@@ -239,13 +250,37 @@ def writer_cpu(points: int, repeat: int) -> None:
         print(f"{name:<32} {best / points * 1e9:>6.0f} ns per point")
 
 
+def vs_raw(results: Mapping[str, float]) -> dict[str, float]:
+    """Each contender's points/s over raw aiohttp's posting the same bytes: lines with a
+    string field over raw aiohttp sending those bodies, the others over raw's best."""
+    best_raw = max(v for k, v in results.items() if k.startswith("raw") and "string" not in k)
+    raw_string = results.get(RAW_STRING, best_raw)
+    return {
+        name: rate / (raw_string if "string field" in name else best_raw)
+        for name, rate in results.items()
+    }
+
+
+def chart_of(results: Mapping[str, float]) -> chart.Chart:
+    """The bar chart of a run: each contender's points/s over raw aiohttp's (see vs_raw)."""
+    return chart.this_run(
+        "Sustained writes to influxd, 5000 lines per request",
+        "points/s as a share of raw aiohttp posting the same bytes (100%, dashed)",
+        [("", list(vs_raw(results).items()))],
+        unit="%",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--writer-cpu", action="store_true", help="the writer alone, no server")
     parser.add_argument("--check", action="store_true", help="MB/s of the text check alone")
+    chart.add_arguments(parser)
     args = parser.parse_args()
+    if chart.from_json_only(args):
+        return
     if args.check:
         check_speed(args.repeat)
         return
@@ -274,9 +309,7 @@ def main() -> None:
     contenders["aioinflux batch_writer, 4 in flight, one str"] = lambda s, d: ours_writer(
         s, d, text_writes
     )
-    contenders["raw aiohttp, 4 in flight, string field"] = lambda s, d: raw_aiohttp(
-        s, d, string_bodies, 4
-    )
+    contenders[RAW_STRING] = lambda s, d: raw_aiohttp(s, d, string_bodies, 4)
     contenders["aioinflux batch_writer, 4 in flight, string field"] = lambda s, d: ours_writer(
         s, d, string_writes
     )
@@ -341,15 +374,16 @@ def main() -> None:
                 if args.points / elapsed > results.get(name, 0.0):
                     results[name] = args.points / elapsed
                     cpu[name] = used / args.points
-    best_raw = max(v for k, v in results.items() if k.startswith("raw") and "string" not in k)
-    raw_string = results["raw aiohttp, 4 in flight, string field"]
+    shares = vs_raw(results)
     print(f"\n{args.points:,} points, {BATCH} lines per request, best of {args.repeat}\n")
     print(f"| {'contender':<58} | {'points/s':>10} | {'vs best raw':>11} | {'CPU/point':>9} |")
     print(f"| {'-' * 58} | {'-' * 10} | {'-' * 11} | {'-' * 9} |")
     for name, rate in results.items():
-        # lines with a string field are compared with raw aiohttp sending the same bodies
-        raw = raw_string if "string field" in name else best_raw
-        print(f"| {name:<58} | {rate:>10,.0f} | {rate / raw:>10.0%} | {cpu[name] * 1e6:>6.2f} us |")
+        print(
+            f"| {name:<58} | {rate:>10,.0f} | {shares[name]:>10.0%} | {cpu[name] * 1e6:>6.2f} us |"
+        )
+    if args.plot:
+        chart.save(chart_of(results), args.plot)
     # where the time goes for mapping and DataFrame input: encoding alone, same data
     from aioinflux import serialize
 
@@ -363,6 +397,7 @@ def main() -> None:
         for i in range(0, len(frame), 100_000):
             serialize(frame.iloc[i : i + 100_000], measurement="cpu")
         print(f", DataFrame {args.points / (time.perf_counter() - start):,.0f} rows/s", end="")
+    best_raw = max(v for k, v in results.items() if k.startswith("raw") and "string" not in k)
     print(" (best raw sends", f"{best_raw:,.0f}/s)")
     print("\ninfluxdb-client (1.50) cannot write to InfluxDB 1.x before 1.8: its WriteApi posts")
     print("to /api/v2/write, which 1.6 answers 404, and it only logs the errors.")

@@ -29,6 +29,9 @@ the cyclic GC running and paused.
 floor, ``output='polars'`` and ``output='dataframe'``, each against the floor
 (:func:`polars_report`).
 
+``--plot FILE.svg`` draws the "vs peer" ratios (with ``--polars``: "vs floor") as a bar
+chart (see ``chart.py``; ``--from-json`` draws a saved run): :func:`chart_of`.
+
 The ratios are computed by :func:`frame_report` and :func:`msgpack_gains`, which
 tests/test_benchmark_figures.py also runs on the times the docs quote, to check the
 ratios quoted there.
@@ -43,12 +46,18 @@ import gc
 import json
 import math
 import os
+import sys
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import chart
 
 from aioinflux import client as client_module
 from aioinflux import iterpoints
@@ -105,6 +114,27 @@ def polars_report(results: Mapping[str, tuple[float, ...]]) -> list[str]:
     for name, (seconds, peak, *_) in results.items():
         report.append(f"{name:40} {seconds:7.2f} {seconds / base:8.2f}x {peak:9.0f}")
     return report
+
+
+def chart_of(results: Mapping[str, tuple[float, ...]], *, polars: bool = False) -> chart.Chart:
+    """The bar chart of a run: each row's "vs peer" ratio of :func:`frame_report` (how many
+    times as fast as the peer), or with ``polars`` the "vs floor" of :func:`polars_report`."""
+    if polars:
+        base = results[FLOOR][0]
+        bars = [(name, seconds / base) for name, (seconds, *_) in results.items()]
+        return chart.this_run(
+            "Query to a DataFrame, SELECT *",
+            "time as a multiple of the floor's (the server alone streaming the answer; "
+            "shorter is faster)",
+            [("", bars)],
+        )
+    peer = results[PEER][0]
+    bars = [(name, peer / seconds) for name, (seconds, *_) in results.items()]
+    return chart.this_run(
+        "Query to a DataFrame, SELECT *",
+        "times as fast as influxdb's DataFrameClient.query (1.00x, dashed)",
+        [("", bars)],
+    )
 
 
 def msgpack_gains(results: Mapping[str, tuple[float, ...]]) -> dict[str, float]:
@@ -289,7 +319,10 @@ def main() -> None:
         action="store_true",
         help="only the floor, output='polars' and output='dataframe' (no peer needed)",
     )
+    chart.add_arguments(parser)
     args = parser.parse_args()
+    if chart.from_json_only(args):
+        return
     CHUNK[0] = client_module._WIRE_CHUNK_SIZE = args.chunk_size
 
     with InfluxDBServer() as server:
@@ -332,6 +365,8 @@ def main() -> None:
             )
             timed = {name: measure(chosen[name], args.repeat) for name in POLARS_ROWS}
             print("\n".join(polars_report(timed)))
+            if args.plot:
+                chart.save(chart_of(timed, polars=True), args.plot)
             return
         points: list[tuple[str, Callable[[], Any]]] = [
             ("aiohttp + json.loads + plain loop", arun(lambda: plain_json_loop(server))),
@@ -354,6 +389,8 @@ def main() -> None:
         )
         results = {name: measure(run, args.repeat, pid=server.pid) for name, run in frames}
         print("\n".join(frame_report(results)))
+        if args.plot:
+            chart.save(chart_of(results), args.plot)
         print("\nMessagePack against JSON (times as fast)")
         for what, gain in msgpack_gains(results).items():
             print(f"{what:40} {gain:7.2f}x")

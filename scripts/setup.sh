@@ -1,7 +1,8 @@
 # Shared set-up of the two README commands; sourced, not run.
 # Makes .venv (Python 3.11+) with aioinflux and the extras in $EXTRAS, and makes sure an
 # InfluxDB 1.x server binary (influxd) is available: installs Debian's package as root.
-# The tests (EXTRAS=test) also need an HTTP proxy, Debian's tinyproxy, installed the same way.
+# The tests (EXTRAS=test) also need an HTTP proxy, Debian's tinyproxy, and a browser for the
+# check of the built docs, Debian's chromium, installed the same way.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -49,4 +50,11 @@ if [ "$EXTRAS" = test ] && ! command -v tinyproxy >/dev/null 2>&1; then
     apt_install tinyproxy "tinyproxy (Debian package tinyproxy; the proxy tests start it)" "\
 tinyproxy (an HTTP proxy the tests start on 127.0.0.1) is needed and was not found:
     sudo apt-get install tinyproxy          (Debian, Ubuntu)"
+fi
+
+if [ "$EXTRAS" = test ] && ! command -v chromium >/dev/null 2>&1; then
+    apt_install chromium "chromium (Debian package chromium; tests/test_docs_layout.py opens the docs in it)" "\
+chromium (a headless browser the docs check opens the built pages in) is needed and was
+not found:
+    sudo apt-get install chromium           (Debian; on Ubuntu its package needs snap)"
 fi

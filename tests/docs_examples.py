@@ -122,3 +122,42 @@ def quickstart() -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
+
+
+# -- every line of code shown, whatever its language ------------------------------------
+
+_CODE_DIRECTIVE = re.compile(r"^ *\.\. (code-block|code|sourcecode)::")
+
+
+def code_lines(page: str) -> list[tuple[int, str]]:
+    """(line number, line) of every non-blank line of code of ``docs/<page>``: the
+    ``.. code-block::`` blocks (any language), the literal blocks after a ``::`` paragraph
+    and the ``>>>`` doctest blocks (their output included). Tables, prose and the content
+    of other directives (notes, toctrees) are not code."""
+    lines = (DOCS / page).read_text().splitlines()
+    found: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        directive = _CODE_DIRECTIVE.match(line) is not None
+        if directive or (line.endswith("::") and not stripped.startswith(".. ")):
+            i += 1
+            while directive and i < len(lines) and lines[i].strip().startswith(":"):
+                i += 1  # the directive's options
+            # the block: every line indented more than its introduction, blank ones included
+            while i < len(lines) and (
+                not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip(" ")) > indent
+            ):
+                if lines[i].strip():
+                    found.append((i + 1, lines[i]))
+                i += 1
+        elif stripped.startswith(">>>"):
+            # a doctest block runs to the first blank line
+            while i < len(lines) and lines[i].strip():
+                found.append((i + 1, lines[i]))
+                i += 1
+        else:
+            i += 1
+    return found

@@ -110,6 +110,7 @@ PRINTS = {
         "(int) is written as '1'\nNon-string-like data passed. Attempting to convert to 'str': "
         "field key 3 (int) is written as '3'",
     ],
+    "index.rst": ["[[1257894002000000000, 0.42]]\n", "2009-11-10 23:00:03+00:00  0.71\n"],
     "migrating.rst": [
         "Point(time=1257894000000000000, host='server01', load=0.64)",
         "{'time': 1257894000000000000, 'host': 'server01', 'load': 0.64}",
@@ -142,6 +143,7 @@ def test_every_page_with_code_is_run():
         "client.rst",
         "configuration.rst",
         "errors.rst",
+        "index.rst",
         "migrating.rst",
         "quickstart.rst",
         "testing.rst",
