@@ -18,28 +18,16 @@ from pathlib import Path
 
 import pytest
 from docs_examples import ROOT, python_examples
+from test_writer_stopping import GUARD, finish
 
 from aioinflux.testing import InfluxDBServer
 
 pytestmark = pytest.mark.server
 
 EXAMPLES = [textwrap.dedent(code) for code in python_examples("services.rst")]
-#: a failure guard only (a service that never ends fails the test instead of hanging it)
-GUARD = 60
 #: readings a service queues before the test stops it
 AT_LEAST = 300
 BASE = 1_700_000_000_000_000_000  # the time of reading 0 in the examples
-
-
-def finish(child: subprocess.Popen[str]) -> tuple[str, str]:
-    """Wait for ``child`` to end; the rest of its stdout and stderr, read through the files
-    the test has read lines from (``communicate()`` reads the pipes underneath them, and
-    would miss what they had read ahead)."""
-    assert child.stdout is not None
-    assert child.stderr is not None
-    child.wait(timeout=GUARD)
-    with child.stdout, child.stderr:
-        return child.stdout.read(), child.stderr.read()
 
 
 def example(marker: str) -> str:
