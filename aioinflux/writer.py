@@ -784,47 +784,44 @@ class BatchWriter:
         count, destination = batch.count, batch.destination
         body = batch.body()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.retry_for
-        attempt = 0
-        while True:
-            try:
-                await self._send_body(
-                    body,
-                    db=destination.db,
-                    precision=destination.precision,
-                    rp=destination.rp,
-                    consistency=destination.consistency,
-                    gzip=self.gzip,
-                )
-            except Exception as error:
+
+        async def attempt() -> None:
+            await self._send_body(
+                body,
+                db=destination.db,
+                precision=destination.precision,
+                rp=destination.rp,
+                consistency=destination.consistency,
+                gzip=self.gzip,
+            )
+
+        def on_retry(attempts: int, delay: float, exc: InfluxDBError) -> None:
+            self._last_error = exc
+            self.stats.retries += 1
+            self.stats.points_retried += count
+            logger.debug("%d lines: retry in %.2fs: %s", count, delay, exc)
+
+        policy = _batching.Retry(self.retry_for, self.backoff, self.max_backoff, rng=self._rng)
+        try:
+            await policy.call_with_retry(
+                attempt,
+                sleep=asyncio.sleep,
+                clock=loop.time,
+                on_retry=on_retry,
                 # anything else than the client's own errors (a bad session option, a bug
                 # in a create_session() override) fails the batch too, never silently
-                exc = error if isinstance(error, InfluxDBError) else _unexpected(error, count)
-                self._last_error = exc
-                delay = _batching.retry_delay(
-                    exc,
-                    attempt,
-                    left=deadline - loop.time(),
-                    base=self.backoff,
-                    cap=self.max_backoff,
-                    rng=self._rng,
-                )
-                if delay is not None:
-                    attempt += 1
-                    self.stats.retries += 1
-                    self.stats.points_retried += count
-                    logger.debug("%d lines: retry in %.2fs: %s", count, delay, exc)
-                    await asyncio.sleep(delay)
-                    continue
-                batch.done = True
-                await self._fail(batch.lines(), exc)
-                return
+                error=lambda error: _unexpected(error, count),
+            )
+        except InfluxDBError as exc:
+            self._last_error = exc
             batch.done = True
-            self._unfinished -= count
-            self.stats.points_written += count
-            self.stats.batches_written += 1
-            self.stats.bytes_written += len(body)
+            await self._fail(batch.lines(), exc)
             return
+        batch.done = True
+        self._unfinished -= count
+        self.stats.points_written += count
+        self.stats.batches_written += 1
+        self.stats.bytes_written += len(body)
 
     async def _fail(self, batch: list[bytes], exc: InfluxDBError) -> None:
         self._unfinished -= len(batch)

@@ -302,7 +302,7 @@ def _calls_of(path: Path, name: str) -> int:
     )
 
 
-def test_the_client_has_one_progress_loop_one_retry_loop_and_no_back_channel():
+def test_the_client_and_writer_have_one_progress_loop_one_retry_loop_and_no_back_channel():
     # points are counted in one loop (client._reported), retries made by one loop
     # (_batching.Retry.call_with_retry), and the answer's format travels with its chunks,
     # never back up through an argument written by the callee
@@ -310,6 +310,11 @@ def test_the_client_has_one_progress_loop_one_retry_loop_and_no_back_channel():
     assert _calls_of(client, "count_points") == 1
     assert _calls_of(client, "call_with_retry") == 1
     assert _calls_of(client, "retry_delay") == 0
+    # the batch writer retries through the same loop, never one of its own
+    writer = PACKAGE / "writer.py"
+    assert _calls_of(writer, "call_with_retry") == 1
+    assert _calls_of(writer, "retry_delay") == 0
+    assert _calls_of(writer, "backoff_delay") == 0
     for node in ast.walk(ast.parse(client.read_text())):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             assert "wire" not in {a.arg for a in node.args.args + node.args.kwonlyargs}, node.name
