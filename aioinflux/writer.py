@@ -174,7 +174,10 @@ class _Run:
 
 
 @dataclass
-class _Batch:
+class _OutgoingBatch:
+    """Lines taken from the queue for one request, from the moment they are taken until
+    they are written, failed or put back."""
+
     destination: _Destination
     parts: list[Lines]
     #: number of lines
@@ -309,7 +312,7 @@ class BatchWriter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: asyncio.Condition | None = None
         self._flusher: asyncio.Task[None] | None = None
-        self._in_flight: dict[asyncio.Task[None], _Batch] = {}
+        self._in_flight: dict[asyncio.Task[None], _OutgoingBatch] = {}
         self._rng = random.Random()
 
     @property
@@ -746,18 +749,18 @@ class BatchWriter:
             or self._taken < self._flush_mark
         )
 
-    def _take(self) -> _Batch:
+    def _take(self) -> _OutgoingBatch:
         """The next batch: up to ``batch_size`` lines of the first run (one destination)."""
         destination, run = self._queue[0]
         count = min(self.batch_size, len(run))
-        batch = _Batch(destination, run.take(count), count, self._taken)
+        batch = _OutgoingBatch(destination, run.take(count), count, self._taken)
         if not run:
             self._queue.popleft()
         self._pending -= count
         self._taken += count
         return batch
 
-    async def _run_batch(self, batch: _Batch) -> None:
+    async def _run_batch(self, batch: _OutgoingBatch) -> None:
         changed = self._changed
         assert changed is not None
         try:
@@ -780,7 +783,7 @@ class BatchWriter:
                     self._in_flight.pop(task, None)
                 changed.notify_all()
 
-    async def _send(self, batch: _Batch) -> None:
+    async def _send(self, batch: _OutgoingBatch) -> None:
         count, destination = batch.count, batch.destination
         body = batch.body()
         loop = asyncio.get_running_loop()

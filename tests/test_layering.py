@@ -413,3 +413,14 @@ def test_the_circle_finder_finds_circles():
         "serialization/__init__" in graph["client"] or "serialization/__init__" in graph["writer"]
     )
     assert "_influxql" in graph["_sources"]
+
+
+def test_no_two_classes_share_a_name():
+    # a name says what a class is: two unrelated classes of one name (a batch of the
+    # writer's queue, a write's options) make a reader of either one look for the other
+    where: dict[str, list[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                where.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
+    assert {name: paths for name, paths in where.items() if len(paths) > 1} == {}

@@ -30,8 +30,9 @@ from .mapping import Block, encode_tags, mapping_blocks, serialize_mapping
 __all__ = ["Lines", "counted_bodies", "line_chunks", "line_slices", "serialize", "write_bodies"]
 
 
-class _Batch:
-    """The write's options, checked and encoded once for the whole batch."""
+class _WriteOptions:
+    """The options of one write (measurement, tag columns, precision, extra tags), checked
+    and encoded once for all its points."""
 
     __slots__ = ("encoded_extra_tags", "extra_tags", "factor", "measurement", "tag_columns")
 
@@ -67,7 +68,7 @@ def _is_dataframe(obj: object) -> bool:
     )
 
 
-def _encode_point(point: object, batch: _Batch) -> str | bytes:
+def _encode_point(point: object, batch: _WriteOptions) -> str | bytes:
     if isinstance(point, Mapping):
         return serialize_mapping(
             point, batch.measurement, batch.extra_tags, batch.encoded_extra_tags, batch.factor
@@ -97,8 +98,8 @@ def _encode_point(point: object, batch: _Batch) -> str | bytes:
 def _encode_one(
     point: object,
     index: int,
-    batch: _Batch,
-    encode: Callable[[Any, _Batch], Any] = _encode_point,
+    batch: _WriteOptions,
+    encode: Callable[[Any, _WriteOptions], Any] = _encode_point,
 ) -> Any:
     try:
         return encode(point, batch)
@@ -199,7 +200,7 @@ class _Blocks:
         return [Lines.of(found[i : i + size]) for i in range(0, len(found), size)]
 
 
-def _encode(data: Any, batch: _Batch) -> _Encoded | _Blocks:
+def _encode(data: Any, batch: _WriteOptions) -> _Encoded | _Blocks:
     """Every point of ``data`` encoded (and so checked), its lines kept apart."""
     points = (data,) if _is_single(data) or _is_dataframe(data) else data
     if type(points) is list or type(points) is tuple:  # all mappings: in blocks of lines
@@ -259,7 +260,7 @@ def _encode(data: Any, batch: _Batch) -> _Encoded | _Blocks:
     return _Encoded(items, text, batch.factor)
 
 
-def _frame_lines(frame: Any, batch: _Batch) -> list[bytes]:
+def _frame_lines(frame: Any, batch: _WriteOptions) -> list[bytes]:
     from .dataframe import dataframe_lines
 
     return dataframe_lines(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS)
@@ -289,7 +290,7 @@ def write_bodies(
     encoded whole first, and cut (without scanning the lines the encoders made) only when it
     is too big for one body.
     """
-    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    batch = _WriteOptions(measurement, tag_columns, precision, extra_tags)
     if _is_dataframe(data):
         return _encode_one(data, 0, batch, _stream_frame)  # type: ignore[no-any-return]
     encoded = _encode(data, batch)
@@ -319,7 +320,7 @@ def counted_bodies(
     """
     if max_points is None:
         max_points = _lines.MAX_ROWS
-    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    batch = _WriteOptions(measurement, tag_columns, precision, extra_tags)
     if _streamed(data):
         from .dataframe import serialize_dataframe_counted
 
@@ -393,7 +394,7 @@ def line_chunks(
 
     .. versionadded:: 0.10
     """
-    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    batch = _WriteOptions(measurement, tag_columns, precision, extra_tags)
     if _is_dataframe(data):
         rows = _lines.MAX_ROWS if max_lines is None else min(_lines.MAX_ROWS, max_lines)
         if rows < 1:
@@ -426,7 +427,7 @@ def _made(items: list[str | bytes]) -> Lines:
     return Lines.of(exact_lines(items, body))
 
 
-def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
+def _text_pieces(data: Any, batch: _WriteOptions, piece: int) -> list[Lines] | None:
     """Line protocol given as text only (one ``str``/``bytes``, or a list or tuple of
     them) as bodies of ``piece`` items each, joined and checked in C; None for anything
     else (encoded point by point).
@@ -473,7 +474,7 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
 
 
 def _frame_chunks(
-    frame: Any, batch: _Batch, rows: int, piece_lines: int | None
+    frame: Any, batch: _WriteOptions, rows: int, piece_lines: int | None
 ) -> Iterator[list[Lines]]:
     """A DataFrame checked whole now, then encoded ``rows`` rows at a time as the iterator
     is consumed: each slice the encoder's bytes, cut into pieces of ``piece_lines`` lines by
@@ -508,7 +509,7 @@ def _frame_chunks(
     return chunks()
 
 
-def _stream_frame(frame: Any, batch: _Batch) -> Iterator[bytes]:
+def _stream_frame(frame: Any, batch: _WriteOptions) -> Iterator[bytes]:
     from .dataframe import serialize_dataframe
 
     options = batch.frame_options()
@@ -517,7 +518,7 @@ def _stream_frame(frame: Any, batch: _Batch) -> Iterator[bytes]:
     )
 
 
-def _serialize(data: Any, batch: _Batch) -> bytes:
+def _serialize(data: Any, batch: _WriteOptions) -> bytes:
     if _is_dataframe(data):  # one pass into one buffer, without a list of its lines
         line = _encode_one(data, 0, batch)
         return line if isinstance(line, bytes) else line.encode()
@@ -555,4 +556,4 @@ def serialize(
     .. versionchanged:: 0.10
         mappings, DataFrames and ``@lineprotocol`` objects, exact escaping and validation.
     """
-    return _serialize(data, _Batch(measurement, tag_columns, precision, extra_tags))
+    return _serialize(data, _WriteOptions(measurement, tag_columns, precision, extra_tags))
