@@ -357,17 +357,6 @@ def import_graph() -> dict[str, set[str]]:
     return graph
 
 
-#: The one known circle: a DataFrame's lines made by serialization/dataframe.py call back,
-#: lazily, into the polars kernel (columnar.py, which imports dataframe.py's plan) and into
-#: serialization/__init__.py (0.9's ``serialization.dataframe.serialize``), which imports
-#: dataframe.py. The write-path half of the same clean-up (the DataFrame plan in a module of
-#: its own) removes it; then this exception goes.
-KNOWN_CIRCLE = {
-    ("serialization/dataframe", "serialization/columnar"),
-    ("serialization/dataframe", "serialization/__init__"),
-}
-
-
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """The import circles of ``graph``: its strongly connected components of more than one
     module (Tarjan's algorithm)."""
@@ -399,10 +388,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_the_package_has_no_import_circle():
-    graph = import_graph()
-    for importer, imported in KNOWN_CIRCLE:
-        graph[importer].discard(imported)
-    assert cycles(graph) == []
+    assert cycles(import_graph()) == []
 
 
 def test_the_circle_finder_finds_circles():

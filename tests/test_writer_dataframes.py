@@ -212,20 +212,20 @@ def test_a_run_hands_out_its_lines_in_order_whatever_the_takes():
 async def test_frame_slices_are_encoded_off_the_event_loop_in_order(client, monkeypatch):
     import threading
 
-    from aioinflux.serialization import dataframe
+    from aioinflux.serialization import _purekernel, columnar
 
     threads = []
-    encode, line_list = dataframe._FramePlan.encode, dataframe._FramePlan.line_list
 
-    def spy(method):
+    def spy(kernel):
         def recorded(plan, start, stop):
             threads.append((threading.current_thread(), start))
-            return method(plan, start, stop)
+            return kernel(plan, start, stop)
 
         return recorded
 
-    monkeypatch.setattr(dataframe._FramePlan, "encode", spy(encode))
-    monkeypatch.setattr(dataframe._FramePlan, "line_list", spy(line_list))
+    # the polars kernel and the pure one: whichever encodes the slices
+    monkeypatch.setattr(columnar, "slice_lines", spy(columnar.slice_lines))
+    monkeypatch.setattr(_purekernel, "slice_lines", spy(_purekernel.slice_lines))
     df = frame(50)
     async with client.batch_writer(batch_size=5, max_pending=10) as writer:
         await writer.write(df, measurement="m")

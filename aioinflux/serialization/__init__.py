@@ -4,7 +4,7 @@ Rule 1: ``serialize()`` (``write_bodies()``/``counted_bodies()`` for the client,
 ``line_chunks()`` for the batch writer) is the only way data reaches a write; the whole
 batch is checked before anything is sent, so a batch with one bad point writes nothing.
 (A large DataFrame is checked completely up front and then encoded slice by slice as it is
-sent; see dataframe.py.)
+sent; see _plan.py.)
 Rule 2: what cannot be encoded raises (LineProtocolError, a ValueError, for a bad value;
 LineProtocolTypeError, also a TypeError, for an object that is not a point; TypeError for
 a value of an unsupported type) naming the point; nothing is dropped or altered.
@@ -16,6 +16,7 @@ where its lines end.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -84,9 +85,7 @@ def _encode_point(point: object, batch: _WriteOptions) -> str | bytes:
     if encoder is not None:
         return encoder(point, batch.extra_tags, batch.encoded_extra_tags, batch.factor)  # type: ignore[no-any-return]
     if _is_dataframe(point):
-        from .dataframe import dataframe_to_bytes
-
-        return dataframe_to_bytes(point, **batch.frame_options())
+        return _frame_bytes(point, batch)
     if isinstance(point, (bytearray, memoryview)):
         return _encode_point(bytes(point), batch)
     raise LineProtocolTypeError(
@@ -261,9 +260,71 @@ def _encode(data: Any, batch: _WriteOptions) -> _Encoded | _Blocks:
 
 
 def _frame_lines(frame: Any, batch: _WriteOptions) -> list[bytes]:
-    from .dataframe import dataframe_lines
+    """Every line of a DataFrame as its own ``bytes`` (a row with no field has none)."""
+    slices = _frame_slices(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS)
+    return [line for lines, _ in slices for line in lines.lines()]
 
-    return dataframe_lines(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS)
+
+def _frame_bytes(frame: Any, batch: _WriteOptions) -> bytes:
+    """All the lines of a DataFrame as one ``bytes`` (joined by ``\\n``, no trailing
+    newline), each slice written into the result as it is made."""
+    out = io.BytesIO()
+    for lines, _ in _frame_slices(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS):
+        out.write(lines.body)
+    if out.tell():
+        out.truncate(out.tell() - 1)  # the last newline
+    return out.getvalue()  # the buffer itself, shrunk in place: not a copy
+
+
+def _frame_kernel() -> Callable[[Any, int, int], Lines]:
+    """The kernel that encodes a slice of a DataFrame's plan: polars' where it is installed
+    (the ``fast`` extra; ``columnar.ENABLED = False`` turns it off), else the pure one.
+    Both write the same data (tests/test_serialization_columnar.py)."""
+    # the DataFrame modules import numpy and pandas: loaded only when a frame is met
+    from . import _purekernel, columnar
+
+    return columnar.slice_lines if columnar.available() else _purekernel.slice_lines
+
+
+def _frame_slices(
+    frame: Any,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str],
+    factor: int,
+    extra_tags: Mapping[str, Any],
+    slice_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> Iterator[tuple[Lines, int]]:
+    """A DataFrame checked whole now (every check that can raise, by its plan), then
+    encoded ``slice_rows`` rows at a time (default
+    :data:`~aioinflux.serialization.lines.MAX_ROWS`) as the iterator is consumed: each
+    slice's :class:`~.lines.Lines` (every line ending with a newline; none when no row of
+    the slice has a field) with the number of rows it stands for (they add up to
+    ``len(frame)``). With ``max_bytes``, a slice whose text is longer is cut into fewer
+    rows (and the following slices with it), down to one row."""
+    rows = _lines.MAX_ROWS if slice_rows is None else slice_rows
+    if rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {rows}")
+    from ._plan import FramePlan  # numpy and pandas: loaded only when a frame is met
+
+    plan = FramePlan(frame, measurement, tag_columns, extra_tags, factor)
+    encode = _frame_kernel()
+
+    def slices() -> Iterator[tuple[Lines, int]]:
+        size, start, end = rows, 0, len(frame)
+        while start < end:
+            stop = min(start + size, end)
+            lines = encode(plan, start, stop)
+            while max_bytes is not None and len(lines.body) > max_bytes and stop - start > 1:
+                # too big for one request: fewer rows, for this slice and the next ones
+                size = max(1, (stop - start) * max_bytes // len(lines.body) * 9 // 10)
+                stop = start + size
+                lines = encode(plan, start, stop)
+            yield lines, stop - start
+            start = stop
+
+    return slices()
 
 
 def _streamed(data: Any) -> bool:
@@ -322,21 +383,19 @@ def counted_bodies(
         max_points = _lines.MAX_ROWS
     batch = _WriteOptions(measurement, tag_columns, precision, extra_tags)
     if _streamed(data):
-        from .dataframe import serialize_dataframe_counted
-
         options = batch.frame_options()
-        pieces = _encode_one(
+        slices = _encode_one(
             data,
             0,
             batch,
-            lambda frame, _: serialize_dataframe_counted(
+            lambda frame, _: _frame_slices(
                 frame,
                 **options,
                 slice_rows=min(_lines.MAX_ROWS, max_points),
                 max_bytes=_lines.MAX_BODY,
             ),
         )
-        return len(data), pieces
+        return len(data), ((lines.body, rows) for lines, rows in slices)
     lines = _encode(data, batch).lines()
     return len(lines), _lines.bodies(lines, _lines.MAX_BODY, max_points)
 
@@ -480,42 +539,25 @@ def _frame_chunks(
     is consumed: each slice the encoder's bytes, cut into pieces of ``piece_lines`` lines by
     counting newlines in C, when no string field may put a newline inside a line; else
     line by line as the encoder hands them over."""
-    from .dataframe import _FramePlan
-
-    options = batch.frame_options()
-    plan = _FramePlan(
-        frame,
-        options["measurement"],
-        options["tag_columns"],
-        options["extra_tags"],
-        options["factor"],
-    )
-    # names and tag values never hold a newline (they raise); only string values may
-    exact = any(column.kind == "str" for column in plan.fields)
+    slices = _frame_slices(frame, **batch.frame_options(), slice_rows=rows)
 
     def chunks() -> Iterator[list[Lines]]:
-        for start in range(0, len(frame), rows):
-            stop = min(start + rows, len(frame))
-            if exact:
-                lines = plan.line_list(start, stop)
-                if lines:
-                    yield [Lines.of(lines)]
+        for lines, _ in slices:
+            if not lines.count:
                 continue
-            # every line ends with a newline, the last one too
-            body = plan.encode(start, stop)
-            if body:
-                yield Lines.pieces(body, piece_lines or sys.maxsize, len(body) - 1)
+            if lines.ends is None:  # every newline ends a line: cut by counting them in C
+                yield Lines.pieces(lines.body, piece_lines or sys.maxsize, lines.stop)
+            else:  # a string value holds a newline: the lines' ends are listed
+                yield [Lines(lines.body[: lines.stop], lines.count, lines.ends)]
 
     return chunks()
 
 
 def _stream_frame(frame: Any, batch: _WriteOptions) -> Iterator[bytes]:
-    from .dataframe import serialize_dataframe
-
-    options = batch.frame_options()
-    return serialize_dataframe(
-        frame, **options, slice_rows=_lines.MAX_ROWS, max_bytes=_lines.MAX_BODY
+    slices = _frame_slices(
+        frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS, max_bytes=_lines.MAX_BODY
     )
+    return (lines.body for lines, _ in slices if lines.count)
 
 
 def _serialize(data: Any, batch: _WriteOptions) -> bytes:
