@@ -100,7 +100,7 @@ def slice_lines(plan: FramePlan, start: int, stop: int) -> Lines:
     lines.append("")  # every line ends with a newline, without copying the text again
     body = "\n".join(lines).encode()
     count = len(lines) - 1
-    if body.count(b"\n") == count:
+    if not plan.strings or body.count(b"\n") == count:
         return Lines(body, count, stop=len(body) - 1)
     # a string value holds a newline: line i ends where its newline is
     sizes = [len(line.encode()) + 1 for line in lines[:-1]]

@@ -119,9 +119,10 @@ def _fields(plan: FramePlan, frame: pd.DataFrame) -> list[_Field]:
     return fields
 
 
-def _slice_lines(plan: FramePlan, start: int, stop: int) -> pl.LazyFrame:
+def _slice_lines(plan: FramePlan, start: int, stop: int) -> tuple[pl.LazyFrame, bool]:
     """The lines of rows ``start:stop`` (rows with no field: none) as two columns: ``l``,
-    the line up to its time, and ``t``, the time (int64)."""
+    the line up to its time, and ``t``, the time (int64); and whether every row has one
+    (a field is present in every row of the slice)."""
     frame = plan.frame.iloc[start:stop]
     rows = len(frame)
     folded = []
@@ -179,13 +180,14 @@ def _slice_lines(plan: FramePlan, start: int, stop: int) -> pl.LazyFrame:
         parts += value
     table = pl.DataFrame(data).lazy()
     if first is not None:
-        return table.select(pl.concat_str(parts, ignore_nulls=True).alias("l"), pl.col("t"))
+        line = pl.concat_str(parts, ignore_nulls=True)
+        return table.select(line.alias("l"), pl.col("t")), True
     # no field is present in every row of this slice: a row with no field left is not
     # written; the others lose the comma before their first field
     body = pl.concat_str(parts[1:], ignore_nulls=True)
     table = table.with_columns(parts[0], body.alias("b")).filter(pl.col("b").str.len_bytes() > 0)
     line = pl.concat_str([pl.col("h"), pl.lit(" "), pl.col("b").str.slice(1)])
-    return table.select(line.alias("l"), pl.col("t"))
+    return table.select(line.alias("l"), pl.col("t")), False
 
 
 def _first_field(plan: FramePlan, fields: list[_Field]) -> _Field | None:
@@ -214,11 +216,16 @@ def slice_lines(plan: FramePlan, start: int, stop: int) -> Lines:
     each ending with a newline: counted in C when no string field may hold a newline,
     else by the query's rows, with their ends listed when a string value holds one."""
     out = io.BytesIO()
+    query, every_row = _slice_lines(plan, start, stop)
     if not plan.strings:  # every newline ends a line: the query is run into the buffer
-        _sink(_slice_lines(plan, start, stop), out)
+        _sink(query, out)
         body = out.getvalue()
-        return Lines(body, body.count(b"\n"), stop=len(body) - 1) if body else Lines(b"", 0)
-    lines = _slice_lines(plan, start, stop).collect()
+        if not body:
+            return Lines(b"", 0)
+        # one line a row, else counted (in C): rows without a field have no line
+        count = stop - start if every_row else body.count(b"\n")
+        return Lines(body, count, stop=len(body) - 1)
+    lines = query.collect()
     if not len(lines):
         return Lines(b"", 0)
     _sink(lines.lazy(), out)
