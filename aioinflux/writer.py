@@ -41,7 +41,7 @@ import random
 import warnings
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -49,7 +49,7 @@ from . import _batching, _protocol
 from ._types import Consistency, Precision
 from .blocking import in_worker, is_private_loop, run_to_end, runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
-from .serialization import Lines, line_chunks
+from .serialization import Lines, LineSlices, line_chunks
 
 __all__ = ["BatchWriter", "WriterStats"]
 
@@ -447,9 +447,8 @@ class BatchWriter:
             piece_lines=self.batch_size,
             **extra_tags,
         )
-        encoded = not inspect.isgenerator(chunks)  # all but a DataFrame: at once
         while True:
-            if encoded:
+            if not chunks.on_demand:  # all but a DataFrame: encoded whole already
                 pieces = next(chunks, None)
             else:
                 # a DataFrame: each slice is encoded in aioinflux's worker thread, so that
@@ -863,7 +862,7 @@ def _stop_at_exit() -> None:
             run_to_end(writer._stop("the interpreter exited"))
 
 
-def _next_slice(chunks: Iterator[list[Lines]]) -> list[Lines] | None:
+def _next_slice(chunks: LineSlices) -> list[Lines] | None:
     return next(chunks, None)
 
 

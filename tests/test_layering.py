@@ -410,3 +410,12 @@ def test_no_two_classes_share_a_name():
             if isinstance(node, ast.ClassDef):
                 where.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
     assert {name: paths for name, paths in where.items() if len(paths) > 1} == {}
+
+
+def test_the_writer_is_told_where_a_write_is_encoded():
+    # where a slice is encoded (a DataFrame's in the worker thread) is said by what
+    # serialization hands over (LineSlices.on_demand), never guessed from the kind of
+    # iterator that came back
+    source = (PACKAGE / "writer.py").read_text()
+    assert _calls_of(PACKAGE / "writer.py", "isgenerator") == 0
+    assert "on_demand" in source

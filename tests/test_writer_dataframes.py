@@ -8,8 +8,14 @@ import pandas as pd
 import pytest
 
 from aioinflux import LineProtocolError, serialize
-from aioinflux.serialization import columnar, line_slices
+from aioinflux.serialization import columnar, line_chunks
 from tests.roundtrip import same_rows, stored_rows
+
+
+def line_slices(data, *args, **options):
+    """Each slice of line_chunks() as its lines, one bytes each (the writer's slices)."""
+    slices = line_chunks(data, *args, **options)
+    return [[line for piece in pieces for line in piece.lines()] for pieces in slices]
 
 
 @pytest.fixture(autouse=True, params=["columnar", "pure"])
@@ -232,3 +238,10 @@ async def test_frame_slices_are_encoded_off_the_event_loop_in_order(client, monk
     assert [start for _, start in threads] == list(range(0, 50, 10))
     assert threading.main_thread() not in {thread for thread, _ in threads}
     assert len(await stored_rows(client)) == 50
+
+
+def test_a_frames_slices_are_encoded_on_demand_other_data_at_once():
+    # what the writer reads to encode a DataFrame's slices in its worker thread
+    assert line_chunks(frame(3), measurement="m").on_demand
+    for data in (["a v=1"], "a v=1", [{"measurement": "m", "fields": {"v": 1}}], []):
+        assert not line_chunks(data).on_demand

@@ -28,7 +28,7 @@ from .common import precision_factor
 from .lines import Lines, exact_lines, join, text_lines
 from .mapping import Block, encode_tags, mapping_blocks, serialize_mapping
 
-__all__ = ["Lines", "counted_bodies", "line_chunks", "line_slices", "serialize", "write_bodies"]
+__all__ = ["LineSlices", "Lines", "counted_bodies", "line_chunks", "serialize", "write_bodies"]
 
 
 class _WriteOptions:
@@ -60,6 +60,31 @@ class _WriteOptions:
             "factor": self.factor,
             "extra_tags": self.extra_tags,
         }
+
+
+class LineSlices:
+    """The lines of one write, slice by slice: an iterator of lists of
+    :class:`~aioinflux.serialization.lines.Lines` (each list queued together), made by
+    :func:`line_chunks`.
+
+    ``on_demand`` says what the data is: true for a DataFrame, whose slices are encoded as
+    they are taken (the batch writer takes them in its worker thread, off the event loop);
+    false for anything else, encoded whole already.
+
+    .. versionadded:: 0.10
+    """
+
+    __slots__ = ("_slices", "on_demand")
+
+    def __init__(self, slices: Iterator[list[Lines]], *, on_demand: bool):
+        self._slices = slices
+        self.on_demand = on_demand
+
+    def __iter__(self) -> LineSlices:
+        return self
+
+    def __next__(self) -> list[Lines]:
+        return next(self._slices)
 
 
 def _is_dataframe(obj: object) -> bool:
@@ -400,31 +425,6 @@ def counted_bodies(
     return len(lines), _lines.bodies(lines, _lines.MAX_BODY, max_points)
 
 
-def line_slices(
-    data: Any,
-    measurement: str | None = None,
-    tag_columns: Iterable[str] | None = None,
-    precision: str | None = None,
-    *,
-    max_lines: int | None = None,
-    **extra_tags: Any,
-) -> Iterator[list[bytes]]:
-    """The lines of one write, each as its own ``bytes``, in slices: :func:`line_chunks`'
-    lines, split (the number of lines is the number of points), checked completely before
-    this returns. Lines made from mappings, DataFrames and ``@lineprotocol`` objects are
-    taken as the encoders made them; line protocol given as ``str``/``bytes`` is split as
-    influxd splits it (blank lines are no lines). A DataFrame comes in slices of at most
-    :data:`~aioinflux.serialization.lines.MAX_ROWS` rows (and ``max_lines``), each encoded
-    as the iterator is consumed; anything else comes as one list of all its lines.
-
-    .. versionadded:: 0.10
-    """
-    slices = line_chunks(
-        data, measurement, tag_columns, precision, max_lines=max_lines, **extra_tags
-    )
-    return ([line for piece in pieces for line in piece.lines()] for pieces in slices)
-
-
 def line_chunks(
     data: Any,
     measurement: str | None = None,
@@ -434,7 +434,7 @@ def line_chunks(
     max_lines: int | None = None,
     piece_lines: int | None = None,
     **extra_tags: Any,
-) -> Iterator[list[Lines]]:
+) -> LineSlices:
     """The lines of one write as :class:`~aioinflux.serialization.lines.Lines`: bodies
     with their number of lines (points), which the batch writer queues and cuts into
     requests without a Python object per line; checked completely before this returns.
@@ -461,7 +461,7 @@ def line_chunks(
         chunks: Iterator[list[Lines]] = _encode_one(
             data, 0, batch, lambda frame, _: _frame_chunks(frame, batch, rows, piece_lines)
         )
-        return chunks
+        return LineSlices(chunks, on_demand=True)
     piece = piece_lines or sys.maxsize
     pieces = _text_pieces(data, batch, piece)
     if pieces is None:
@@ -474,7 +474,7 @@ def line_chunks(
             items = encoded.items
             pieces = [_made(items[i : i + piece]) for i in range(0, len(items), piece)]
     pieces = [p for p in pieces if p.count]
-    return iter([pieces] if pieces else [])
+    return LineSlices(iter([pieces] if pieces else []), on_demand=False)
 
 
 def _made(items: list[str | bytes]) -> Lines:
