@@ -419,3 +419,27 @@ def test_the_writer_is_told_where_a_write_is_encoded():
     source = (PACKAGE / "writer.py").read_text()
     assert _calls_of(PACKAGE / "writer.py", "isgenerator") == 0
     assert "on_demand" in source
+
+
+def test_the_dataframe_modules_import_numpy_and_pandas_at_their_top():
+    # the plan and the kernels are imported only when a frame is written: they import
+    # numpy and pandas at their top; polars, optional, is imported in a function twice,
+    # each time with its reason (a polars frame; asking again whether polars is there)
+    local = []
+    for name in ("_plan.py", "_purekernel.py", "columnar.py"):
+        tree = ast.parse((PACKAGE / "serialization" / name).read_text())
+        top = set(tree.body)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and node not in top:
+                roots = {alias.name.split(".")[0] for alias in node.names}
+                if roots & {"numpy", "pandas", "polars"} and not _in_a_top_block(tree, node):
+                    local.append((name, *sorted(roots)))
+    assert sorted(local) == [("_plan.py", "polars"), ("columnar.py", "polars")]
+
+
+def _in_a_top_block(tree: ast.Module, node: ast.AST) -> bool:
+    """Whether ``node`` runs at import, in an ``if TYPE_CHECKING`` or ``with`` block."""
+    return any(
+        isinstance(block, (ast.If, ast.With)) and node in list(ast.walk(block))
+        for block in tree.body
+    )
