@@ -41,7 +41,7 @@ import random
 import warnings
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -49,7 +49,7 @@ from . import _batching, _protocol
 from ._types import Consistency, Precision
 from .blocking import in_worker, is_private_loop, run_to_end, runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
-from .serialization import Lines, line_chunks
+from .serialization import Lines, LineSlices, line_chunks
 
 __all__ = ["BatchWriter", "WriterStats"]
 
@@ -174,7 +174,10 @@ class _Run:
 
 
 @dataclass
-class _Batch:
+class _OutgoingBatch:
+    """Lines taken from the queue for one request, from the moment they are taken until
+    they are written, failed or put back."""
+
     destination: _Destination
     parts: list[Lines]
     #: number of lines
@@ -309,7 +312,7 @@ class BatchWriter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: asyncio.Condition | None = None
         self._flusher: asyncio.Task[None] | None = None
-        self._in_flight: dict[asyncio.Task[None], _Batch] = {}
+        self._in_flight: dict[asyncio.Task[None], _OutgoingBatch] = {}
         self._rng = random.Random()
 
     @property
@@ -444,9 +447,8 @@ class BatchWriter:
             piece_lines=self.batch_size,
             **extra_tags,
         )
-        encoded = not inspect.isgenerator(chunks)  # all but a DataFrame: at once
         while True:
-            if encoded:
+            if not chunks.on_demand:  # all but a DataFrame: encoded whole already
                 pieces = next(chunks, None)
             else:
                 # a DataFrame: each slice is encoded in aioinflux's worker thread, so that
@@ -746,18 +748,18 @@ class BatchWriter:
             or self._taken < self._flush_mark
         )
 
-    def _take(self) -> _Batch:
+    def _take(self) -> _OutgoingBatch:
         """The next batch: up to ``batch_size`` lines of the first run (one destination)."""
         destination, run = self._queue[0]
         count = min(self.batch_size, len(run))
-        batch = _Batch(destination, run.take(count), count, self._taken)
+        batch = _OutgoingBatch(destination, run.take(count), count, self._taken)
         if not run:
             self._queue.popleft()
         self._pending -= count
         self._taken += count
         return batch
 
-    async def _run_batch(self, batch: _Batch) -> None:
+    async def _run_batch(self, batch: _OutgoingBatch) -> None:
         changed = self._changed
         assert changed is not None
         try:
@@ -780,51 +782,48 @@ class BatchWriter:
                     self._in_flight.pop(task, None)
                 changed.notify_all()
 
-    async def _send(self, batch: _Batch) -> None:
+    async def _send(self, batch: _OutgoingBatch) -> None:
         count, destination = batch.count, batch.destination
         body = batch.body()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.retry_for
-        attempt = 0
-        while True:
-            try:
-                await self._send_body(
-                    body,
-                    db=destination.db,
-                    precision=destination.precision,
-                    rp=destination.rp,
-                    consistency=destination.consistency,
-                    gzip=self.gzip,
-                )
-            except Exception as error:
+
+        async def attempt() -> None:
+            await self._send_body(
+                body,
+                db=destination.db,
+                precision=destination.precision,
+                rp=destination.rp,
+                consistency=destination.consistency,
+                gzip=self.gzip,
+            )
+
+        def on_retry(attempts: int, delay: float, exc: InfluxDBError) -> None:
+            self._last_error = exc
+            self.stats.retries += 1
+            self.stats.points_retried += count
+            logger.debug("%d lines: retry in %.2fs: %s", count, delay, exc)
+
+        policy = _batching.Retry(self.retry_for, self.backoff, self.max_backoff, rng=self._rng)
+        try:
+            await policy.call_with_retry(
+                attempt,
+                sleep=asyncio.sleep,
+                clock=loop.time,
+                on_retry=on_retry,
                 # anything else than the client's own errors (a bad session option, a bug
                 # in a create_session() override) fails the batch too, never silently
-                exc = error if isinstance(error, InfluxDBError) else _unexpected(error, count)
-                self._last_error = exc
-                delay = _batching.retry_delay(
-                    exc,
-                    attempt,
-                    left=deadline - loop.time(),
-                    base=self.backoff,
-                    cap=self.max_backoff,
-                    rng=self._rng,
-                )
-                if delay is not None:
-                    attempt += 1
-                    self.stats.retries += 1
-                    self.stats.points_retried += count
-                    logger.debug("%d lines: retry in %.2fs: %s", count, delay, exc)
-                    await asyncio.sleep(delay)
-                    continue
-                batch.done = True
-                await self._fail(batch.lines(), exc)
-                return
+                error=lambda error: _unexpected(error, count),
+            )
+        except InfluxDBError as exc:
+            self._last_error = exc
             batch.done = True
-            self._unfinished -= count
-            self.stats.points_written += count
-            self.stats.batches_written += 1
-            self.stats.bytes_written += len(body)
+            await self._fail(batch.lines(), exc)
             return
+        batch.done = True
+        self._unfinished -= count
+        self.stats.points_written += count
+        self.stats.batches_written += 1
+        self.stats.bytes_written += len(body)
 
     async def _fail(self, batch: list[bytes], exc: InfluxDBError) -> None:
         self._unfinished -= len(batch)
@@ -863,7 +862,7 @@ def _stop_at_exit() -> None:
             run_to_end(writer._stop("the interpreter exited"))
 
 
-def _next_slice(chunks: Iterator[list[Lines]]) -> list[Lines] | None:
+def _next_slice(chunks: LineSlices) -> list[Lines] | None:
     return next(chunks, None)
 
 

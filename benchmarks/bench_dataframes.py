@@ -324,13 +324,13 @@ def profile(name: str, rows: int) -> None:
     import cProfile
     import pstats
 
-    from aioinflux.serialization import dataframe
+    from aioinflux.serialization import _plan
 
     phases = {
-        "check (whole frame, up front)": dataframe._FramePlan.__init__,
-        "tag codes (kept from the check)": dataframe._FramePlan._tag_codes,
+        "check (whole frame, up front)": _plan.FramePlan.__init__,
+        "tag codes (kept from the check)": _plan.FramePlan.tag_codes,
         "field columns (pandas -> numpy)": columnar._fields,
-        "combinations of tags and folded fields": dataframe._combination_codes,
+        "combinations of tags and folded fields": _plan.combination_codes,
         "polars query and CSV writer": columnar._sink,
     }
     keys = {

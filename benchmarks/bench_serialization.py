@@ -285,7 +285,7 @@ def run_split(n: int, repeat: int) -> None:
             else bodies(split_lines(serialize(d, **kw)), MAX_BODY, 100_000)
         ),
         "writer lines, now": lambda d: total(
-            line for piece in ser.line_slices(d, **kw) for line in piece
+            line for pieces in ser.line_chunks(d, **kw) for p in pieces for line in p.lines()
         ),
         "writer lines, before": lambda d: total(split_lines(serialize(d, **kw))),
     }

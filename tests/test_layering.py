@@ -302,7 +302,7 @@ def _calls_of(path: Path, name: str) -> int:
     )
 
 
-def test_the_client_has_one_progress_loop_one_retry_loop_and_no_back_channel():
+def test_the_client_and_writer_have_one_progress_loop_one_retry_loop_and_no_back_channel():
     # points are counted in one loop (client._reported), retries made by one loop
     # (_batching.Retry.call_with_retry), and the answer's format travels with its chunks,
     # never back up through an argument written by the callee
@@ -310,6 +310,11 @@ def test_the_client_has_one_progress_loop_one_retry_loop_and_no_back_channel():
     assert _calls_of(client, "count_points") == 1
     assert _calls_of(client, "call_with_retry") == 1
     assert _calls_of(client, "retry_delay") == 0
+    # the batch writer retries through the same loop, never one of its own
+    writer = PACKAGE / "writer.py"
+    assert _calls_of(writer, "call_with_retry") == 1
+    assert _calls_of(writer, "retry_delay") == 0
+    assert _calls_of(writer, "backoff_delay") == 0
     for node in ast.walk(ast.parse(client.read_text())):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             assert "wire" not in {a.arg for a in node.args.args + node.args.kwonlyargs}, node.name
@@ -352,17 +357,6 @@ def import_graph() -> dict[str, set[str]]:
     return graph
 
 
-#: The one known circle: a DataFrame's lines made by serialization/dataframe.py call back,
-#: lazily, into the polars kernel (columnar.py, which imports dataframe.py's plan) and into
-#: serialization/__init__.py (0.9's ``serialization.dataframe.serialize``), which imports
-#: dataframe.py. The write-path half of the same clean-up (the DataFrame plan in a module of
-#: its own) removes it; then this exception goes.
-KNOWN_CIRCLE = {
-    ("serialization/dataframe", "serialization/columnar"),
-    ("serialization/dataframe", "serialization/__init__"),
-}
-
-
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """The import circles of ``graph``: its strongly connected components of more than one
     module (Tarjan's algorithm)."""
@@ -394,10 +388,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_the_package_has_no_import_circle():
-    graph = import_graph()
-    for importer, imported in KNOWN_CIRCLE:
-        graph[importer].discard(imported)
-    assert cycles(graph) == []
+    assert cycles(import_graph()) == []
 
 
 def test_the_circle_finder_finds_circles():
@@ -408,3 +399,47 @@ def test_the_circle_finder_finds_circles():
         "serialization/__init__" in graph["client"] or "serialization/__init__" in graph["writer"]
     )
     assert "_influxql" in graph["_sources"]
+
+
+def test_no_two_classes_share_a_name():
+    # a name says what a class is: two unrelated classes of one name (a batch of the
+    # writer's queue, a write's options) make a reader of either one look for the other
+    where: dict[str, list[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                where.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
+    assert {name: paths for name, paths in where.items() if len(paths) > 1} == {}
+
+
+def test_the_writer_is_told_where_a_write_is_encoded():
+    # where a slice is encoded (a DataFrame's in the worker thread) is said by what
+    # serialization hands over (LineSlices.on_demand), never guessed from the kind of
+    # iterator that came back
+    source = (PACKAGE / "writer.py").read_text()
+    assert _calls_of(PACKAGE / "writer.py", "isgenerator") == 0
+    assert "on_demand" in source
+
+
+def test_the_dataframe_modules_import_numpy_and_pandas_at_their_top():
+    # the plan and the kernels are imported only when a frame is written: they import
+    # numpy and pandas at their top; polars, optional, is imported in a function twice,
+    # each time with its reason (a polars frame; asking again whether polars is there)
+    local = []
+    for name in ("_plan.py", "_purekernel.py", "columnar.py"):
+        tree = ast.parse((PACKAGE / "serialization" / name).read_text())
+        top = set(tree.body)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and node not in top:
+                roots = {alias.name.split(".")[0] for alias in node.names}
+                if roots & {"numpy", "pandas", "polars"} and not _in_a_top_block(tree, node):
+                    local.append((name, *sorted(roots)))
+    assert sorted(local) == [("_plan.py", "polars"), ("columnar.py", "polars")]
+
+
+def _in_a_top_block(tree: ast.Module, node: ast.AST) -> bool:
+    """Whether ``node`` runs at import, in an ``if TYPE_CHECKING`` or ``with`` block."""
+    return any(
+        isinstance(block, (ast.If, ast.With)) and node in list(ast.walk(block))
+        for block in tree.body
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from aioinflux import LineProtocolError, LineProtocolTypeError, serialize
 from aioinflux import serialization as ser
-from aioinflux.serialization import columnar
+from aioinflux.serialization import _plan, columnar
 from aioinflux.serialization.common import precision_factor
 from aioinflux.serialization.dataframe import serialize_dataframe
 from tests.roundtrip import row_order, same_rows, stored_rows
@@ -404,8 +404,8 @@ def test_tag_codes_kept_from_the_check_or_not_encode_the_same(monkeypatch, kept)
     # the check goes 4 rows at a time; with at most `kept` distinct values the codes it
     # found are kept for the slices, else (from the chunk where they grow past) each slice
     # factorizes its own
-    monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 4)
-    monkeypatch.setattr(ser.dataframe, "_KEPT_VALUES", kept)
+    monkeypatch.setattr(_plan, "_CHECK_ROWS", 4)
+    monkeypatch.setattr(_plan, "_KEPT_VALUES", kept)
     values = ["a", "b", None, "a", "c", "", "b", "d", "e", "a", "f"]
     df = tag_frame(values)
     for slice_rows in (1, 3, 100):
@@ -417,8 +417,8 @@ def test_tag_codes_kept_from_the_check_or_not_encode_the_same(monkeypatch, kept)
 
 @pytest.mark.parametrize("kept", [2, 1 << 15])
 def test_every_tag_value_is_checked_whether_codes_are_kept_or_not(monkeypatch, kept):
-    monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 4)
-    monkeypatch.setattr(ser.dataframe, "_KEPT_VALUES", kept)
+    monkeypatch.setattr(_plan, "_CHECK_ROWS", 4)
+    monkeypatch.setattr(_plan, "_KEPT_VALUES", kept)
     df = tag_frame(["a", "b", "c", "d", "e", "f", "a", "bad\\", "b"])
     with pytest.raises(LineProtocolError, match=r"column 't': tag value 'bad"):
         serialize_dataframe(df, measurement="m", tag_columns=["t"])
@@ -428,8 +428,8 @@ def test_every_tag_value_is_checked_whether_codes_are_kept_or_not(monkeypatch, k
 def test_tag_values_equal_in_python_but_written_differently_stay_apart(monkeypatch, kept):
     # 1 == 1.0 == True (one hash), yet each is written as its own text, whether the values
     # meet in one chunk of the check, or in different ones (4 rows at a time), or in a slice
-    monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 4)
-    monkeypatch.setattr(ser.dataframe, "_KEPT_VALUES", kept)
+    monkeypatch.setattr(_plan, "_CHECK_ROWS", 4)
+    monkeypatch.setattr(_plan, "_KEPT_VALUES", kept)
     values = [1, True, 1.0, "a", None, "b", "c", "d", True, 1.0, 1, np.int64(1)]
     df = tag_frame(values)
     for slice_rows in (1, 3, 100):
@@ -441,7 +441,7 @@ def test_tag_values_equal_in_python_but_written_differently_stay_apart(monkeypat
 
 def test_tag_codes_kept_grow_from_one_byte_to_two(monkeypatch):
     # 300 distinct values: the codes kept outgrow int8 in the third chunk of the check
-    monkeypatch.setattr(ser.dataframe, "_CHECK_ROWS", 100)
+    monkeypatch.setattr(_plan, "_CHECK_ROWS", 100)
     values = [f"v{i}" for i in range(300)] * 2
     body = b"".join(serialize_dataframe(tag_frame(values), measurement="m", tag_columns=["t"]))
     assert canonical(body.decode()) == canonical("\n".join(tag_lines(values)))
@@ -450,7 +450,7 @@ def test_tag_codes_kept_grow_from_one_byte_to_two(monkeypatch):
 def test_combinations_of_columns_with_many_values_are_factorized():
     # a column of more distinct values than a slice's rows can hold (the tag codes of a
     # whole frame) is combined with the next by factorizing, not by counting
-    from aioinflux.serialization.dataframe import _combination_codes
+    from aioinflux.serialization._plan import combination_codes
 
     rng = np.random.default_rng(0)
     rows = 50
@@ -458,13 +458,13 @@ def test_combinations_of_columns_with_many_values_are_factorized():
     few = [",b=x", ",b=y", ""]
     a = rng.integers(-1, len(many) - 1, rows)
     b = rng.integers(-1, len(few) - 1, rows)
-    codes, texts = _combination_codes([(a, many), (b, few)], rows)
+    codes, texts = combination_codes([(a, many), (b, few)], rows)
     assert [texts[c] for c in codes] == [many[i] + few[j] for i, j in zip(a, b, strict=True)]
 
 
 def test_combinations_of_many_columns_stay_within_int64():
     # 301**8 possible combinations overflow int64: they are renumbered on the way
-    from aioinflux.serialization.dataframe import _combination_codes
+    from aioinflux.serialization._plan import combination_codes
 
     rng = np.random.default_rng(1)
     rows = 1000
@@ -472,7 +472,7 @@ def test_combinations_of_many_columns_stay_within_int64():
     for k in range(8):
         pieces = [f",k{k}={i}" for i in range(300)] + [""]
         columns.append((rng.integers(-1, 300, rows), pieces))
-    codes, texts = _combination_codes(columns, rows)
+    codes, texts = combination_codes(columns, rows)
     expected = ["".join(pieces[c[row]] for c, pieces in columns) for row in range(rows)]
     assert [texts[c] for c in codes] == expected
 

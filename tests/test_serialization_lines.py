@@ -107,9 +107,9 @@ def no_scan(monkeypatch):
 
 def write_lines(data, *args):
     """Every line the batch writer would queue for ``data``, its slices joined."""
-    from aioinflux.serialization import line_slices
+    from aioinflux.serialization import line_chunks
 
-    return [line for piece in line_slices(data, *args) for line in piece]
+    return [line for pieces in line_chunks(data, *args) for p in pieces for line in p.lines()]
 
 
 def _points(n):

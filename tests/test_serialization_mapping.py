@@ -740,7 +740,9 @@ def test_lines_of_a_long_list_are_found_without_scanning(monkeypatch):
     for point in points[32:64]:
         point["fields"]["s"] = "no break"
     want = [serialize(point) for point in points]
-    assert [line for piece in ser.line_slices(points) for line in piece] == want
+    assert [
+        line for (pieces,) in [ser.line_chunks(points)] for p in pieces for line in p.lines()
+    ] == want
     total, counted = ser.counted_bodies(points, max_points=7)
     assert total == 200
     assert b"\n".join(body for body, _ in counted) == b"\n".join(want)
@@ -753,7 +755,9 @@ def test_lines_of_a_long_list_are_found_without_scanning(monkeypatch):
         for point in points:
             point["fields"]["s"] = "no break"
         want = [serialize(point) for point in points]
-        assert [line for piece in ser.line_slices(points) for line in piece] == want
+        assert [
+            line for (pieces,) in [ser.line_chunks(points)] for p in pieces for line in p.lines()
+        ] == want
 
 
 @pytest.mark.server

@@ -8,8 +8,14 @@ import pandas as pd
 import pytest
 
 from aioinflux import LineProtocolError, serialize
-from aioinflux.serialization import columnar, line_slices
+from aioinflux.serialization import columnar, line_chunks
 from tests.roundtrip import same_rows, stored_rows
+
+
+def line_slices(data, *args, **options):
+    """Each slice of line_chunks() as its lines, one bytes each (the writer's slices)."""
+    slices = line_chunks(data, *args, **options)
+    return [[line for piece in pieces for line in piece.lines()] for pieces in slices]
 
 
 @pytest.fixture(autouse=True, params=["columnar", "pure"])
@@ -212,23 +218,30 @@ def test_a_run_hands_out_its_lines_in_order_whatever_the_takes():
 async def test_frame_slices_are_encoded_off_the_event_loop_in_order(client, monkeypatch):
     import threading
 
-    from aioinflux.serialization import dataframe
+    from aioinflux.serialization import _purekernel, columnar
 
     threads = []
-    encode, line_list = dataframe._FramePlan.encode, dataframe._FramePlan.line_list
 
-    def spy(method):
+    def spy(kernel):
         def recorded(plan, start, stop):
             threads.append((threading.current_thread(), start))
-            return method(plan, start, stop)
+            return kernel(plan, start, stop)
 
         return recorded
 
-    monkeypatch.setattr(dataframe._FramePlan, "encode", spy(encode))
-    monkeypatch.setattr(dataframe._FramePlan, "line_list", spy(line_list))
+    # the polars kernel and the pure one: whichever encodes the slices
+    monkeypatch.setattr(columnar, "slice_lines", spy(columnar.slice_lines))
+    monkeypatch.setattr(_purekernel, "slice_lines", spy(_purekernel.slice_lines))
     df = frame(50)
     async with client.batch_writer(batch_size=5, max_pending=10) as writer:
         await writer.write(df, measurement="m")
     assert [start for _, start in threads] == list(range(0, 50, 10))
     assert threading.main_thread() not in {thread for thread, _ in threads}
     assert len(await stored_rows(client)) == 50
+
+
+def test_a_frames_slices_are_encoded_on_demand_other_data_at_once():
+    # what the writer reads to encode a DataFrame's slices in its worker thread
+    assert line_chunks(frame(3), measurement="m").on_demand
+    for data in (["a v=1"], "a v=1", [{"measurement": "m", "fields": {"v": 1}}], []):
+        assert not line_chunks(data).on_demand

@@ -4,7 +4,7 @@ Rule 1: ``serialize()`` (``write_bodies()``/``counted_bodies()`` for the client,
 ``line_chunks()`` for the batch writer) is the only way data reaches a write; the whole
 batch is checked before anything is sent, so a batch with one bad point writes nothing.
 (A large DataFrame is checked completely up front and then encoded slice by slice as it is
-sent; see dataframe.py.)
+sent; see _plan.py.)
 Rule 2: what cannot be encoded raises (LineProtocolError, a ValueError, for a bad value;
 LineProtocolTypeError, also a TypeError, for an object that is not a point; TypeError for
 a value of an unsupported type) naming the point; nothing is dropped or altered.
@@ -16,6 +16,7 @@ where its lines end.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -27,11 +28,12 @@ from .common import precision_factor
 from .lines import Lines, exact_lines, join, text_lines
 from .mapping import Block, encode_tags, mapping_blocks, serialize_mapping
 
-__all__ = ["Lines", "counted_bodies", "line_chunks", "line_slices", "serialize", "write_bodies"]
+__all__ = ["LineSlices", "Lines", "counted_bodies", "line_chunks", "serialize", "write_bodies"]
 
 
-class _Batch:
-    """The write's options, checked and encoded once for the whole batch."""
+class _WriteOptions:
+    """The options of one write (measurement, tag columns, precision, extra tags), checked
+    and encoded once for all its points."""
 
     __slots__ = ("encoded_extra_tags", "extra_tags", "factor", "measurement", "tag_columns")
 
@@ -60,6 +62,31 @@ class _Batch:
         }
 
 
+class LineSlices:
+    """The lines of one write, slice by slice: an iterator of lists of
+    :class:`~aioinflux.serialization.lines.Lines` (each list queued together), made by
+    :func:`line_chunks`.
+
+    ``on_demand`` says what the data is: true for a DataFrame, whose slices are encoded as
+    they are taken (the batch writer takes them in its worker thread, off the event loop);
+    false for anything else, encoded whole already.
+
+    .. versionadded:: 0.10
+    """
+
+    __slots__ = ("_slices", "on_demand")
+
+    def __init__(self, slices: Iterator[list[Lines]], *, on_demand: bool):
+        self._slices = slices
+        self.on_demand = on_demand
+
+    def __iter__(self) -> LineSlices:
+        return self
+
+    def __next__(self) -> list[Lines]:
+        return next(self._slices)
+
+
 def _is_dataframe(obj: object) -> bool:
     pd, pl = sys.modules.get("pandas"), sys.modules.get("polars")
     return (pd is not None and isinstance(obj, pd.DataFrame)) or (
@@ -67,7 +94,7 @@ def _is_dataframe(obj: object) -> bool:
     )
 
 
-def _encode_point(point: object, batch: _Batch) -> str | bytes:
+def _encode_point(point: object, batch: _WriteOptions) -> str | bytes:
     if isinstance(point, Mapping):
         return serialize_mapping(
             point, batch.measurement, batch.extra_tags, batch.encoded_extra_tags, batch.factor
@@ -83,9 +110,7 @@ def _encode_point(point: object, batch: _Batch) -> str | bytes:
     if encoder is not None:
         return encoder(point, batch.extra_tags, batch.encoded_extra_tags, batch.factor)  # type: ignore[no-any-return]
     if _is_dataframe(point):
-        from .dataframe import dataframe_to_bytes
-
-        return dataframe_to_bytes(point, **batch.frame_options())
+        return _frame_bytes(point, batch)
     if isinstance(point, (bytearray, memoryview)):
         return _encode_point(bytes(point), batch)
     raise LineProtocolTypeError(
@@ -97,8 +122,8 @@ def _encode_point(point: object, batch: _Batch) -> str | bytes:
 def _encode_one(
     point: object,
     index: int,
-    batch: _Batch,
-    encode: Callable[[Any, _Batch], Any] = _encode_point,
+    batch: _WriteOptions,
+    encode: Callable[[Any, _WriteOptions], Any] = _encode_point,
 ) -> Any:
     try:
         return encode(point, batch)
@@ -199,7 +224,7 @@ class _Blocks:
         return [Lines.of(found[i : i + size]) for i in range(0, len(found), size)]
 
 
-def _encode(data: Any, batch: _Batch) -> _Encoded | _Blocks:
+def _encode(data: Any, batch: _WriteOptions) -> _Encoded | _Blocks:
     """Every point of ``data`` encoded (and so checked), its lines kept apart."""
     points = (data,) if _is_single(data) or _is_dataframe(data) else data
     if type(points) is list or type(points) is tuple:  # all mappings: in blocks of lines
@@ -259,10 +284,72 @@ def _encode(data: Any, batch: _Batch) -> _Encoded | _Blocks:
     return _Encoded(items, text, batch.factor)
 
 
-def _frame_lines(frame: Any, batch: _Batch) -> list[bytes]:
-    from .dataframe import dataframe_lines
+def _frame_lines(frame: Any, batch: _WriteOptions) -> list[bytes]:
+    """Every line of a DataFrame as its own ``bytes`` (a row with no field has none)."""
+    slices = _frame_slices(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS)
+    return [line for lines, _ in slices for line in lines.lines()]
 
-    return dataframe_lines(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS)
+
+def _frame_bytes(frame: Any, batch: _WriteOptions) -> bytes:
+    """All the lines of a DataFrame as one ``bytes`` (joined by ``\\n``, no trailing
+    newline), each slice written into the result as it is made."""
+    out = io.BytesIO()
+    for lines, _ in _frame_slices(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS):
+        out.write(lines.body)
+    if out.tell():
+        out.truncate(out.tell() - 1)  # the last newline
+    return out.getvalue()  # the buffer itself, shrunk in place: not a copy
+
+
+def _frame_kernel() -> Callable[[Any, int, int], Lines]:
+    """The kernel that encodes a slice of a DataFrame's plan: polars' where it is installed
+    (the ``fast`` extra; ``columnar.ENABLED = False`` turns it off), else the pure one.
+    Both write the same data (tests/test_serialization_columnar.py)."""
+    # the DataFrame modules import numpy and pandas: loaded only when a frame is met
+    from . import _purekernel, columnar
+
+    return columnar.slice_lines if columnar.available() else _purekernel.slice_lines
+
+
+def _frame_slices(
+    frame: Any,
+    *,
+    measurement: str | None,
+    tag_columns: Iterable[str],
+    factor: int,
+    extra_tags: Mapping[str, Any],
+    slice_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> Iterator[tuple[Lines, int]]:
+    """A DataFrame checked whole now (every check that can raise, by its plan), then
+    encoded ``slice_rows`` rows at a time (default
+    :data:`~aioinflux.serialization.lines.MAX_ROWS`) as the iterator is consumed: each
+    slice's :class:`~.lines.Lines` (every line ending with a newline; none when no row of
+    the slice has a field) with the number of rows it stands for (they add up to
+    ``len(frame)``). With ``max_bytes``, a slice whose text is longer is cut into fewer
+    rows (and the following slices with it), down to one row."""
+    rows = _lines.MAX_ROWS if slice_rows is None else slice_rows
+    if rows < 1:
+        raise ValueError(f"slice_rows must be positive, got {rows}")
+    from ._plan import FramePlan  # numpy and pandas: loaded only when a frame is met
+
+    plan = FramePlan(frame, measurement, tag_columns, extra_tags, factor)
+    encode = _frame_kernel()
+
+    def slices() -> Iterator[tuple[Lines, int]]:
+        size, start, end = rows, 0, len(frame)
+        while start < end:
+            stop = min(start + size, end)
+            lines = encode(plan, start, stop)
+            while max_bytes is not None and len(lines.body) > max_bytes and stop - start > 1:
+                # too big for one request: fewer rows, for this slice and the next ones
+                size = max(1, (stop - start) * max_bytes // len(lines.body) * 9 // 10)
+                stop = start + size
+                lines = encode(plan, start, stop)
+            yield lines, stop - start
+            start = stop
+
+    return slices()
 
 
 def _streamed(data: Any) -> bool:
@@ -289,7 +376,7 @@ def write_bodies(
     encoded whole first, and cut (without scanning the lines the encoders made) only when it
     is too big for one body.
     """
-    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    batch = _WriteOptions(measurement, tag_columns, precision, extra_tags)
     if _is_dataframe(data):
         return _encode_one(data, 0, batch, _stream_frame)  # type: ignore[no-any-return]
     encoded = _encode(data, batch)
@@ -319,50 +406,23 @@ def counted_bodies(
     """
     if max_points is None:
         max_points = _lines.MAX_ROWS
-    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    batch = _WriteOptions(measurement, tag_columns, precision, extra_tags)
     if _streamed(data):
-        from .dataframe import serialize_dataframe_counted
-
         options = batch.frame_options()
-        pieces = _encode_one(
+        slices = _encode_one(
             data,
             0,
             batch,
-            lambda frame, _: serialize_dataframe_counted(
+            lambda frame, _: _frame_slices(
                 frame,
                 **options,
                 slice_rows=min(_lines.MAX_ROWS, max_points),
                 max_bytes=_lines.MAX_BODY,
             ),
         )
-        return len(data), pieces
+        return len(data), ((lines.body, rows) for lines, rows in slices)
     lines = _encode(data, batch).lines()
     return len(lines), _lines.bodies(lines, _lines.MAX_BODY, max_points)
-
-
-def line_slices(
-    data: Any,
-    measurement: str | None = None,
-    tag_columns: Iterable[str] | None = None,
-    precision: str | None = None,
-    *,
-    max_lines: int | None = None,
-    **extra_tags: Any,
-) -> Iterator[list[bytes]]:
-    """The lines of one write, each as its own ``bytes``, in slices: :func:`line_chunks`'
-    lines, split (the number of lines is the number of points), checked completely before
-    this returns. Lines made from mappings, DataFrames and ``@lineprotocol`` objects are
-    taken as the encoders made them; line protocol given as ``str``/``bytes`` is split as
-    influxd splits it (blank lines are no lines). A DataFrame comes in slices of at most
-    :data:`~aioinflux.serialization.lines.MAX_ROWS` rows (and ``max_lines``), each encoded
-    as the iterator is consumed; anything else comes as one list of all its lines.
-
-    .. versionadded:: 0.10
-    """
-    slices = line_chunks(
-        data, measurement, tag_columns, precision, max_lines=max_lines, **extra_tags
-    )
-    return ([line for piece in pieces for line in piece.lines()] for pieces in slices)
 
 
 def line_chunks(
@@ -374,7 +434,7 @@ def line_chunks(
     max_lines: int | None = None,
     piece_lines: int | None = None,
     **extra_tags: Any,
-) -> Iterator[list[Lines]]:
+) -> LineSlices:
     """The lines of one write as :class:`~aioinflux.serialization.lines.Lines`: bodies
     with their number of lines (points), which the batch writer queues and cuts into
     requests without a Python object per line; checked completely before this returns.
@@ -393,7 +453,7 @@ def line_chunks(
 
     .. versionadded:: 0.10
     """
-    batch = _Batch(measurement, tag_columns, precision, extra_tags)
+    batch = _WriteOptions(measurement, tag_columns, precision, extra_tags)
     if _is_dataframe(data):
         rows = _lines.MAX_ROWS if max_lines is None else min(_lines.MAX_ROWS, max_lines)
         if rows < 1:
@@ -401,7 +461,7 @@ def line_chunks(
         chunks: Iterator[list[Lines]] = _encode_one(
             data, 0, batch, lambda frame, _: _frame_chunks(frame, batch, rows, piece_lines)
         )
-        return chunks
+        return LineSlices(chunks, on_demand=True)
     piece = piece_lines or sys.maxsize
     pieces = _text_pieces(data, batch, piece)
     if pieces is None:
@@ -414,7 +474,7 @@ def line_chunks(
             items = encoded.items
             pieces = [_made(items[i : i + piece]) for i in range(0, len(items), piece)]
     pieces = [p for p in pieces if p.count]
-    return iter([pieces] if pieces else [])
+    return LineSlices(iter([pieces] if pieces else []), on_demand=False)
 
 
 def _made(items: list[str | bytes]) -> Lines:
@@ -426,7 +486,7 @@ def _made(items: list[str | bytes]) -> Lines:
     return Lines.of(exact_lines(items, body))
 
 
-def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
+def _text_pieces(data: Any, batch: _WriteOptions, piece: int) -> list[Lines] | None:
     """Line protocol given as text only (one ``str``/``bytes``, or a list or tuple of
     them) as bodies of ``piece`` items each, joined and checked in C; None for anything
     else (encoded point by point).
@@ -473,51 +533,34 @@ def _text_pieces(data: Any, batch: _Batch, piece: int) -> list[Lines] | None:
 
 
 def _frame_chunks(
-    frame: Any, batch: _Batch, rows: int, piece_lines: int | None
+    frame: Any, batch: _WriteOptions, rows: int, piece_lines: int | None
 ) -> Iterator[list[Lines]]:
     """A DataFrame checked whole now, then encoded ``rows`` rows at a time as the iterator
     is consumed: each slice the encoder's bytes, cut into pieces of ``piece_lines`` lines by
     counting newlines in C, when no string field may put a newline inside a line; else
     line by line as the encoder hands them over."""
-    from .dataframe import _FramePlan
-
-    options = batch.frame_options()
-    plan = _FramePlan(
-        frame,
-        options["measurement"],
-        options["tag_columns"],
-        options["extra_tags"],
-        options["factor"],
-    )
-    # names and tag values never hold a newline (they raise); only string values may
-    exact = any(column.kind == "str" for column in plan.fields)
+    slices = _frame_slices(frame, **batch.frame_options(), slice_rows=rows)
 
     def chunks() -> Iterator[list[Lines]]:
-        for start in range(0, len(frame), rows):
-            stop = min(start + rows, len(frame))
-            if exact:
-                lines = plan.line_list(start, stop)
-                if lines:
-                    yield [Lines.of(lines)]
+        for lines, _ in slices:
+            if not lines.count:
                 continue
-            # every line ends with a newline, the last one too
-            body = plan.encode(start, stop)
-            if body:
-                yield Lines.pieces(body, piece_lines or sys.maxsize, len(body) - 1)
+            if lines.ends is None:  # every newline ends a line: cut by counting them in C
+                yield Lines.pieces(lines.body, piece_lines or sys.maxsize, lines.stop)
+            else:  # a string value holds a newline: the lines' ends are listed
+                yield [Lines(lines.body[: lines.stop], lines.count, lines.ends)]
 
     return chunks()
 
 
-def _stream_frame(frame: Any, batch: _Batch) -> Iterator[bytes]:
-    from .dataframe import serialize_dataframe
-
-    options = batch.frame_options()
-    return serialize_dataframe(
-        frame, **options, slice_rows=_lines.MAX_ROWS, max_bytes=_lines.MAX_BODY
+def _stream_frame(frame: Any, batch: _WriteOptions) -> Iterator[bytes]:
+    slices = _frame_slices(
+        frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS, max_bytes=_lines.MAX_BODY
     )
+    return (lines.body for lines, _ in slices if lines.count)
 
 
-def _serialize(data: Any, batch: _Batch) -> bytes:
+def _serialize(data: Any, batch: _WriteOptions) -> bytes:
     if _is_dataframe(data):  # one pass into one buffer, without a list of its lines
         line = _encode_one(data, 0, batch)
         return line if isinstance(line, bytes) else line.encode()
@@ -555,4 +598,4 @@ def serialize(
     .. versionchanged:: 0.10
         mappings, DataFrames and ``@lineprotocol`` objects, exact escaping and validation.
     """
-    return _serialize(data, _Batch(measurement, tag_columns, precision, extra_tags))
+    return _serialize(data, _WriteOptions(measurement, tag_columns, precision, extra_tags))

@@ -1,7 +1,7 @@
 """DataFrames to line protocol with polars' columnar string kernels (the ``fast`` extra).
 
 Rule 1: same checks, same data. The plan of a frame (each column's role, every check that
-can raise) is dataframe.py's, made whole before the first byte; this module only encodes
+can raise) is _plan.py's, made whole before the first byte; this module only encodes
 slices of a checked plan, and what it writes reads back as the same data as the pure path
 (tests/test_serialization_columnar.py compares both through the real server).
 Rule 2: escape once per distinct value. Tags and string fields are factorized (tags once,
@@ -17,22 +17,30 @@ Rule 4: one polars query per slice builds each line up to its time (``concat_str
 values left out as nulls) and its CSV writer writes it, a space, the time and a newline.
 Rule 5: a slice is encoded from the plan, which it only reads: slices can be encoded in
 threads (polars releases the GIL while its query runs).
-Rule 6: polars is imported lazily (never at ``import aioinflux``); no I/O.
+Rule 6: this module is imported only when a DataFrame is written (never at ``import
+aioinflux``), and imports numpy and polars at its top (polars only where it is installed:
+the ``fast`` extra). No I/O.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from .dataframe import _CATEGORICAL, _FOLD_VALUES, _SUFFIX, _combination_codes, _FramePlan
+import numpy as np
 
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
+from ._plan import FOLD_VALUES, SUFFIX, VALUE_CODES, FramePlan, combination_codes
+from .lines import Lines
+
+with contextlib.suppress(ImportError):  # the `fast` extra is not installed: see available()
     import polars as pl
 
-__all__ = ["ENABLED", "available", "encode_slice", "slice_lines", "write_slice"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ENABLED", "available", "slice_lines"]
 
 #: Set to False to use the pure path even where polars is installed (the tests run the
 #: DataFrame table through both paths this way).
@@ -46,6 +54,8 @@ def available() -> bool:
     global _found
     if _found is None:
         try:
+            # asked again at first use (not from the import above): a test makes polars
+            # unimportable and asks again
             import polars  # noqa: F401
         except ImportError:
             _found = False
@@ -59,17 +69,11 @@ def _gathered(
 ) -> tuple[pl.Series, pl.Expr]:
     """Per row, ``texts[code]`` (code -1: the last text): the codes, to be the column
     ``name``, and the expression that gathers the texts by them."""
-    import numpy as np
-    import polars as pl
-
     index = np.where(codes < 0, len(texts) - 1, codes)
     return pl.Series(index), pl.lit(pl.Series(texts, dtype=pl.String)).gather(pl.col(name))
 
 
 def _with_gaps(values: np.ndarray[Any, Any], mask: np.ndarray[Any, Any] | None) -> pl.Series:
-    import numpy as np
-    import polars as pl
-
     if mask is None:
         return pl.Series(values)
     if values.dtype.kind == "f":  # missing floats are NaN here: nulls in one pass
@@ -90,14 +94,12 @@ class _Field:
         self.folded = False  # written as part of the tags' combinations
 
 
-def _fields(plan: _FramePlan, frame: pd.DataFrame) -> list[_Field]:
-    import numpy as np
-
+def _fields(plan: FramePlan, frame: pd.DataFrame) -> list[_Field]:
     fields = []
     for column in plan.fields:
         part = frame[column.name]
-        if column.kind in _CATEGORICAL:
-            codes, texts = plan._value_codes(column, part)
+        if column.kind in VALUE_CODES:
+            codes, texts = plan.value_codes(column, part)
             missing = codes < 0
             field = _Field(column, missing if missing.any() else None)
             field.texts = codes, texts
@@ -117,17 +119,16 @@ def _fields(plan: _FramePlan, frame: pd.DataFrame) -> list[_Field]:
     return fields
 
 
-def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.LazyFrame:
+def _slice_lines(plan: FramePlan, start: int, stop: int) -> tuple[pl.LazyFrame, bool]:
     """The lines of rows ``start:stop`` (rows with no field: none) as two columns: ``l``,
-    the line up to its time, and ``t``, the time (int64)."""
-    import polars as pl
-
+    the line up to its time, and ``t``, the time (int64); and whether every row has one
+    (a field is present in every row of the slice)."""
     frame = plan.frame.iloc[start:stop]
     rows = len(frame)
     folded = []
     product = 1  # the most combinations of the folded columns
     for column in plan.tags:
-        codes, pieces = plan._tag_codes(column, start, stop)
+        codes, pieces = plan.tag_codes(column, start, stop)
         folded.append((codes, [*pieces, ""]))
         product *= len(pieces) + 1
     fields = _fields(plan, frame)
@@ -137,13 +138,13 @@ def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.LazyFrame:
         fields.insert(0, first)
     # bool and string fields with few values in the slice are folded with the tags when
     # the first field is one of them: each combination's text is built once
-    budget = max(_FOLD_VALUES, rows // 8)
+    budget = max(FOLD_VALUES, rows // 8)
     for field in fields if first is not None and first.texts is not None else ():
         if field.texts is None:
             continue
         codes, values = field.texts
         size = len(values) + 1
-        if len(values) > _FOLD_VALUES or product * size > budget:
+        if len(values) > FOLD_VALUES or product * size > budget:
             if field is first:
                 break
             continue
@@ -152,7 +153,7 @@ def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.LazyFrame:
         product *= size
         field.folded = True
     fields = [field for field in fields if not field.folded]
-    codes, texts = _combination_codes(folded, rows)
+    codes, texts = combination_codes(folded, rows)
     data: dict[str, pl.Series] = {}
     data["h"], head = _gathered([plan.head + text for text in texts], codes, "h")
     data["t"] = pl.Series(plan.times.array(start, stop))
@@ -171,7 +172,7 @@ def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.LazyFrame:
         assert field.values is not None
         data[name] = _with_gaps(field.values, field.mask)
         value = [pl.lit(lead), pl.col(name).cast(pl.String)]
-        if suffix := _SUFFIX.get(field.column.kind):
+        if suffix := SUFFIX.get(field.column.kind):
             value.append(pl.lit(suffix))
         if field.mask is not None:  # the lead and suffix null too where the value is
             present = pl.col(name).is_not_null()
@@ -179,34 +180,29 @@ def _slice_lines(plan: _FramePlan, start: int, stop: int) -> pl.LazyFrame:
         parts += value
     table = pl.DataFrame(data).lazy()
     if first is not None:
-        return table.select(pl.concat_str(parts, ignore_nulls=True).alias("l"), pl.col("t"))
+        line = pl.concat_str(parts, ignore_nulls=True)
+        return table.select(line.alias("l"), pl.col("t")), True
     # no field is present in every row of this slice: a row with no field left is not
     # written; the others lose the comma before their first field
     body = pl.concat_str(parts[1:], ignore_nulls=True)
     table = table.with_columns(parts[0], body.alias("b")).filter(pl.col("b").str.len_bytes() > 0)
     line = pl.concat_str([pl.col("h"), pl.lit(" "), pl.col("b").str.slice(1)])
-    return table.select(line.alias("l"), pl.col("t"))
+    return table.select(line.alias("l"), pl.col("t")), False
 
 
-def _first_field(plan: _FramePlan, fields: list[_Field]) -> _Field | None:
+def _first_field(plan: FramePlan, fields: list[_Field]) -> _Field | None:
     """The field to write first in this slice: present in every row, and without a leading
     tab/NUL (influxd drops one from the first field key of a line); a bool or string field
     with few values if any (it lets the others fold), else a number, else any (the pure
     path's choice), or None."""
     safe = {id(c) for c in plan.safe_first}
     complete = [f for f in fields if id(f.column) in safe and f.mask is None]
-    small = [f for f in complete if f.texts is not None and len(f.texts[1]) <= _FOLD_VALUES]
+    small = [f for f in complete if f.texts is not None and len(f.texts[1]) <= FOLD_VALUES]
     numbers = [f for f in complete if f.texts is None]
     for candidates in (small, numbers, complete):
         if candidates:
             return candidates[0]
     return None
-
-
-def write_slice(plan: _FramePlan, start: int, stop: int, out: io.BytesIO) -> None:
-    """Write the lines of rows ``start:stop`` of a checked plan to ``out``, each ending
-    with a newline."""
-    _sink(_slice_lines(plan, start, stop), out)
 
 
 def _sink(lines: pl.LazyFrame, out: io.BytesIO) -> None:
@@ -215,26 +211,28 @@ def _sink(lines: pl.LazyFrame, out: io.BytesIO) -> None:
     lines.sink_csv(out, include_header=False, quote_style="never", separator=" ")
 
 
-def encode_slice(plan: _FramePlan, start: int, stop: int) -> bytes:
-    """The lines of rows ``start:stop`` of a checked plan, each ending with a newline."""
+def slice_lines(plan: FramePlan, start: int, stop: int) -> Lines:
+    """The lines of rows ``start:stop`` of a checked plan (a row with no field has none),
+    each ending with a newline: counted in C when no string field may hold a newline,
+    else by the query's rows, with their ends listed when a string value holds one."""
     out = io.BytesIO()
-    _sink(_slice_lines(plan, start, stop), out)
-    return out.getvalue()
-
-
-def slice_lines(plan: _FramePlan, start: int, stop: int) -> list[bytes]:
-    """The lines of rows ``start:stop`` of a checked plan, one ``bytes`` each (a row with
-    no field has none): one ``split`` of the slice's bytes when no string value holds a
-    newline (the split then finds as many pieces as there are lines), else line by line."""
-    import polars as pl
-
-    lines = _slice_lines(plan, start, stop).collect()
+    query, every_row = _slice_lines(plan, start, stop)
+    if not plan.strings:  # every newline ends a line: the query is run into the buffer
+        _sink(query, out)
+        body = out.getvalue()
+        if not body:
+            return Lines(b"", 0)
+        # one line a row, else counted (in C): rows without a field have no line
+        count = stop - start if every_row else body.count(b"\n")
+        return Lines(body, count, stop=len(body) - 1)
+    lines = query.collect()
     if not len(lines):
-        return []
-    out = io.BytesIO()
+        return Lines(b"", 0)
     _sink(lines.lazy(), out)
-    pieces = out.getvalue()[:-1].split(b"\n")
-    if len(pieces) == len(lines):
-        return pieces
+    body = out.getvalue()
+    if body.count(b"\n") == len(lines):
+        return Lines(body, len(lines), stop=len(body) - 1)
     whole = pl.concat_str(pl.col("l"), pl.lit(" "), pl.col("t").cast(pl.String))
-    return [line.encode() for line in lines.select(whole).to_series().to_list()]
+    sizes = [len(line.encode()) + 1 for line in lines.select(whole).to_series().to_list()]
+    ends = list(accumulate(sizes, initial=-1))[1:]
+    return Lines(body, len(lines), ends, stop=len(body) - 1)
