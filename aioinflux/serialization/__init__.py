@@ -16,7 +16,6 @@ where its lines end.
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -293,12 +292,13 @@ def _frame_lines(frame: Any, batch: _WriteOptions) -> list[bytes]:
 def _frame_bytes(frame: Any, batch: _WriteOptions) -> bytes:
     """All the lines of a DataFrame as one ``bytes`` (joined by ``\\n``, no trailing
     newline), each slice written into the result as it is made."""
-    out = io.BytesIO()
-    for lines, _ in _frame_slices(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS):
-        out.write(lines.body)
-    if out.tell():
-        out.truncate(out.tell() - 1)  # the last newline
-    return out.getvalue()  # the buffer itself, shrunk in place: not a copy
+    slices = _frame_slices(frame, **batch.frame_options(), slice_rows=_lines.MAX_ROWS)
+    bodies: list[bytes | memoryview] = [lines.body for lines, _ in slices if lines.body]
+    if bodies:
+        bodies[-1] = memoryview(bodies[-1])[:-1]  # the last newline, without a copy
+    # one copy of each slice into a result of the right size (a BytesIO grows by steps,
+    # copying what it holds: 3 times as long on a 1M-row frame, bench_dataframes.py)
+    return b"".join(bodies)
 
 
 def _frame_kernel() -> Callable[[Any, int, int], Lines]:

@@ -119,10 +119,11 @@ def _fields(plan: FramePlan, frame: pd.DataFrame) -> list[_Field]:
     return fields
 
 
-def _slice_lines(plan: FramePlan, start: int, stop: int) -> tuple[pl.LazyFrame, bool]:
+def _slice_lines(plan: FramePlan, start: int, stop: int) -> tuple[pl.LazyFrame, bool, bool]:
     """The lines of rows ``start:stop`` (rows with no field: none) as two columns: ``l``,
-    the line up to its time, and ``t``, the time (int64); and whether every row has one
-    (a field is present in every row of the slice)."""
+    the line up to its time, and ``t``, the time (int64); whether every row has one (a
+    field is present in every row of the slice); and whether a string value of the slice
+    holds a newline (then a newline does not always end a line)."""
     frame = plan.frame.iloc[start:stop]
     rows = len(frame)
     folded = []
@@ -132,6 +133,13 @@ def _slice_lines(plan: FramePlan, start: int, stop: int) -> tuple[pl.LazyFrame, 
         folded.append((codes, [*pieces, ""]))
         product *= len(pieces) + 1
     fields = _fields(plan, frame)
+    # each distinct string of the slice is looked at once
+    breaks = any(
+        "\n" in text
+        for field in fields
+        if field.column.kind == "str" and field.texts is not None
+        for text in field.texts[1]
+    )
     first = _first_field(plan, fields)
     if first is not None:  # written first, after a space: it needs no comma
         fields.remove(first)
@@ -181,13 +189,13 @@ def _slice_lines(plan: FramePlan, start: int, stop: int) -> tuple[pl.LazyFrame, 
     table = pl.DataFrame(data).lazy()
     if first is not None:
         line = pl.concat_str(parts, ignore_nulls=True)
-        return table.select(line.alias("l"), pl.col("t")), True
+        return table.select(line.alias("l"), pl.col("t")), True, breaks
     # no field is present in every row of this slice: a row with no field left is not
     # written; the others lose the comma before their first field
     body = pl.concat_str(parts[1:], ignore_nulls=True)
     table = table.with_columns(parts[0], body.alias("b")).filter(pl.col("b").str.len_bytes() > 0)
     line = pl.concat_str([pl.col("h"), pl.lit(" "), pl.col("b").str.slice(1)])
-    return table.select(line.alias("l"), pl.col("t")), False
+    return table.select(line.alias("l"), pl.col("t")), False, breaks
 
 
 def _first_field(plan: FramePlan, fields: list[_Field]) -> _Field | None:
@@ -213,11 +221,11 @@ def _sink(lines: pl.LazyFrame, out: io.BytesIO) -> None:
 
 def slice_lines(plan: FramePlan, start: int, stop: int) -> Lines:
     """The lines of rows ``start:stop`` of a checked plan (a row with no field has none),
-    each ending with a newline: counted in C when no string field may hold a newline,
-    else by the query's rows, with their ends listed when a string value holds one."""
+    each ending with a newline: one a row (or counted in C) when no string value of the
+    slice holds a newline, else by the query's rows, with their ends listed."""
     out = io.BytesIO()
-    query, every_row = _slice_lines(plan, start, stop)
-    if not plan.strings:  # every newline ends a line: the query is run into the buffer
+    query, every_row, breaks = _slice_lines(plan, start, stop)
+    if not breaks:  # every newline ends a line: the query is run into the buffer
         _sink(query, out)
         body = out.getvalue()
         if not body:
