@@ -12,6 +12,8 @@ Rule 3: the ``influxdb`` package's DSNs mean the same thing here (``influxdb://`
 URLs mean what a URL means (default ports 80 and 443, the path is the API prefix).
 Rule 4: a host and a port follow one set of rules wherever they come from (the constructor,
 a DSN, a proxy URL): :func:`check_host` and :func:`check_port`, with one message per mistake.
+Rule 5: the client's other options are checked here too, each by one function (the pool,
+``retry_for``, ``max_chunk_bytes``, the aiohttp session options the client sets itself).
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ __all__ = [
     "DSN_SCHEMES",
     "ENVIRONMENT",
     "check_host",
+    "check_keepalive",
     "check_max_chunk_bytes",
+    "check_max_connections",
     "check_port",
     "check_proxy",
+    "check_retry_for",
+    "check_session_options",
     "parse_dsn",
     "parse_environment",
     "redact_url",
@@ -361,3 +367,48 @@ def parse_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             )
         options["ca_cert"] = env["INFLUX_SSL_CA_CERT"]
     return options
+
+
+def check_retry_for(retry_for: float) -> float:
+    """``retry_for`` as a float, if it is a finite number of seconds >= 0."""
+    if (
+        isinstance(retry_for, bool)
+        or not isinstance(retry_for, (int, float))
+        or not retry_for >= 0
+        or retry_for == float("inf")
+    ):
+        raise ValueError(f"retry_for must be a number of seconds >= 0, got {retry_for!r}")
+    return float(retry_for)
+
+
+def check_session_options(options: Mapping[str, Any]) -> None:
+    """Refuse the aiohttp session options the client must set itself."""
+    if "connector" in options:
+        raise TypeError(
+            "connector= cannot be given: a connector belongs to one event loop, and the "
+            "client makes a session with a connection pool of its own in each loop it is "
+            "used in; set the pool with max_connections= and keepalive_timeout="
+        )
+    if "auto_decompress" in options:
+        raise TypeError(
+            "auto_decompress= cannot be given: the client inflates answers itself, only in an "
+            "encoding it asked for and in bounded pieces (see max_chunk_bytes)"
+        )
+
+
+def check_max_connections(value: int | None) -> int | None:
+    """``value`` if it is a positive int, or None (no limit)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"max_connections must be a positive integer or None, got {value!r}")
+    return value
+
+
+def check_keepalive(value: float) -> float:
+    """``value`` as a float, if it is a finite number of seconds > 0."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value < float("inf")
+    ):
+        raise ValueError(f"keepalive_timeout must be a positive number of seconds, got {value!r}")
+    return float(value)

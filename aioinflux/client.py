@@ -96,47 +96,6 @@ async def _aclose(chunks: AsyncIterator[Any]) -> None:
         await close()
 
 
-def _check_retry_for(retry_for: float) -> float:
-    if (
-        isinstance(retry_for, bool)
-        or not isinstance(retry_for, (int, float))
-        or not retry_for >= 0
-        or retry_for == float("inf")
-    ):
-        raise ValueError(f"retry_for must be a number of seconds >= 0, got {retry_for!r}")
-    return float(retry_for)
-
-
-def _check_session_options(options: Mapping[str, Any]) -> None:
-    if "connector" in options:
-        raise TypeError(
-            "connector= cannot be given: a connector belongs to one event loop, and the "
-            "client makes a session with a connection pool of its own in each loop it is "
-            "used in; set the pool with max_connections= and keepalive_timeout="
-        )
-    if "auto_decompress" in options:
-        raise TypeError(
-            "auto_decompress= cannot be given: the client inflates answers itself, only in an "
-            "encoding it asked for and in bounded pieces (see max_chunk_bytes)"
-        )
-
-
-def _check_max_connections(value: int | None) -> int | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError(f"max_connections must be a positive integer or None, got {value!r}")
-    return value
-
-
-def _check_keepalive(value: float) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0 < value < float("inf")
-    ):
-        raise ValueError(f"keepalive_timeout must be a positive number of seconds, got {value!r}")
-    return float(value)
-
-
 #: aioinflux 0.9's helpers: (name, InfluxQL, parameters, docstring). In the InfluxQL, ``{db}``,
 #: ``{measurement}`` and ``{key}`` are filled with the argument quoted as an identifier
 #: (``queries.helper_ident``, as a pattern's ``"{x}"``) and ``{source}`` with `` FROM
@@ -480,7 +439,7 @@ class InfluxDBClient:
         self.db = db if db is not None else database
         # MessagePack answers when the msgpack package is installed (None: decide then)
         self._msgpack: bool | None = None
-        _check_session_options(kwargs)
+        _config.check_session_options(kwargs)
         if proxy is not None:
             _config.check_proxy(proxy)
             if unix_socket is not None:
@@ -491,7 +450,7 @@ class InfluxDBClient:
         #: Options of every :class:`aiohttp.ClientSession` this client creates.
         self.opts: dict[str, Any] = kwargs
         #: Seconds a failed write or read-only query may be retried for (0: never).
-        self.retry_for = _check_retry_for(retry_for)
+        self.retry_for = _config.check_retry_for(retry_for)
         self._rng = random.Random()
         self._headers = _protocol.auth_headers(username, password, token)
         # what a 401/403 error says was sent: the user name at most, never a secret
@@ -502,8 +461,8 @@ class InfluxDBClient:
             self.create_session,
             ssl=ssl if isinstance(ssl, _ssl.SSLContext) else True,
             timeout=make_timeout(timeout),
-            max_connections=_check_max_connections(max_connections),
-            keepalive_timeout=_check_keepalive(keepalive_timeout),
+            max_connections=_config.check_max_connections(max_connections),
+            keepalive_timeout=_config.check_keepalive(keepalive_timeout),
             proxy=self._proxy,
             url=self._url,
         )
@@ -650,7 +609,7 @@ class InfluxDBClient:
         change the session's options (they are kept for later sessions too), or override it
         to build the session yourself; an override must call ``super().create_session()``.
         """
-        _check_session_options(kwargs)
+        _config.check_session_options(kwargs)
         self.opts.update(kwargs)
         session = self._transport.make_session(self.opts, self.unix_socket)
         await self._transport.install(session)
