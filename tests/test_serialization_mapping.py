@@ -14,9 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aioinflux import InfluxDBError, InfluxDBWriteError, LineProtocolError, serialize
 from aioinflux.serialization import mapping as mapping_module
+from aioinflux.serialization.common import field_value
 from tests.roundtrip import expected_row, same_rows, stored_rows
 
 UTC = dt.UTC
@@ -887,3 +890,59 @@ def test_without_pandas_only_iso_8601_and_year_first_dates_are_read(monkeypatch)
     assert serialize(p(time="2020/01/02")) == b"m v=1.5 1577923200000000000"
     with pytest.raises(LineProtocolError, match=r"is not ISO 8601 \(pandas, which reads other"):
         serialize(p(time="2 Jan 2020"))
+
+
+# -- the field rules: the mapping encoder's fast paths agree with the one rule -------------
+
+FIELD_VALUES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(2**64), max_value=2**64),
+    st.sampled_from([-(2**63), 2**63 - 1, -(2**63) - 1, 2**63, 0, -0.0, 1e300, 5e-324]),
+    st.text(),
+    st.text(alphabet='\\"\n\t ,=ü'),
+    st.booleans(),
+)
+
+
+def rule_text(value: Any) -> str | Exception:
+    """The one rule's text of a field value, or the error it raises."""
+    try:
+        return f"k={field_value(value, 'k')}"
+    except (ValueError, TypeError) as exc:
+        return exc
+
+
+def encoded(points: list[dict[str, Any]]) -> bytes | Exception:
+    try:
+        return serialize(points)
+    except (ValueError, TypeError) as exc:
+        return exc
+
+
+def agree(body: bytes | Exception, values: list[Any]) -> None:
+    """``body`` is each value's point written by the rule, or the rule's first error."""
+    expected = [rule_text(v) for v in values]
+    errors = [e for e in expected if isinstance(e, Exception)]
+    if errors:
+        # the encoder refuses the batch, with the rule's own error for the first bad value
+        assert isinstance(body, Exception)
+        assert type(body) is type(errors[0])
+        assert str(errors[0]) in str(body)
+        return
+    assert body == "\n".join(f"m {text} 1" for text in expected).encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(FIELD_VALUES)
+def test_one_point_writes_each_field_value_by_the_one_rule(value):
+    agree(encoded([{"measurement": "m", "fields": {"k": value}, "time": 1}]), [value])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(FIELD_VALUES, min_size=mapping_module._FEWEST, max_size=40))
+def test_alike_points_written_column_by_column_follow_the_one_rule(values):
+    # the same type in every point makes the list alike: encoded column by column
+    kind = type(values[0])
+    values = [v for v in values if type(v) is kind] * mapping_module._FEWEST
+    points = [{"measurement": "m", "fields": {"k": v}, "time": 1} for v in values]
+    agree(encoded(points), values)

@@ -164,6 +164,8 @@ def serialize_mapping(
             ekey = _FIELD_KEYS[key]
         except (KeyError, TypeError):
             ekey = escape_field_key(key)
+        # common.field_value's rule, inlined for the four common types (a call per field
+        # costs 10% of a point); tests/test_serialization_mapping.py checks they agree
         kind = type(value)
         if kind is float:
             if value - value != 0.0:  # NaN or +-inf: rejected by 1.x
@@ -323,6 +325,7 @@ def _column_lines(
     template += f"{_template_text(encoded_extra_tags)} "
 
     separator = ""
+    # each column by common.field_value's rule, as a template spelling (tested to agree)
     for key in field_keys:
         column = list(map(itemgetter(key), fields))
         kinds = set(map(type, column))
