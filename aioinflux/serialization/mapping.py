@@ -164,8 +164,8 @@ def serialize_mapping(
             ekey = _FIELD_KEYS[key]
         except (KeyError, TypeError):
             ekey = escape_field_key(key)
-        # common.field_value's rule, inlined for the four common types (a call per field
-        # costs 10% of a point); tests/test_serialization_mapping.py checks they agree
+        # common.field_value's rule, inlined for the four common types (no call per field
+        # on the per-point path); tests/test_serialization_mapping.py checks they agree
         kind = type(value)
         if kind is float:
             if value - value != 0.0:  # NaN or +-inf: rejected by 1.x
