@@ -25,9 +25,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from ._units import PRECISIONS
+
 __all__ = [
+    "CONSISTENCIES",
     "DSN_SCHEMES",
     "ENVIRONMENT",
+    "check_choice",
     "check_host",
     "check_keepalive",
     "check_max_chunk_bytes",
@@ -36,6 +40,7 @@ __all__ = [
     "check_proxy",
     "check_retry_for",
     "check_session_options",
+    "check_write_options",
     "parse_dsn",
     "parse_environment",
     "redact_url",
@@ -412,3 +417,21 @@ def check_keepalive(value: float) -> float:
     ):
         raise ValueError(f"keepalive_timeout must be a positive number of seconds, got {value!r}")
     return float(value)
+
+
+#: Write consistencies of an InfluxDB Enterprise cluster.
+CONSISTENCIES = ("any", "one", "quorum", "all")
+
+
+def check_choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    """Raise ValueError unless ``value`` is None or one of ``allowed``, naming them."""
+    if value is not None and value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {options} or None, got {value!r}")
+
+
+def check_write_options(precision: str | None, consistency: str | None) -> None:
+    """Raise ValueError for a precision or consistency the server does not know: once per
+    write (``client.write()``, the batch writer's ``write()``), never per request."""
+    check_choice("precision", precision, PRECISIONS)
+    check_choice("consistency", consistency, CONSISTENCIES)

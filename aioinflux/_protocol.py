@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from ._config import check_choice
 from ._influxql import Query, scan
 from ._units import PRECISIONS
 from .exceptions import InfluxDBError, InfluxDBQueryError, InfluxDBWriteError
 
 __all__ = [
-    "CONSISTENCIES",
     "ERROR_BODY_LIMIT",
     "MAX_CHUNK_BYTES",
     "MSGPACK",
@@ -50,7 +50,6 @@ __all__ = [
     "auth_headers",
     "base_url",
     "check_write",
-    "check_write_options",
     "count_points",
     "credentials_note",
     "gc_paused",
@@ -64,7 +63,6 @@ __all__ = [
     "write_request",
 ]
 
-CONSISTENCIES = ("any", "one", "quorum", "all")
 #: ``Accept`` header asking the server for MessagePack instead of JSON.
 MSGPACK = "application/x-msgpack"
 #: Bytes of an answer kept when the whole answer is not wanted: an error answer (4xx/5xx) and
@@ -205,18 +203,6 @@ class Inflater:
             raise InfluxDBError(f"the {self.encoding} answer ended before its compressed end")
 
 
-def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
-    if value is not None and value not in allowed:
-        options = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {options} or None, got {value!r}")
-
-
-def check_write_options(precision: str | None, consistency: str | None) -> None:
-    """Raise ValueError for a precision or consistency the server does not know."""
-    _choice("precision", precision, PRECISIONS)
-    _choice("consistency", consistency, CONSISTENCIES)
-
-
 def base_url(host: str, port: int, path: str, ssl: bool) -> str:
     """``scheme://host:port/path/``, with IPv6 literals bracketed and ``path`` made ``/…/``."""
     if not isinstance(path, str):
@@ -274,7 +260,9 @@ def write_request(
     consistency: str | None = None,
     gzip: bool = False,
 ) -> Request:
-    """``POST /write``; raises ValueError before anything is sent for a bad argument.
+    """``POST /write``; raises ValueError before anything is sent for a missing database.
+    ``precision`` and ``consistency`` were checked once for the write
+    (``_config.check_write_options``), not again for each of its requests.
 
     With ``gzip`` the body is compressed (level 1: on 2 cores, compression was measured to
     cost more CPU than it saves on loopback, so the cheapest level; ``benchmarks/bench_writer.py``
@@ -282,7 +270,6 @@ def write_request(
     """
     if not db:
         raise ValueError("write needs a database: pass db=... or set client.db")
-    check_write_options(precision, consistency)
     params = {"db": db}
     if rp:
         params["rp"] = rp
@@ -319,7 +306,7 @@ def query_request(
     """
     if not isinstance(q, str):
         raise TypeError(f"query must be a str, got {type(q).__name__}")
-    _choice("epoch", epoch, PRECISIONS)  # the same units; None: RFC3339 strings
+    check_choice("epoch", epoch, PRECISIONS)  # the same units; None: RFC3339 strings
     if not isinstance(chunked, bool):
         raise TypeError(f"chunked must be True or False, got {chunked!r}")
     if chunk_size is not None:

@@ -690,6 +690,7 @@ class InfluxDBClient:
                 f"progress={progress!r}: progress is the option that reports progress (True "
                 "or a function); a tag named 'progress' goes in the points' own tags"
             )
+        _config.check_write_options(precision, consistency)  # once, for every request
         report = _progress.reporter(progress)
         total: int | None = None
         bodies: Iterator[tuple[bytes, int]]

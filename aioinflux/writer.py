@@ -45,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import _batching, _protocol
+from . import _batching, _config
 from ._types import Consistency, Precision
 from .blocking import in_worker, is_private_loop, run_to_end, runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
@@ -278,7 +278,7 @@ class BatchWriter:
         if not (db or client.db):
             raise ValueError("a batch writer needs a database: pass db=... or set client.db")
         # checked now, not when the first batch is sent
-        _protocol.check_write_options(precision, consistency)
+        _config.check_write_options(precision, consistency)
         self.client = client
         self._send_body = send
         self.batch_size = batch_size
@@ -372,7 +372,7 @@ class BatchWriter:
             self.precision if precision is None else precision,
             self.consistency if consistency is None else consistency,
         )
-        _protocol.check_write_options(destination.precision, destination.consistency)
+        _config.check_write_options(destination.precision, destination.consistency)
         return destination
 
     # -- public API --------------------------------------------------------------------------

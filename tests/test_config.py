@@ -14,6 +14,7 @@ from aioinflux import (
     InfluxDBConnectionError,
     InfluxDBQueryError,
     InfluxDBTimeoutError,
+    _config,
 )
 from aioinflux._config import ENVIRONMENT, parse_dsn, parse_environment, redact_url
 
@@ -347,3 +348,16 @@ async def test_timeout_from_the_environment(monkeypatch, fault_server):
     async with InfluxDBClient.from_env() as client:
         with pytest.raises(InfluxDBTimeoutError, match=r"timed out \(timeout: 0.2 s\)"):
             await client.ping()
+
+
+@pytest.mark.parametrize(("name", "value"), [("precision", "sec"), ("consistency", "most")])
+def test_unknown_write_options_are_refused_before_anything_is_sent(name, value):
+    with pytest.raises(ValueError, match=f"{name} must be one of .* got '{value}'"):
+        _config.check_write_options(**{"precision": None, "consistency": None, name: value})
+    # port 9 (discard): nothing listens there, so only a check before any I/O passes this
+    client = InfluxDBClient(port=9, db="d", mode="blocking")
+    try:
+        with pytest.raises(ValueError, match=f"{name} must be one of .* got '{value}'"):
+            client.write("m v=1i 1", **{name: value})
+    finally:
+        client.close()

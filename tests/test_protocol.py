@@ -83,12 +83,6 @@ def test_write_request_needs_a_database():
         write_request(BASE, {}, b"m v=1", db=None)
 
 
-@pytest.mark.parametrize(("name", "value"), [("precision", "sec"), ("consistency", "most")])
-def test_write_request_rejects_unknown_options(name, value):
-    with pytest.raises(ValueError, match=f"{name} must be one of .* got '{value}'"):
-        write_request(BASE, {}, b"m v=1", db="d", **{name: value})
-
-
 def test_query_request_is_a_form_post():
     req = query_request(
         BASE,
