@@ -41,7 +41,7 @@ import random
 import warnings
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -628,7 +628,9 @@ class BatchWriter:
                 if tasks:
                     await asyncio.wait(tasks)
 
-    def _give_up(self, why: str, not_written: int) -> tuple[set[asyncio.Task[None]], Any]:
+    def _give_up(
+        self, why: str, not_written: int
+    ) -> tuple[set[asyncio.Task[None]], Coroutine[Any, Any, None] | None]:
         """End the background work now; report the lines it could not send (with no await
         before the ERROR record: an interrupt cannot come between). Returns the tasks it
         cancelled and what ``on_error`` returned, for the caller to await."""
@@ -670,17 +672,7 @@ class BatchWriter:
             f"of {self.grace:g} s ended{last}"
         )
         error.__cause__ = self._last_error
-        self._unfinished -= unsent
-        self.stats.points_failed += unsent
-        self.stats.batches_failed += 1
-        self._failures.append(FailedBatch(lines, error))
-        result = None
-        if self.on_error is not None:
-            try:
-                result = self.on_error(lines, error)
-            except Exception:
-                logger.exception("on_error raised for the lines not sent (they stay reported)")
-        return tasks, _awaited(result) if inspect.isawaitable(result) else None
+        return tasks, self._failed(lines, error)
 
     # -- background work ---------------------------------------------------------------------
 
@@ -826,26 +818,37 @@ class BatchWriter:
         self.stats.bytes_written += len(body)
 
     async def _fail(self, batch: list[bytes], exc: InfluxDBError) -> None:
-        self._unfinished -= len(batch)
-        self.stats.points_failed += len(batch)
-        self.stats.batches_failed += 1
-        self._failures.append(FailedBatch(batch, exc))
         logger.error("a batch of %d lines could not be written: %s", len(batch), exc)
-        if self.on_error is not None:
-            try:
-                result = self.on_error(batch, exc)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                logger.exception("on_error raised for a failed batch (the batch stays reported)")
+        reported = self._failed(batch, exc)
+        if reported is not None:
+            await reported
+
+    def _failed(self, lines: list[bytes], exc: InfluxDBError) -> Coroutine[Any, Any, None] | None:
+        """Count ``lines`` as finally failed, keep them for close() to raise, and call
+        ``on_error``: what is left to await of it (a coroutine function's), or None. No
+        await here: a stop reports before an interrupt can come between."""
+        self._unfinished -= len(lines)
+        self.stats.points_failed += len(lines)
+        self.stats.batches_failed += 1
+        self._failures.append(FailedBatch(lines, exc))
+        if self.on_error is None:
+            return None
+        try:
+            result = self.on_error(lines, exc)
+        except Exception:
+            logger.exception(
+                "on_error raised for %d failed line(s) (they stay reported)", len(lines)
+            )
+            return None
+        return _awaited(result, len(lines)) if inspect.isawaitable(result) else None
 
 
-async def _awaited(result: Any) -> None:
+async def _awaited(result: Any, count: int) -> None:
     """Await what ``on_error`` returned; its exception is logged (the lines stay reported)."""
     try:
         await result
     except Exception:
-        logger.exception("on_error raised for the lines not sent (they stay reported)")
+        logger.exception("on_error raised for %d failed line(s) (they stay reported)", count)
 
 
 #: Writers of blocking mode, on its private loop. That loop's thread is a daemon, which ends
