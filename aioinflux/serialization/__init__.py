@@ -17,7 +17,7 @@ where its lines end.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..exceptions import LineProtocolError, LineProtocolTypeError
@@ -507,22 +507,14 @@ def _text_pieces(data: Any, batch: _WriteOptions, piece: int) -> list[Lines] | N
     pieces: list[Lines] = []
     for start in range(0, len(data), piece):
         group = data[start : start + piece]
-        try:
-            body = "\n".join(group).encode()
-        except TypeError:  # not all str
-            try:
-                body = b"\n".join(group)
-            except TypeError:  # not all text: mappings, objects, a mix
-                return None
+        body = _text_body(group)
+        if body is None:
+            return None
         if not fast_check(body, factor):
             rest = data[start:]
-            try:
-                body = "\n".join(rest).encode()
-            except TypeError:
-                try:
-                    body = b"\n".join(rest)
-                except TypeError:
-                    return None
+            body = _text_body(rest)
+            if body is None:
+                return None
             return pieces + text_lines(body, piece, factor, rest, start)
         count = body.count(b"\n") + 1 - body.endswith(b"\n")
         if count == len(group):
@@ -530,6 +522,19 @@ def _text_pieces(data: Any, batch: _WriteOptions, piece: int) -> list[Lines] | N
         else:
             pieces += Lines.pieces(body, piece, len(body) - body.endswith(b"\n"))
     return pieces
+
+
+def _text_body(items: Sequence[Any]) -> bytes | None:
+    """``items`` joined by newlines (in C) when they are all ``str`` or all ``bytes``;
+    None for anything else (mappings, objects, a mix), which goes point by point."""
+    try:
+        return "\n".join(items).encode()
+    except TypeError:  # not all str
+        pass
+    try:
+        return b"\n".join(items)
+    except TypeError:
+        return None
 
 
 def _frame_chunks(
