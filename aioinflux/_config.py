@@ -41,6 +41,7 @@ __all__ = [
     "check_retry_for",
     "check_session_options",
     "check_write_options",
+    "choice_error",
     "parse_dsn",
     "parse_environment",
     "redact_url",
@@ -423,11 +424,16 @@ def check_keepalive(value: float) -> float:
 CONSISTENCIES = ("any", "one", "quorum", "all")
 
 
+def choice_error(name: str, value: object, allowed: tuple[str, ...]) -> ValueError:
+    """The error for option ``name`` given ``value``, which is not one of ``allowed``."""
+    options = ", ".join(repr(a) for a in allowed)
+    return ValueError(f"{name} must be one of {options} or None, got {value!r}")
+
+
 def check_choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
     """Raise ValueError unless ``value`` is None or one of ``allowed``, naming them."""
     if value is not None and value not in allowed:
-        options = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {options} or None, got {value!r}")
+        raise choice_error(name, value, allowed)
 
 
 def check_write_options(precision: str | None, consistency: str | None) -> None:

@@ -21,7 +21,8 @@ from typing import Any
 
 import ciso8601
 
-from .._units import NS_PER_UNIT, PRECISION_NS, SUB_NS_DIVISORS
+from .._config import choice_error
+from .._units import NS_PER_UNIT, PRECISION_NS, PRECISIONS, SUB_NS_DIVISORS
 from ..exceptions import LineProtocolError
 
 __all__ = [
@@ -57,8 +58,7 @@ def precision_factor(precision: str | None) -> int:
     try:
         return PRECISION_NS[precision]
     except KeyError:
-        options = ", ".join(repr(p) for p in PRECISION_NS)
-        raise ValueError(f"precision must be one of {options} or None, got {precision!r}") from None
+        raise choice_error("precision", precision, PRECISIONS) from None
 
 
 # --- names --------------------------------------------------------------------------------
