@@ -8,6 +8,7 @@ A block that is intentionally not run is preceded by the RST comment
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 import subprocess
 import sys
@@ -19,6 +20,25 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+
+
+def load_benchmark(name: str) -> Any:
+    """``benchmarks/{name}.py`` as a module (whose figures the docs quote), leaving
+    ``sys.path`` as it was (a script puts benchmarks/ on it for its own imports)."""
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", ROOT / "benchmarks" / f"{name}.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import does (dataclasses look their module up)
+    saved = list(sys.path)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved
+    return module
+
 
 _BLOCK = re.compile(r"^(?P<indent> *)\.\. code-block:: python\n\n", re.MULTILINE)
 _NOT_EXECUTED = re.compile(r"^ *\.\. not executed: (?P<reason>.+)\n\n\Z", re.MULTILINE)

@@ -8,25 +8,16 @@ install page and the changelog).
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from docs_examples import load_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_benchmark():
-    spec = importlib.util.spec_from_file_location("bench_query", ROOT / "benchmarks" / "query.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_benchmark()
+bench = load_benchmark("query")
 
 
 def documented_table():

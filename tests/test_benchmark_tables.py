@@ -5,31 +5,16 @@ A cell not measured yet reads "…" and is not checked."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from docs_examples import load_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_benchmark():
-    path = ROOT / "benchmarks" / "bench_dataframes.py"
-    spec = importlib.util.spec_from_file_location("bench_dataframes", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    path = list(sys.path)
-    try:
-        spec.loader.exec_module(module)  # it puts benchmarks/ on sys.path for its imports
-    finally:
-        sys.path[:] = path
-    return module
-
-
-bench = load_benchmark()
+bench = load_benchmark("bench_dataframes")
 
 
 def rst_tables(text):

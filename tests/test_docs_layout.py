@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import importlib.util
 import itertools
 import json
 import os
@@ -35,7 +34,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from docs_examples import ROOT, code_lines, pages
+from docs_examples import ROOT, code_lines, load_benchmark, pages
 
 #: the longest line of code the docs show (black's default: a code block of the docs'
 #: content column at 1280 px shows it whole)
@@ -85,20 +84,6 @@ def test_the_front_page_quotes_the_benchmark_tables():
 
 
 # -- the charts of the benchmark figures ---------------------------------------------------
-
-
-def load_benchmark(name: str) -> Any:
-    path = ROOT / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_{name}_charts", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    saved = list(sys.path)
-    try:
-        spec.loader.exec_module(module)  # it puts benchmarks/ on sys.path for its imports
-    finally:
-        sys.path[:] = saved
-    return module
 
 
 def number(cell: str) -> float:
@@ -185,11 +170,7 @@ def documented_charts() -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_each_chart_is_what_its_script_draws_from_the_tables_figures(name):
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import chart
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    chart = load_benchmark("chart")
     expected = documented_charts()[name]
     saved = (ROOT / "docs" / "figures" / f"{name}.json").read_text()
     assert saved == expected.to_json()
