@@ -6,9 +6,10 @@ README commands, ``.ci/run`` and ``tox.ini``.
 """
 
 import ast
+import os
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import Extension, find_packages, setup
 
 HERE = Path(__file__).parent
 
@@ -57,6 +58,19 @@ TEST = [
     "ipywidgets>=8",
 ]
 
+# The compiled fast check of line-protocol text (the pure one in _textcheck.py is the
+# reference and the fallback): optional, so that without a C compiler the build goes on and
+# installs the pure package. AIOINFLUX_NO_EXTENSIONS=1 builds none.
+EXTENSIONS = [
+    Extension(
+        "aioinflux.serialization._ctextcheck",
+        ["aioinflux/serialization/_ctextcheck.c"],
+        optional=True,
+    )
+]
+if os.environ.get("AIOINFLUX_NO_EXTENSIONS", "") not in ("", "0"):
+    EXTENSIONS = []
+
 setup(
     name="aioinflux",
     version=read_version(),
@@ -65,7 +79,8 @@ setup(
     long_description_content_type="text/x-rst",
     license="MIT",
     packages=find_packages(include=["aioinflux", "aioinflux.*"]),
-    package_data={"aioinflux": ["py.typed"]},
+    package_data={"aioinflux": ["py.typed"], "aioinflux.serialization": ["_ctextcheck.pyi"]},
+    ext_modules=EXTENSIONS,
     python_requires=">=3.11",
     install_requires=["aiohttp>=3.9", "ciso8601>=2.3"],
     extras_require={

@@ -3,6 +3,7 @@
 The public API, and nothing else: everything is imported from the modules that own it.
 """
 
+from ._compiled import active as _active_extensions
 from ._dataframeclient import as_dataframeclient
 from .client import InfluxDBClient
 from .exceptions import (
@@ -36,6 +37,9 @@ from .serialization.usertype import (
 from .writer import BatchWriter, WriterStats
 
 __version__ = "0.10.0.dev0"
+#: the compiled accelerators in use: ``('textcheck',)``, or ``()`` when they were not built
+#: (no C compiler at install) or ``AIOINFLUX_NO_EXTENSIONS=1`` switched them off
+__extensions__ = _active_extensions()
 
 __all__ = [
     "BOOL",

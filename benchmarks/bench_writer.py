@@ -28,7 +28,8 @@ Line-protocol ``str`` lines come in two shapes: the one above (tags, float, int 
 fields) and the users' one, with an escaped tag value and a string field holding an escaped
 ``"`` (rows ending in ``string field``, compared with raw aiohttp sending those same
 bodies). ``--check`` starts no server: it prints the MB/s of the check of line protocol
-text on bodies of 5000 lines of each shape.
+text on bodies of 5000 lines of each shape, the compiled and the pure implementation apart.
+``AIOINFLUX_NO_EXTENSIONS=1`` in the environment makes every row run the pure one.
 
 ``--plot FILE.svg`` draws the "vs best raw" ratios as a bar chart (see ``chart.py``;
 ``--from-json`` draws a saved run): :func:`chart_of`.
@@ -82,20 +83,32 @@ def make_string_lines(n: int) -> list[str]:
 
 
 def check_speed(repeat: int) -> None:
-    """MB/s of the text check on bodies of 5000 lines, without and with a string field,
-    beside ``split_lines()``: the byte-by-byte splitter that text with a ``"`` went
-    through before the check (text without one was only counted, in C)."""
-    from aioinflux.serialization._textcheck import check_text
+    """MB/s of the text check on bodies of 5000 lines, without and with a string field: the
+    one in use (compiled when built), each of its two implementations, and ``split_lines()``,
+    the byte-by-byte splitter that text with a ``"`` went through before the check (text
+    without one was only counted, in C)."""
+    import aioinflux
+    from aioinflux.serialization import _textcheck
     from aioinflux.serialization.lines import split_lines
 
-    print(f"{BATCH} lines a body, best of {repeat}\n")
-    print(f"| {'lines':<24} | {'check MB/s':>10} | {'split_lines MB/s':>16} |")
-    print(f"| {'-' * 24} | {'-' * 10} | {'-' * 16} |")
+    runs: dict[str, Callable[[bytes], object]] = {"check in use": _textcheck.check_text}
+    try:
+        from aioinflux.serialization import _ctextcheck
+
+        runs["compiled"] = lambda body: _ctextcheck.accepts(body, 1)
+    except ImportError:
+        print("(the compiled check is not built: no C compiler at install?)")
+    runs["pure"] = _textcheck.pattern_check
+    runs["split_lines"] = split_lines
+    print(f"{BATCH} lines a body, best of {repeat}, extensions in use: {aioinflux.__extensions__}")
+    print(f"MB/s of: {', '.join(runs)}\n")
+    print(f"| {'lines':<24} | " + " | ".join(f"{name:>12}" for name in runs) + " |")
+    print(f"| {'-' * 24} | " + " | ".join("-" * 12 for _ in runs) + " |")
     shapes = [("without a string field", make_lines), ("with a string field", make_string_lines)]
     for name, make in shapes:
         body = "\n".join(make(BATCH)).encode()
         rates = []
-        for run in (check_text, split_lines):
+        for run in runs.values():
             best = float("inf")
             for _ in range(repeat):
                 start = time.perf_counter()
@@ -103,7 +116,7 @@ def check_speed(repeat: int) -> None:
                     run(body)
                 best = min(best, (time.perf_counter() - start) / 20)
             rates.append(len(body) / best / 1e6)
-        print(f"| {name:<24} | {rates[0]:>10.0f} | {rates[1]:>16.0f} |")
+        print(f"| {name:<24} | " + " | ".join(f"{rate:>12.0f}" for rate in rates) + " |")
 
 
 async def raw_aiohttp(server: InfluxDBServer, db: str, bodies: list[bytes], in_flight: int) -> None:

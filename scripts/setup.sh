@@ -16,9 +16,6 @@ if [ ! -x .venv/bin/python ]; then
     echo "==> creating .venv"
     "$PYTHON" -m venv .venv
 fi
-echo "==> installing aioinflux[$EXTRAS] into .venv"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
 
 # apt_install PACKAGE WHAT HELP: install a Debian package as root (apt-get update once per
 # run), or print HELP and fail when this is not root on Debian.
@@ -57,4 +54,21 @@ if [ "$EXTRAS" = test ] && ! command -v chromium >/dev/null 2>&1; then
 chromium (a headless browser the docs check opens the built pages in) is needed and was
 not found:
     sudo apt-get install chromium           (Debian; on Ubuntu its package needs snap)"
+fi
+
+# The tests build and test the compiled text check beside the pure one: they need a C
+# compiler (without one, pip installs the pure package, which the main job runs fine on).
+if [ "$EXTRAS" = test ] && ! command -v cc >/dev/null 2>&1; then
+    apt_install gcc "a C compiler (Debian package gcc; the tests build the compiled text check)" "\
+A C compiler (cc) is needed to build the compiled text check the tests test:
+    sudo apt-get install gcc                (Debian, Ubuntu)"
+fi
+
+echo "==> installing aioinflux[$EXTRAS] into .venv"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
+if [ "$EXTRAS" = test ] && ! .venv/bin/python -c "import aioinflux.serialization._ctextcheck"; then
+    echo "the compiled text check was not built (see pip's warning above: Python's headers," \
+        "e.g. Debian's python3-dev, may be missing)" >&2
+    exit 1
 fi

@@ -58,6 +58,10 @@ find_python() {
 # The version whose tests run on pandas 2 (the others get pandas 3): both are supported,
 # and their dtypes and warnings differ (tox.ini's env for it pins the same).
 PANDAS2_PYTHON=3.12
+# The version whose tests run on the pure implementations (AIOINFLUX_NO_EXTENSIONS=1; the
+# others use the compiled ones): every test runs on both (the compiled check is compared with
+# the pure one on each Python all the same).
+PURE_PYTHON=3.13
 
 # .venv-3.X with aioinflux and its test extra, (re)made when it has no working 3.X.
 make_venv() {  # python venv version
@@ -123,8 +127,10 @@ for i in "${!OTHERS[@]}"; do
         failed "$version" "$venv" "setting it up" $?
         continue
     }
-    echo "==> tests on Python $version ($venv)"
-    if "$venv/bin/python" -m pytest "$@"; then
+    pure=()
+    [ "${OTHERS[$i]}" != "$PURE_PYTHON" ] || pure=(env AIOINFLUX_NO_EXTENSIONS=1)
+    echo "==> tests on Python $version ($venv${pure:+, pure implementations})"
+    if "${pure[@]}" "$venv/bin/python" -m pytest "$@"; then
         PASSED+=("$version")
         REPORT+=("Python $version ($venv): passed")
     else

@@ -144,6 +144,7 @@ def test_every_page_with_code_is_run():
         "configuration.rst",
         "errors.rst",
         "index.rst",
+        "install.rst",
         "migrating.rst",
         "quickstart.rst",
         "testing.rst",

@@ -5,6 +5,7 @@ server's verdict must be the checker's)."""
 from __future__ import annotations
 
 import http.client
+import importlib
 import json
 import urllib.parse
 from typing import NamedTuple
@@ -14,9 +15,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aioinflux import LineProtocolError, serialize
-from aioinflux.serialization._textcheck import check_text, exact_lines, fast_check
+from aioinflux.serialization import _textcheck
+from aioinflux.serialization._textcheck import check_text, exact_lines, pattern_check
 from aioinflux.serialization.common import precision_factor
 from aioinflux.serialization.lines import checked_lines, split_lines
+
+# the compiled fast check is built by the README's test command (a failed import here is a
+# failure: the compiled path would go untested), and compared with the pure one whichever is
+# in use
+ctextcheck = importlib.import_module("aioinflux.serialization._ctextcheck")
+
+
+def compiled_check(body: bytes, factor: int = 1) -> bool:
+    """The compiled fast check as fast_check() calls it (UTF-8 checked first)."""
+    return _textcheck._utf8(body) and ctextcheck.accepts(body, factor)
+
+
+def pure_check(body: bytes, factor: int = 1) -> bool:
+    return _textcheck._utf8(body) and pattern_check(body, factor)
+
+
+FAST_CHECKS = [pytest.param(pure_check, id="pure"), pytest.param(compiled_check, id="compiled")]
 
 
 class Case(NamedTuple):
@@ -120,8 +139,9 @@ def test_the_checker_gives_influxds_verdict(case):
         assert case.refused in found
 
 
+@pytest.mark.parametrize("fast_check", FAST_CHECKS)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_the_fast_check_never_accepts_what_the_exact_one_refuses(case):
+def test_the_fast_check_never_accepts_what_the_exact_one_refuses(case, fast_check):
     factor = precision_factor(case.precision)
     lines, bad = exact_lines(case.body, factor)
     if fast_check(case.body, factor):
@@ -326,9 +346,10 @@ _BODIES = st.one_of(
 )
 
 
+@pytest.mark.parametrize("fast_check", FAST_CHECKS)
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_BODIES, st.sampled_from([None, "s"]))
-def test_the_fast_check_agrees_with_the_exact_scan(body, precision):
+@given(body=_BODIES, precision=st.sampled_from([None, "s"]))
+def test_the_fast_check_agrees_with_the_exact_scan(fast_check, body, precision):
     factor = precision_factor(precision)
     lines, bad = exact_lines(body, factor)
     if fast_check(body, factor):
@@ -343,3 +364,194 @@ def test_the_fast_check_agrees_with_the_exact_scan(body, precision):
     assert found == lines
     # where influxd splits lines: as split_lines does
     assert found == split_lines(body), json.dumps(body.decode("latin-1"))
+
+
+# -- the compiled fast check against the patterns, at their bounds ---------------------------
+
+
+def _digits(counts: list[int], first: str = "") -> list[bytes]:
+    return [(first + "7" * (n - len(first))).encode() for n in counts if n >= len(first)]
+
+
+#: values at and beyond the bounds of the fast check's numbers (digits of integers,
+#: unsigned, floats, fractions and exponents)
+_BOUND_VALUES = [
+    *(d + b"i" for d in _digits([1, 18, 19])),
+    *(b"-" + d + b"i" for d in _digits([18, 19])),
+    *(d + b"u" for d in _digits([19, 20])),
+    b"-1u",
+    *_digits([18, 19]),
+    *(b"1." + d for d in _digits([20, 21])),
+    *(b"." + d for d in _digits([20, 21])),
+    b"1.",
+    b"-.5",
+    b"-.",
+    b".",
+    b"1e",
+    b"1e+",
+    b"1E-05",
+    b"1e123",
+    b"1.5e99",
+    b"1ei",
+    b"1.5i",
+    b"t",
+    b"tr",
+    b"true",
+    b"True",
+    b"TRUE",
+    b"TRue",
+    b"f",
+    b"False",
+    b"FALSE",
+    b"falsE",
+    b'"a\\"b"',
+    b'"a\\\\"',
+    b'"\\',
+    b'"a\\\nb"',
+    b'"x,y=z w"',
+]
+#: timestamps around the bound of each precision (nanoseconds per unit: digits)
+_BOUND_STAMPS = [
+    b"",
+    b" ",
+    b" -",
+    b" -1",
+    b" 0",
+    *(b" " + d for d in _digits([6, 7, 8, 9, 10, 12, 13, 15, 16, 18, 19, 20])),
+    *(b" " + d for d in _digits([8, 19], "1")),
+    *(b" " + d for d in _digits([8, 19], "9")),
+    *(b" -" + d for d in _digits([19], "8")),
+    b" 1 ",
+    b" 1x",
+]
+_BOUND_KEYS = [
+    b"v",
+    b"w",
+    b"time",
+    b"Time",
+    b"times",
+    b"k\\ x",
+    b"k\\,x\\=y",
+    b"k\\x",
+    b"k\\",
+    b'k"',
+    b"a" * 1000,
+    b"a" * 1001,
+    b"a" * 1000 + b"\\ " + b"b" * 1000,
+    b"\\ " * 16 + b"x",
+    b"\\ " * 17 + b"x",
+    b"",
+]
+_BOUND_TAGS = [
+    b",t=a",
+    b",t=b",
+    b",u=\\ c",
+    b",time=x",
+    b",x=time",
+    b",t=",
+    b",=y",
+    b",t=a=b",
+    b",t\\=a=b",
+    b",t=a\\",
+    b",t=a\\x",
+    b",t\\ =\\,",
+    b",k=" + b"h" * 48_000,
+    b",\x00=\x00",
+    b",t=\xc3\xa9",
+]
+
+
+def _mostly(valid: list[bytes], others: list[bytes]) -> st.SearchStrategy[bytes]:
+    """One of ``valid`` at least 5 times in 6, else any of ``valid + others``: bodies the
+    checks accept often enough for their agreement on acceptance to be tested too."""
+    return st.one_of(*[st.sampled_from(valid)] * 5, st.sampled_from(valid + others))
+
+
+def _split(items: list[bytes], good: set[bytes]) -> tuple[list[bytes], list[bytes]]:
+    return [i for i in items if i in good], [i for i in items if i not in good]
+
+
+_VALID_VALUES = {
+    b"777777777777777777i",
+    b"-777777777777777777i",
+    b"7777777777777777777u",
+    b"777777777777777777",
+    b"1.77777777777777777777",
+    b".77777777777777777777",
+    b"1.",
+    b"-.5",
+    b"1E-05",
+    b"1.5e99",
+    b"t",
+    b"true",
+    b"True",
+    b"TRUE",
+    b"f",
+    b"False",
+    b"FALSE",
+    b'"a\\"b"',
+    b'"a\\\\"',
+    b'"x,y=z w"',
+}
+_VALID_KEYS = {b"v", b"w", b"Time", b"times", b"k\\ x", b"k\\,x\\=y", b"a" * 1000}
+_VALID_TAGS = {b",t=a", b",t=b", b",u=\\ c", b",x=time", b",t\\ =\\,", b",t=\xc3\xa9"}
+_BOUND_LINE = st.builds(
+    lambda m, tags, fields, stamp: m + b"".join(tags) + b" " + b",".join(fields) + stamp,
+    _mostly([b"m", b"a\\ b", b"a\\,b", b"m=1", b'm"', b"\\#"], [b"#c", b"", b"m\\", b"\x00m"]),
+    st.lists(_mostly(*_split(_BOUND_TAGS, _VALID_TAGS)), max_size=4),
+    st.lists(
+        st.builds(
+            lambda k, v: k + b"=" + v,
+            _mostly(*_split(_BOUND_KEYS, _VALID_KEYS)),
+            _mostly(*_split(_BOUND_VALUES, _VALID_VALUES)),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    _mostly(*_split(_BOUND_STAMPS, {b"", b" -1", b" 0", b" 777777"})),
+)
+_BOUND_BODIES = st.builds(
+    lambda lines, end: b"\n".join(lines) + end,
+    st.lists(
+        st.one_of(_BOUND_LINE, _BOUND_LINE, st.sampled_from([b"", b"# c", b" m v=1", b"m\tv=1"])),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from([b"", b"\n", b"", b"\n\n", b"\r\n"]),
+)
+
+
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.one_of(_BODIES, _BOUND_BODIES),
+    precision=st.sampled_from([None, "u", "ms", "s", "m", "h"]),
+)
+def test_the_compiled_fast_check_is_the_patterns(body, precision):
+    """The compiled check takes exactly what the patterns take, bar one place where the
+    patterns are stricter on purpose (any `` time=`` or ``,time=`` in a body, even inside a
+    string, sends it to the exact check; the compiled one looks at the keys themselves)."""
+    factor = precision_factor(precision)
+    compiled = ctextcheck.accepts(body, factor)
+    if compiled and _textcheck._utf8(body):
+        lines, bad = exact_lines(body, factor)
+        assert not bad
+        assert lines == (body[:-1] if body.endswith(b"\n") else body).split(b"\n")
+    if b" time=" not in body and b",time=" not in body:
+        assert compiled == pattern_check(body, factor), json.dumps(body.decode("latin-1"))
+
+
+def test_the_compiled_fast_check_takes_bytes_and_a_factor():
+    with pytest.raises(TypeError, match=r"accepts\(body: bytes, factor: int\)"):
+        ctextcheck.accepts("m v=1", 1)
+    with pytest.raises(TypeError):
+        ctextcheck.accepts(b"m v=1")
+    assert ctextcheck.accepts(b"m v=1 1", 1)
+    assert not ctextcheck.accepts(b"m v=1 1", 7)  # no timestamp at an unknown precision
+
+
+def test_a_string_holding_time_is_taken_by_the_compiled_check():
+    body = b'm s="a time=1",v=1 1'
+    assert ctextcheck.accepts(body, 1)
+    assert exact_lines(body, 1) == ([body], [])
+    assert not ctextcheck.accepts(b'm s="a",time=1 1', 1)
+    assert not ctextcheck.accepts(b"m,time=a s=1 1", 1)
