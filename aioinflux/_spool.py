@@ -9,8 +9,8 @@ crash in the middle of an append (or damaged on the disk) is found when the spoo
 skipped with a warning naming its file, offset and size, and cut off the file; every record
 before it is kept.
 Rule 3: lines are acknowledged in the order they were spooled (recovered ones first): the
-first line not yet written is remembered in ``ack`` (16 bytes, with its CRC), and a segment
-file is removed once every line in it is acknowledged. Re-sending what was written just
+first line not yet written is remembered in ``ack`` (12 bytes: its number and a CRC), and a
+segment file is removed once every line in it is acknowledged. Re-sending what was written just
 before a crash is harmless (InfluxDB keeps one point per series and time), so the
 acknowledgement needs no sync.
 Rule 4: one writer per spool: ``lock`` is held with ``flock`` for as long as the spool is
