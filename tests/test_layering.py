@@ -270,12 +270,13 @@ def test_the_scanner_lives_in_serialization_only():
 
 
 def test_the_writer_does_not_scan_what_serialization_made():
-    # the writer queues the bodies serialization hands over (line_chunks: a DataFrame slice
-    # by slice, anything else at once) and cuts them with their own methods; it neither
-    # scans nor splits a body itself
+    # the writer queues the bodies serialization hands over (write_lines: a DataFrame slice
+    # by slice, anything else at once), packed by the one packer (bodies), and cuts them
+    # with their own methods; it neither scans nor splits a body itself
     writer = PACKAGE / "writer.py"
     assert not _names_used(writer) & {"split_lines", "_scan", "serialize", "split", "splitlines"}
-    assert "serialization/line_chunks" in imported_modules(writer)
+    assert "serialization/write_lines" in imported_modules(writer)
+    assert "serialization/bodies" in imported_modules(writer)
     assert "serialization/lines" not in imported_modules(writer)
 
 

@@ -16,7 +16,6 @@ found by counting newlines in C when no line holds one, never by a Python loop o
 
 from __future__ import annotations
 
-import sys
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
@@ -135,21 +134,30 @@ def join(lines: Sequence[str | bytes]) -> bytes:
 
 
 def bodies(
-    lines: Sequence[bytes], max_bytes: int, max_lines: int | None = None
-) -> Iterator[tuple[bytes, int]]:
-    """``lines`` joined by ``\\n`` into bodies of at most ``max_bytes`` bytes (and
-    ``max_lines`` lines), each with its number of lines; a line longer than ``max_bytes``
-    goes alone. Cut points are found by bisection over the running sizes."""
-    # ends[k]: bytes of lines[:k], each counted with its newline
-    ends = list(accumulate(map((1).__add__, map(len, lines)), initial=0))
-    count = len(lines)
-    start = 0
-    while start < count:
-        stop = max(start + 1, bisect_right(ends, ends[start] + max_bytes, start + 1) - 1)
-        if max_lines is not None:
-            stop = min(stop, start + max_lines)
-        yield b"\n".join(lines[start:stop]), stop - start
-        start = stop
+    lines: Lines, max_lines: int | None = None, max_bytes: int | None = None
+) -> Iterator[Lines]:
+    """``lines`` cut at line boundaries into request bodies of at most ``max_bytes`` bytes
+    (default :data:`MAX_BODY`; each line counted with its newline) and ``max_lines`` lines:
+    the one packer of the write path (``client.write()`` sends each body, the batch writer
+    queues them). Lines that fit whole come back as they are; a line longer than
+    ``max_bytes`` goes alone. Cut points are found in C (newlines counted, or the listed
+    ends bisected): no Python step per line."""
+    limit = MAX_BODY if max_bytes is None else max_bytes
+    count = lines.count
+    most = count if max_lines is None else max_lines
+    if count <= most and lines.stop < limit:  # the common case: one body
+        if count:
+            yield lines
+        return
+    first = offset = 0
+    while first < count:
+        taken = min(most, count - first)
+        end = lines.end(first, offset, taken)
+        if end - offset >= limit and taken > 1:  # too many bytes: the most lines that fit
+            taken, end = lines.fit(first, offset, taken, limit)
+        piece, offset = lines.part(first, offset, taken, end)
+        yield piece
+        first += taken
 
 
 class Lines:
@@ -186,26 +194,6 @@ class Lines:
         ends = list(accumulate(map((1).__add__, map(len, lines)), initial=-1))
         return cls(body, len(lines), ends[1:])
 
-    @classmethod
-    def pieces(cls, body: bytes, size: int, stop: int | None = None) -> list[Lines]:
-        """The lines of ``body[:stop]``, where every newline ends a line and none is blank,
-        in pieces of ``size`` lines (the last one has the rest): counted in one pass, in C,
-        each piece a body of its own (``body`` itself when it is one piece)."""
-        stop = len(body) if stop is None else stop
-        if stop <= 0:
-            return []
-        sample = min(stop, 1 << 16)
-        width = sample / (body.count(b"\n", 0, sample) + 1)
-        pieces = []
-        offset = 0
-        while True:
-            end, found = _nth_newline(body, offset, stop, size, width)
-            if end < 0:
-                pieces.append(cls(body[offset:stop], found + 1))
-                return pieces
-            pieces.append(cls(body[offset:end], size))
-            offset = end + 1
-
     def end(self, first: int, offset: int, count: int) -> int:
         """Where line ``first + count - 1`` ends, line ``first`` starting at ``offset``."""
         last = first + count - 1
@@ -215,10 +203,27 @@ class Lines:
             return self.stop
         return _nth_newline(self.body, offset, self.stop, count, self.stop / self.count)[0]
 
-    def part(self, first: int, offset: int, count: int) -> tuple[Lines, int]:
-        """Lines ``first`` to ``first + count - 1`` (line ``first`` starting at ``offset``),
-        and where the line after them starts."""
-        end = self.end(first, offset, count)
+    def fit(self, first: int, offset: int, count: int, limit: int) -> tuple[int, int]:
+        """How many of the ``count`` lines from line ``first`` (starting at ``offset``) fit
+        in ``limit`` bytes, each counted with its newline (at least one), and where the last
+        of them ends."""
+        if self.ends is not None:
+            fit = bisect_right(self.ends, offset + limit - 1, first, first + count) - first
+            fit = max(1, fit)
+            return fit, self.ends[first + fit - 1]
+        last = self.body.rfind(b"\n", offset, min(offset + limit, self.stop))
+        if last < 0:  # the first line alone is longer
+            return 1, self.end(first, offset, 1)
+        return self.body.count(b"\n", offset, last) + 1, last
+
+    def part(
+        self, first: int, offset: int, count: int, end: int | None = None
+    ) -> tuple[Lines, int]:
+        """Lines ``first`` to ``first + count - 1`` (line ``first`` starting at ``offset``;
+        ``end`` where the last of them ends, when the caller knows it), and where the line
+        after them starts."""
+        if end is None:
+            end = self.end(first, offset, count)
         whole = offset == 0 and end == len(self.body)
         piece = self.body if whole else self.body[offset:end]
         ends = None
@@ -266,21 +271,20 @@ def _nth_newline(body: bytes, start: int, stop: int, n: int, width: float) -> tu
 
 def text_lines(
     body: bytes,
-    size: int = sys.maxsize,
     factor: int = 1,
     items: Sequence[str | bytes] | None = None,
     first: int = 0,
-) -> list[Lines]:
+) -> Lines:
     """Line protocol the user gave, checked as influxd would read it at the precision of
     ``factor`` nanoseconds (see :func:`~._textcheck.check_text`, which raises for a refused
-    line, naming it by ``items`` and ``first`` when given), and kept as bodies of ``size``
-    lines (or one body, when it had to be scanned): when the check's one regular expression
-    accepts the body, every newline ends a line and the lines are counted in C."""
+    line, naming it by ``items`` and ``first`` when given), as ``Lines``: when the check's
+    fast path accepts the body, every newline ends a line and the lines are counted in C;
+    else they are the lines influxd finds (no blank or comment line)."""
     found = check_text(body, factor, items, first)
     if found is None:
         stop = len(body) - 1 if body.endswith(b"\n") else len(body)
-        return Lines.pieces(body, size, stop)
-    return [Lines.of(found)] if found else []
+        return Lines(body, body.count(b"\n", 0, stop) + 1, stop=stop) if stop > 0 else Lines(b"", 0)
+    return Lines.of(found)
 
 
 def checked_lines(
