@@ -697,7 +697,7 @@ class InfluxDBClient:
         total = made.total() if report is not None else None
         written = done = 0
         try:
-            for body, points in made.requests(
+            for body, rows in made.requests(
                 serialization.lines.MAX_ROWS if report is not None else None
             ):
                 try:
@@ -716,9 +716,9 @@ class InfluxDBClient:
                         if hasattr(exc, "add_note"):  # Python 3.11+
                             exc.add_note(f"{written} earlier request(s) of this write were stored")
                     raise
-                written += bool(body.count)
-                if report is not None:
-                    done += points
+                written += bool(body.body)
+                if report is not None:  # its lines, and the rows of a frame that have none
+                    done += body.count + rows
                     report(done, total)
             if report is not None and not done:
                 report(0, total)  # nothing to write: still one report

@@ -17,7 +17,7 @@ def progress_bodies(data, *args, max_points=None):
     """The total and the bodies of client.write(progress=...): (body, points) pairs."""
     made = write_lines(data, *args)
     total = made.total()
-    return total, ((body.body, points) for body, points in made.requests(max_points or 100_000))
+    return total, ((b.body, b.count + rows) for b, rows in made.requests(max_points or 100_000))
 
 
 # -- counting (pure) -----------------------------------------------------------------------

@@ -79,7 +79,7 @@ def test_bodies_are_bounded_in_bytes_and_lines():
     for lines in (
         Lines.of(made),
         Lines.of([*made, b"x\ny"]),
-        Lines(b"\n".join(made) + b"\n", 8, stop=31),
+        Lines(b"\n".join(made) + b"\n", 8, stop=len(b"\n".join(made))),
     ):
         assert packed(lines, max_bytes=8)[:4] == [
             (b"xxx\nxxx", 2),
@@ -156,7 +156,7 @@ def test_write_lines_of_a_dataframe_with_newlines_in_strings(no_scan):
         b'm s="c\n",v=2.0 2000000000',
     ]  # the row with no field is no line
     total = made(df, "m").total()
-    assert (total, [n for _, n in made(df, "m").requests()]) == (2, [2])
+    assert (total, [b.count + n for b, n in made(df, "m").requests()]) == (2, [2])
     assert b"".join(b.body for b, _ in made(df, "m").requests()) == serialize(df, "m") + b"\n"
 
 
@@ -189,7 +189,7 @@ def test_big_batches_are_cut_and_counted_without_scanning(no_scan, monkeypatch):
     assert b"\n".join(pieces) == whole
     made = ser.write_lines(points)
     total = made.total()
-    counted = [(body.body, n) for body, n in made.requests(7)]
+    counted = [(body.body, body.count + n) for body, n in made.requests(7)]
     assert total == 50
     assert sum(n for _, n in counted) == 50
     assert all(n <= 7 for _, n in counted)
@@ -257,8 +257,11 @@ def test_plain_text_is_counted_without_scanning(no_scan):
     from aioinflux.serialization.lines import text_lines
 
     body = b"\n".join(b"m,t=a v=%di %d" % (i, i) for i in range(1000)) + b"\n"
-    pieces = list(bodies(text_lines(body), 300))
+    lines = text_lines(body)
+    pieces = list(bodies(lines, 300))
     assert [(p.count, p.ends) for p in pieces] == [(300, None)] * 3 + [(100, None)]
+    assert lines._count is None  # cut without counting the whole first: one pass
+    assert lines.count == 1000
 
 
 @pytest.mark.parametrize("widths", ["even", "uneven", "one long", "tiny"])

@@ -62,9 +62,9 @@ class _WriteOptions:
 
 class LineSlices:
     """The lines of one write, as :func:`write_lines` hands them over: an iterator of slices,
-    each a :class:`~aioinflux.serialization.lines.Lines` (whole lines) with the number of
-    points it stands for (its lines; a DataFrame of more than one slice counts its rows,
-    a row without a field being written as nothing).
+    each a :class:`~aioinflux.serialization.lines.Lines` (whole lines) with the rows it
+    stands for: None when its points are its lines; a DataFrame of more than one slice
+    counts its rows instead (a row without a field is written as nothing).
 
     ``on_demand`` says what the data is: true for a DataFrame, whose slices are encoded as
     they are taken (the batch writer takes them in its worker thread, off the event loop);
@@ -75,50 +75,52 @@ class LineSlices:
 
     __slots__ = ("_ahead", "_slices", "_total", "on_demand")
 
-    def __init__(self, slices: Iterator[tuple[Lines, int]], total: int | None):
+    def __init__(self, slices: Iterator[tuple[Lines, int | None]], total: int | None = None):
         self._slices = slices
-        self._ahead: list[tuple[Lines, int]] = []
-        self._total = total  # None: counted when asked, by taking the first slice
+        self._ahead: list[tuple[Lines, int | None]] = []
+        self._total = total  # None: the lines of the one slice, counted when asked
         self.on_demand = False
 
     @classmethod
     def made(cls, lines: Lines) -> LineSlices:
         """Lines encoded already, as one slice (none when there is no line)."""
-        return cls(iter([(lines, lines.count)] if lines.count else []), lines.count)
+        return cls(iter([(lines, None)] if lines.stop else []))
 
     def __iter__(self) -> LineSlices:
         return self
 
-    def __next__(self) -> tuple[Lines, int]:
+    def __next__(self) -> tuple[Lines, int | None]:
         if self._ahead:
             return self._ahead.pop()
         return next(self._slices)
 
     def total(self) -> int:
-        """The points of the whole write, for a progress report: known up front, except for
-        a DataFrame of one slice, whose lines are counted by encoding that slice now."""
+        """The points of the whole write, for a progress report: the rows of a DataFrame of
+        more than one slice, else the lines of the one slice (a DataFrame's encoded now),
+        counted now: only a report asks for them."""
         if self._total is None:
             self._ahead = [first] if (first := next(self._slices, None)) else []
-            self._total = self._ahead[0][1] if self._ahead else 0
+            self._total = self._ahead[0][0].count if self._ahead else 0
         return self._total
 
     def requests(self, max_lines: int | None = None) -> Iterator[tuple[Lines, int]]:
         """The request bodies of the write (:func:`~.lines.bodies` of each slice, at most
-        ``max_lines`` lines each), with the points each stands for: its lines, the last
-        body of a slice the rest of the slice's points (a slice without lines gives an
-        empty body with its points, so that every point is reported)."""
-        for lines, points in self:
+        ``max_lines`` lines each), each with the points it stands for besides its lines:
+        0, but for the last body of a DataFrame's slice, the rows of the slice that have no
+        line (a slice without any line gives an empty body with its rows, so that every
+        point is reported)."""
+        for lines, rows in self:
+            extra = 0 if rows is None else rows - lines.count
             pieces = bodies(lines, max_lines)
             piece = next(pieces, None)
             if piece is None:
-                if points:
-                    yield lines, points
+                if extra:
+                    yield lines, extra
                 continue
             for after in pieces:
-                yield piece, piece.count
-                points -= piece.count
+                yield piece, 0
                 piece = after
-            yield piece, points
+            yield piece, extra
 
 
 def write_lines(
@@ -201,9 +203,9 @@ def _mappings(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSli
     blocks = _blocks(data, options)
     if blocks is None:  # not all dicts
         return _points(data, options, rows)
-    if all(lines is None for _, lines in blocks):  # no line holds a newline: counted in C
+    if all(lines is None for _, lines in blocks):  # no line holds a newline
         body = "\n".join([text for text, _ in blocks]).encode()
-        return LineSlices.made(Lines(body, body.count(b"\n") + 1))
+        return LineSlices.made(Lines(body, len(data)))  # one line a mapping
     # a string value holds a newline: the lines of such blocks as the encoder made them
     made = [
         line
@@ -223,11 +225,13 @@ def _frame(frame: Any, options: _WriteOptions, rows: int) -> LineSlices:
     return LineSlices(slices, len(frame) if len(frame) > rows else None)
 
 
-def _frame_slices(frame: Any, options: _WriteOptions, rows: int) -> Iterator[tuple[Lines, int]]:
+def _frame_slices(
+    frame: Any, options: _WriteOptions, rows: int
+) -> Iterator[tuple[Lines, int | None]]:
     """A DataFrame checked whole now (every check that can raise, by its plan), then
     encoded ``rows`` rows at a time as the iterator is consumed: each slice's ``Lines``
     (every line ending with a newline; none when no row of the slice has a field) with the
-    points it stands for (its lines when the frame is one slice, else its rows)."""
+    rows it stands for (None when the frame is one slice: its points are its lines)."""
     from ._plan import FramePlan  # numpy and pandas: loaded only when a frame is met
 
     plan = FramePlan(
@@ -236,11 +240,10 @@ def _frame_slices(frame: Any, options: _WriteOptions, rows: int) -> Iterator[tup
     encode = _frame_kernel()
     end = len(frame)
 
-    def slices() -> Iterator[tuple[Lines, int]]:
+    def slices() -> Iterator[tuple[Lines, int | None]]:
         for start in range(0, end, rows):
             stop = min(start + rows, end)
-            lines = encode(plan, start, stop)
-            yield lines, (stop - start if end > rows else lines.count)
+            yield encode(plan, start, stop), (stop - start if end > rows else None)
 
     return slices()
 

@@ -16,6 +16,7 @@ found by counting newlines in C when no line holds one, never by a Python loop o
 
 from __future__ import annotations
 
+import sys
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
@@ -143,18 +144,20 @@ def bodies(
     ``max_bytes`` goes alone. Cut points are found in C (newlines counted, or the listed
     ends bisected): no Python step per line."""
     limit = MAX_BODY if max_bytes is None else max_bytes
-    count = lines.count
-    most = count if max_lines is None else max_lines
-    if count <= most and lines.stop < limit:  # the common case: one body
-        if count:
+    stop = lines.stop
+    if max_lines is None and stop < limit:  # the common case: one body, nothing counted
+        if stop:
             yield lines
         return
+    most = sys.maxsize if max_lines is None else max_lines
     first = offset = 0
-    while first < count:
-        taken = min(most, count - first)
-        end = lines.end(first, offset, taken)
+    while offset < stop:
+        taken, end = lines.cut(first, offset, most)
         if end - offset >= limit and taken > 1:  # too many bytes: the most lines that fit
             taken, end = lines.fit(first, offset, taken, limit)
+        if offset == 0 and end == stop:  # all of it: as it is
+            yield lines
+            return
         piece, offset = lines.part(first, offset, taken, end)
         yield piece
         first += taken
@@ -167,18 +170,30 @@ class Lines:
     ``body[:stop]`` holds the ``count`` lines (``stop`` leaves out a final newline of an
     encoder's output). ``ends`` is None when every newline there ends a line and no line is
     blank, the common case, checked in C where the body is made; else ``ends[i]`` is where
-    line ``i`` ends (the offset of its newline, or ``stop``).
+    line ``i`` ends (the offset of its newline, or ``stop``). A count given as None (the
+    user's text, which :func:`bodies` cuts without it) is counted when first asked for.
     """
 
-    __slots__ = ("body", "count", "ends", "stop")
+    __slots__ = ("_count", "body", "ends", "stop")
 
     def __init__(
-        self, body: bytes, count: int, ends: list[int] | None = None, stop: int | None = None
+        self,
+        body: bytes,
+        count: int | None,
+        ends: list[int] | None = None,
+        stop: int | None = None,
     ):
         self.body = body
-        self.count = count
+        self._count = count
         self.ends = ends
         self.stop = len(body) if stop is None else stop
+
+    @property
+    def count(self) -> int:
+        """The number of lines."""
+        if self._count is None:  # every newline ends a line (ends is None)
+            self._count = self.body.count(b"\n", 0, self.stop) + 1 if self.stop else 0
+        return self._count
 
     def __repr__(self) -> str:
         return f"<Lines count={self.count} bytes={self.stop}>"
@@ -203,6 +218,21 @@ class Lines:
             return self.stop
         return _nth_newline(self.body, offset, self.stop, count, self.stop / self.count)[0]
 
+    def cut(self, first: int, offset: int, most: int) -> tuple[int, int]:
+        """How many lines from line ``first`` (starting at ``offset``) make a piece of at
+        most ``most`` lines (``most``, or the rest when fewer are left), and where the last
+        of them ends: found by counting newlines in C, without the count of the whole."""
+        if self.ends is not None:
+            taken = min(most, self.count - first)
+            return taken, self.ends[first + taken - 1]
+        if self._count is not None:
+            width = self.stop / self._count
+        else:  # the lines' width from a sample of the body
+            sample = min(self.stop, 1 << 16)
+            width = sample / (self.body.count(b"\n", 0, sample) + 1)
+        end, found = _nth_newline(self.body, offset, self.stop, most, width)
+        return (most, end) if end >= 0 else (found + 1, self.stop)
+
     def fit(self, first: int, offset: int, count: int, limit: int) -> tuple[int, int]:
         """How many of the ``count`` lines from line ``first`` (starting at ``offset``) fit
         in ``limit`` bytes, each counted with its newline (at least one), and where the last
@@ -213,7 +243,8 @@ class Lines:
             return fit, self.ends[first + fit - 1]
         last = self.body.rfind(b"\n", offset, min(offset + limit, self.stop))
         if last < 0:  # the first line alone is longer
-            return 1, self.end(first, offset, 1)
+            last = self.body.find(b"\n", offset, self.stop)
+            return 1, self.stop if last < 0 else last
         return self.body.count(b"\n", offset, last) + 1, last
 
     def part(
@@ -282,8 +313,8 @@ def text_lines(
     else they are the lines influxd finds (no blank or comment line)."""
     found = check_text(body, factor, items, first)
     if found is None:
-        stop = len(body) - 1 if body.endswith(b"\n") else len(body)
-        return Lines(body, body.count(b"\n", 0, stop) + 1, stop=stop) if stop > 0 else Lines(b"", 0)
+        # counted when asked for: bodies() cuts it without the count
+        return Lines(body, None, stop=len(body) - 1 if body.endswith(b"\n") else len(body))
     return Lines.of(found)
 
 
