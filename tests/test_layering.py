@@ -321,6 +321,23 @@ def test_the_client_and_writer_have_one_progress_loop_one_retry_loop_and_no_back
             assert "wire" not in {a.arg for a in node.args.args + node.args.kwonlyargs}, node.name
 
 
+def test_one_dispatcher_and_one_packer_serve_the_client_and_the_writer():
+    # every write reaches line protocol through serialization.write_lines(), and its bodies
+    # are cut by lines.bodies() alone: no second dispatcher or packing loop beside them
+    client, writer = PACKAGE / "client.py", PACKAGE / "writer.py"
+    for path in (client, writer):
+        assert _calls_of(path, "write_lines") == 1, path.name
+    assert _calls_of(client, "requests") == 1  # LineSlices.requests(): lines.bodies() per slice
+    assert _calls_of(writer, "bodies") == 1
+    packers = {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.name == "bodies"
+    }
+    assert packers == {"serialization/lines.py"}
+
+
 def import_graph() -> dict[str, set[str]]:
     """Which modules of the package each module imports (at its top or inside a function),
     as paths without ``.py`` (``client``, ``serialization/__init__``): ``from . import x``

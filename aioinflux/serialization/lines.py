@@ -7,11 +7,13 @@ holding a newline stays one point. That text is checked by influxd's grammar as 
 split (_textcheck.py); comment and blank lines are no lines.
 Rule 2: lines the encoders made (mappings, DataFrames, ``@lineprotocol`` objects) are never
 scanned: the encoders hand them over one by one, so their boundaries are known.
-Rule 3: one bound for every request body: at most :data:`MAX_BODY` bytes, and where rows are
-counted (DataFrame slices, progress reports) at most :data:`MAX_ROWS` lines; a single line
+Rule 3: :class:`Lines` (whole lines kept as one body, with their number) is the one currency
+of the write path: where a line ends is found by counting newlines in C when no line holds
+one, never by a Python loop over lines; the user's text is counted only when asked.
+Rule 4: one packer, :func:`bodies`, cuts ``Lines`` into request bodies for ``client.write()``
+and the batch writer, at one bound: at most :data:`MAX_BODY` bytes, and a number of lines
+(the writer's ``batch_size``; :data:`MAX_ROWS` where progress is reported); a single line
 longer than the bound goes alone (the server then says what it thinks of it).
-Rule 4: lines kept for the batch writer stay one body (:class:`Lines`): where a line ends is
-found by counting newlines in C when no line holds one, never by a Python loop over lines.
 """
 
 from __future__ import annotations
