@@ -1,11 +1,12 @@
 """Everything ``write()`` accepts, turned into line protocol: one dispatcher, no I/O.
 
-Rule 1: :func:`write_lines` is the one way data reaches a write (the client's ``write()`` and the
-batch writer's): it picks the route of the input by its kind, from one table
+Rule 1: :func:`write_lines` is the one way data reaches a write (the client's ``write()``
+and the batch writer's): it picks the route of the input by its kind, from one table
 (:data:`_ROUTES`), and hands over whole lines as :class:`~.lines.Lines`, slice by slice,
 saying whether the slices are encoded as they are taken (a DataFrame) or were encoded
 already (anything else). :func:`~.lines.bodies` is the one packer of those lines into
-request bodies. :func:`serialize` joins what the same encoders make into one ``bytes``.
+request bodies. :func:`serialize` joins what the same encoders make into one ``bytes``
+(the user's text exactly as given, comment lines too).
 Rule 2: the whole batch is checked before anything is sent, so a batch with one bad point
 writes nothing (a DataFrame is checked whole up front, then encoded slice by slice; see
 _plan.py). What cannot be encoded raises (LineProtocolError, a ValueError, for a bad
@@ -17,8 +18,8 @@ only line protocol the user gave as ``str``/``bytes`` is looked at: checked once
 1.x would read it (a refused line raises, naming it; see _textcheck.py), which also finds
 where its lines end.
 Rule 4: precision is checked by one rule (``_config.precision_factor``): once per write by
-the client and the writer, who hand :func:`write_lines` its factor; :func:`serialize`, called
-directly, applies the same rule.
+the client and the writer, who hand :func:`write_lines` its factor; :func:`serialize`,
+called directly, applies the same rule.
 """
 
 from __future__ import annotations

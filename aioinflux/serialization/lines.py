@@ -211,29 +211,27 @@ class Lines:
         ends = list(accumulate(map((1).__add__, map(len, lines)), initial=-1))
         return cls(body, len(lines), ends[1:])
 
-    def end(self, first: int, offset: int, count: int) -> int:
-        """Where line ``first + count - 1`` ends, line ``first`` starting at ``offset``."""
-        last = first + count - 1
-        if self.ends is not None:
-            return self.ends[last]
-        if last == self.count - 1:
-            return self.stop
-        return _nth_newline(self.body, offset, self.stop, count, self.stop / self.count)[0]
-
     def cut(self, first: int, offset: int, most: int) -> tuple[int, int]:
         """How many lines from line ``first`` (starting at ``offset``) make a piece of at
         most ``most`` lines (``most``, or the rest when fewer are left), and where the last
-        of them ends: found by counting newlines in C, without the count of the whole."""
+        of them ends: found by counting newlines in C, without the count of the whole (which
+        a cut from the start to the end learns)."""
         if self.ends is not None:
             taken = min(most, self.count - first)
             return taken, self.ends[first + taken - 1]
         if self._count is not None:
+            if first + most >= self._count:  # the rest: nothing to look for
+                return self._count - first, self.stop
             width = self.stop / self._count
         else:  # the lines' width from a sample of the body
             sample = min(self.stop, 1 << 16)
             width = sample / (self.body.count(b"\n", 0, sample) + 1)
         end, found = _nth_newline(self.body, offset, self.stop, most, width)
-        return (most, end) if end >= 0 else (found + 1, self.stop)
+        if end >= 0:
+            return most, end
+        if first == 0:
+            self._count = found + 1
+        return found + 1, self.stop
 
     def fit(self, first: int, offset: int, count: int, limit: int) -> tuple[int, int]:
         """How many of the ``count`` lines from line ``first`` (starting at ``offset``) fit
@@ -245,8 +243,7 @@ class Lines:
             return fit, self.ends[first + fit - 1]
         last = self.body.rfind(b"\n", offset, min(offset + limit, self.stop))
         if last < 0:  # the first line alone is longer
-            last = self.body.find(b"\n", offset, self.stop)
-            return 1, self.stop if last < 0 else last
+            return self.cut(first, offset, 1)
         return self.body.count(b"\n", offset, last) + 1, last
 
     def part(
@@ -256,7 +253,7 @@ class Lines:
         ``end`` where the last of them ends, when the caller knows it), and where the line
         after them starts."""
         if end is None:
-            end = self.end(first, offset, count)
+            _, end = self.cut(first, offset, count)
         whole = offset == 0 and end == len(self.body)
         piece = self.body if whole else self.body[offset:end]
         ends = None
