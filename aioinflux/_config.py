@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from ._units import PRECISIONS
+from ._units import PRECISION_NS, PRECISIONS
 
 __all__ = [
     "CONSISTENCIES",
@@ -44,6 +44,7 @@ __all__ = [
     "choice_error",
     "parse_dsn",
     "parse_environment",
+    "precision_factor",
     "redact_url",
     "split_host_port",
 ]
@@ -436,8 +437,21 @@ def check_choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None
         raise choice_error(name, value, allowed)
 
 
-def check_write_options(precision: str | None, consistency: str | None) -> None:
+def precision_factor(precision: str | None) -> int:
+    """Nanoseconds per unit of ``precision`` (None means ns): the one precision rule,
+    raising ValueError for a precision the server does not know."""
+    if precision is None:
+        return 1
+    try:
+        return PRECISION_NS[precision]
+    except KeyError:
+        raise choice_error("precision", precision, PRECISIONS) from None
+
+
+def check_write_options(precision: str | None, consistency: str | None) -> int:
     """Raise ValueError for a precision or consistency the server does not know: once per
-    write (``client.write()``, the batch writer's ``write()``), never per request."""
-    check_choice("precision", precision, PRECISIONS)
+    write (``client.write()``, the batch writer's ``write()``), never per request. Returns
+    the precision's nanoseconds per unit, which the write hands to the serializer."""
+    factor = precision_factor(precision)
     check_choice("consistency", consistency, CONSISTENCIES)
+    return factor

@@ -409,8 +409,8 @@ class Spool:
 def _after(record: Record, skip: int) -> Record:
     """``record`` without its first ``skip`` lines."""
     lines = record.lines
-    offset = lines.end(0, 0, skip) + 1
-    rest, _ = lines.part(skip, offset, lines.count - skip)
+    _, end = lines.cut(0, 0, skip)
+    rest, _ = lines.part(skip, end + 1, lines.count - skip)
     return Record(record.first + skip, record.destination, rest)
 
 

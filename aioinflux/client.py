@@ -29,12 +29,11 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
-    Iterator,
     Mapping,
 )
 from typing import Any, TypeVar, cast
 
-from . import _batching, _config, _influxql, _progress, _protocol
+from . import _batching, _config, _influxql, _progress, _protocol, serialization
 from ._influxql import Query
 from ._progress import Progress
 from ._show import TAG_INFO_QUERY, ColumnKinds, kinds_from_keys, show_keys_query, tag_info
@@ -46,7 +45,6 @@ from .exceptions import InfluxDBError, InfluxDBQueryError
 from .exceptions import InfluxDBWriteError as InfluxDBWriteError  # 0.9 imported it from here
 from .iterutils import InfluxDBChunkedResult, InfluxDBResult, Parser
 from .queries import PATTERNS, Pattern, PatternMethod, helper_ident, helper_source
-from .serialization import counted_bodies, write_bodies
 from .writer import BatchWriter
 
 __all__ = ["InfluxDBClient"]
@@ -690,24 +688,22 @@ class InfluxDBClient:
                 f"progress={progress!r}: progress is the option that reports progress (True "
                 "or a function); a tag named 'progress' goes in the points' own tags"
             )
-        _config.check_write_options(precision, consistency)  # once, for every request
+        factor = _config.check_write_options(precision, consistency)  # once, for every request
         report = _progress.reporter(progress)
-        total: int | None = None
-        bodies: Iterator[tuple[bytes, int]]
-        if report is None:
-            bodies = (
-                (body, 0)
-                for body in write_bodies(data, measurement, tag_columns, precision, **extra_tags)
-            )
-        else:
-            total, bodies = counted_bodies(data, measurement, tag_columns, precision, **extra_tags)
+        made = serialization.write_lines(
+            data, measurement, tag_columns, factor=factor, extra_tags=extra_tags
+        )
+        # a report comes after each request, at least every MAX_ROWS points
+        total = made.total() if report is not None else None
         written = done = 0
         try:
-            for body, points in bodies:
+            for body, rows in made.requests(
+                serialization.lines.MAX_ROWS if report is not None else None
+            ):
                 try:
                     send = functools.partial(
                         self._post_write,
-                        body,
+                        body.body,
                         db=db,
                         precision=precision,
                         rp=rp,
@@ -720,9 +716,9 @@ class InfluxDBClient:
                         if hasattr(exc, "add_note"):  # Python 3.11+
                             exc.add_note(f"{written} earlier request(s) of this write were stored")
                     raise
-                written += bool(body)
-                if report is not None:
-                    done += points
+                written += bool(body.body)
+                if report is not None:  # its lines, and the rows of a frame that have none
+                    done += body.count + rows
                     report(done, total)
             if report is not None and not done:
                 report(0, total)  # nothing to write: still one report

@@ -1,10 +1,13 @@
 """Batched, retrying background writes that lose nothing.
 
-Rule 1: data is serialized when ``write()`` is called, so bad input raises there, for the
-caller; what is buffered is valid line protocol, as bodies of whole lines with their number
-as serialization hands them over (line protocol given as text split as the server splits
-it). A batch is cut from them at a line boundary found by counting newlines in C: no Python
-object or loop step per line between ``write()`` and the socket.
+Rule 1: data is serialized when ``write()`` is called (``serialization.write_lines()``, the
+dispatcher ``client.write()`` uses), so bad input raises there, for the caller; what is
+buffered is valid line protocol, as bodies of whole lines with their number (``Lines``),
+each slice packed by ``serialization.bodies()`` (the packer ``client.write()`` uses) into
+pieces of ``batch_size`` lines. A batch is cut from them at a line boundary found by
+counting newlines in C: no Python object or loop step per line between ``write()`` and the
+socket. Where a slice is encoded is said by serialization (``LineSlices.on_demand``: a
+DataFrame's slices in the worker thread), never guessed.
 Rule 2: memory is bounded: when ``max_pending`` lines wait, ``write()`` waits too; at most
 ``max_in_flight`` batches are being sent (or retried) at once.
 Rule 3: nothing is lost silently: failures that a later attempt may fix (no connection,
@@ -49,7 +52,7 @@ from . import _batching, _config
 from ._types import Consistency, Precision
 from .blocking import in_worker, is_private_loop, run_to_end, runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
-from .serialization import Lines, LineSlices, line_chunks
+from .serialization import Lines, LineSlices, bodies, write_lines
 
 __all__ = ["BatchWriter", "WriterStats"]
 
@@ -356,8 +359,9 @@ class BatchWriter:
         rp: str | None,
         precision: Precision | None,
         consistency: Consistency | None,
-    ) -> _Destination:
-        """Where a write's lines go: its own options, else the writer's, else the client's."""
+    ) -> tuple[_Destination, int]:
+        """Where a write's lines go (its own options, else the writer's, else the client's),
+        and the nanoseconds per unit of its precision."""
         for name, value in (("db", db), ("rp", rp)):
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str or None, got {value!r}")
@@ -372,8 +376,8 @@ class BatchWriter:
             self.precision if precision is None else precision,
             self.consistency if consistency is None else consistency,
         )
-        _config.check_write_options(destination.precision, destination.consistency)
-        return destination
+        factor = _config.check_write_options(destination.precision, destination.consistency)
+        return destination, factor
 
     # -- public API --------------------------------------------------------------------------
 
@@ -435,29 +439,29 @@ class BatchWriter:
             )
         if self._closing:
             raise RuntimeError("this BatchWriter is closed")
-        destination = self._destination(db, rp, precision, consistency)
+        destination, factor = self._destination(db, rp, precision, consistency)
         # checked whole now (bad data raises before anything is queued); a DataFrame then
         # comes slice by slice, each queued when there is room for it: never held whole
-        chunks = line_chunks(
+        slices = write_lines(
             data,
             measurement,
             tag_columns,
-            destination.precision,
-            max_lines=self.max_pending,
-            piece_lines=self.batch_size,
-            **extra_tags,
+            factor=factor,
+            extra_tags=extra_tags,
+            slice_rows=self.max_pending,
         )
         while True:
-            if not chunks.on_demand:  # all but a DataFrame: encoded whole already
-                pieces = next(chunks, None)
+            if not slices.on_demand:  # all but a DataFrame: encoded whole already
+                pieces = _next_slice(slices, self.batch_size)
             else:
                 # a DataFrame: each slice is encoded in aioinflux's worker thread, so that
                 # the event loop goes on sending the batches queued before it meanwhile
                 # (polars lets go of the GIL as it encodes); one slice at a time, in order
-                pieces = await in_worker(_next_slice, chunks)
+                pieces = await in_worker(_next_slice, slices, self.batch_size)
             if pieces is None:
                 return
-            await self._queue_lines(destination, pieces)
+            if pieces:
+                await self._queue_lines(destination, pieces)
 
     async def _queue_lines(self, destination: _Destination, pieces: list[Lines]) -> None:
         changed = self._start()
@@ -865,8 +869,11 @@ def _stop_at_exit() -> None:
             run_to_end(writer._stop("the interpreter exited"))
 
 
-def _next_slice(chunks: LineSlices) -> list[Lines] | None:
-    return next(chunks, None)
+def _next_slice(slices: LineSlices, batch_size: int) -> list[Lines] | None:
+    """The next slice of a write, in pieces of at most ``batch_size`` lines (each a batch's
+    body as it is, when batches fall on them); None after the last."""
+    taken = next(slices, None)
+    return None if taken is None else list(bodies(taken[0], batch_size))
 
 
 def _unexpected(error: Exception, count: int) -> InfluxDBError:

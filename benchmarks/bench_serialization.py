@@ -262,30 +262,32 @@ def run_table(
 def run_split(n: int, repeat: int) -> None:
     """Bodies and lines of a write, now and as before (serialize, then scan the body)."""
     from aioinflux import serialization as ser
-    from aioinflux.serialization.lines import MAX_BODY, bodies, split_lines
+    from aioinflux.serialization.lines import Lines, bodies, split_lines
 
     def total(pieces: Any) -> bytes:
-        return b"x" * sum(len(p if isinstance(p, bytes) else p[0]) for p in pieces)
+        return b"x" * sum(len(p) for p in pieces)
 
     def streamed(d: Any) -> bool:  # a frame the write streamed before too (no scan)
         return isinstance(d, pd.DataFrame) and len(d) > 100_000
 
+    def requests(d: Any, max_lines: int | None) -> Any:
+        return (body.body for body, _ in ser.write_lines(d, **kw).requests(max_lines))
+
+    def scanned(d: Any, max_lines: int | None) -> Any:
+        return (p.body for p in bodies(Lines.of(split_lines(serialize(d, **kw))), max_lines))
+
     kw: dict[str, Any] = {}
     ways: dict[str, Callable[[Any], bytes]] = {
-        "write() bodies, now": lambda d: total(ser.write_bodies(d, **kw)),
+        "write() bodies, now": lambda d: total(requests(d, None)),
         "write() bodies, before": lambda d: total(
-            ser.write_bodies(d, **kw)
-            if streamed(d)
-            else bodies(split_lines(serialize(d, **kw)), MAX_BODY)
+            requests(d, None) if streamed(d) else scanned(d, None)
         ),
-        "progress bodies, now": lambda d: total(ser.counted_bodies(d, **kw)[1]),
+        "progress bodies, now": lambda d: total(requests(d, 100_000)),
         "progress bodies, before": lambda d: total(
-            ser.counted_bodies(d, **kw)[1]
-            if streamed(d)
-            else bodies(split_lines(serialize(d, **kw)), MAX_BODY, 100_000)
+            requests(d, 100_000) if streamed(d) else scanned(d, 100_000)
         ),
         "writer lines, now": lambda d: total(
-            line for pieces in ser.line_chunks(d, **kw) for p in pieces for line in p.lines()
+            line for lines, _ in ser.write_lines(d, **kw) for line in lines.lines()
         ),
         "writer lines, before": lambda d: total(split_lines(serialize(d, **kw))),
     }

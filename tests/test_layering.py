@@ -270,12 +270,13 @@ def test_the_scanner_lives_in_serialization_only():
 
 
 def test_the_writer_does_not_scan_what_serialization_made():
-    # the writer queues the bodies serialization hands over (line_chunks: a DataFrame slice
-    # by slice, anything else at once) and cuts them with their own methods; it neither
-    # scans nor splits a body itself
+    # the writer queues the bodies serialization hands over (write_lines: a DataFrame slice
+    # by slice, anything else at once), packed by the one packer (bodies), and cuts them
+    # with their own methods; it neither scans nor splits a body itself
     writer = PACKAGE / "writer.py"
     assert not _names_used(writer) & {"split_lines", "_scan", "serialize", "split", "splitlines"}
-    assert "serialization/line_chunks" in imported_modules(writer)
+    assert "serialization/write_lines" in imported_modules(writer)
+    assert "serialization/bodies" in imported_modules(writer)
     assert "serialization/lines" not in imported_modules(writer)
 
 
@@ -318,6 +319,23 @@ def test_the_client_and_writer_have_one_progress_loop_one_retry_loop_and_no_back
     for node in ast.walk(ast.parse(client.read_text())):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             assert "wire" not in {a.arg for a in node.args.args + node.args.kwonlyargs}, node.name
+
+
+def test_one_dispatcher_and_one_packer_serve_the_client_and_the_writer():
+    # every write reaches line protocol through serialization.write_lines(), and its bodies
+    # are cut by lines.bodies() alone: no second dispatcher or packing loop beside them
+    client, writer = PACKAGE / "client.py", PACKAGE / "writer.py"
+    for path in (client, writer):
+        assert _calls_of(path, "write_lines") == 1, path.name
+    assert _calls_of(client, "requests") == 1  # LineSlices.requests(): lines.bodies() per slice
+    assert _calls_of(writer, "bodies") == 1
+    packers = {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.name == "bodies"
+    }
+    assert packers == {"serialization/lines.py"}
 
 
 def import_graph() -> dict[str, set[str]]:

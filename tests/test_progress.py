@@ -10,25 +10,33 @@ import pytest
 
 from aioinflux import InfluxDBClient
 from aioinflux._progress import reporter
-from aioinflux.serialization import counted_bodies
+from aioinflux.serialization import write_lines
+
+
+def progress_bodies(data, *args, max_points=None):
+    """The total and the bodies of client.write(progress=...): (body, points) pairs."""
+    made = write_lines(data, *args)
+    total = made.total()
+    return total, ((b.body, b.count + rows) for b, rows in made.requests(max_points or 100_000))
+
 
 # -- counting (pure) -----------------------------------------------------------------------
 
 
 def test_points_are_the_lines_written():
     lines = [f"m v={i}i {i}" for i in range(25)]
-    total, bodies = counted_bodies(lines, max_points=10)
+    total, bodies = progress_bodies(lines, max_points=10)
     pieces = list(bodies)
     assert total == 25
     assert [n for _, n in pieces] == [10, 10, 5]
     assert b"\n".join(body for body, _ in pieces) == "\n".join(lines).encode()
     # a newline inside a string value does not end a point; blank lines are no points
-    total, bodies = counted_bodies(
+    total, bodies = progress_bodies(
         ['m s="a\nb" 1\n\nm v=2 2', {"measurement": "m", "fields": {"v": 1}}]
     )
     assert total == 3
     assert [n for _, n in bodies] == [3]
-    total, bodies = counted_bodies([])
+    total, bodies = progress_bodies([])
     assert (total, list(bodies)) == (0, [])
 
 
@@ -39,7 +47,7 @@ def test_a_large_dataframe_counts_its_rows():
         index=pd.to_datetime(np.arange(rows), unit="s"),
     )
     df.iloc[5, 0] = np.nan  # a row with no field: written as nothing, counted as done
-    total, bodies = counted_bodies(df, "m")
+    total, bodies = progress_bodies(df, "m")
     pieces = list(bodies)
     assert total == rows
     assert [n for _, n in pieces] == [100_000, 100_000, 50_001]

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from aioinflux._config import precision_factor
 from aioinflux.serialization import columnar
-from aioinflux.serialization.common import precision_factor
 from aioinflux.serialization.dataframe import serialize_dataframe
 from tests.roundtrip import same_rows, stored_rows
 from tests.test_serialization_dataframe import CASES, T0, canonical, expected_rows

@@ -12,8 +12,8 @@ import pytest
 
 from aioinflux import LineProtocolError, LineProtocolTypeError, serialize
 from aioinflux import serialization as ser
+from aioinflux._config import precision_factor
 from aioinflux.serialization import _plan, columnar
-from aioinflux.serialization.common import precision_factor
 from aioinflux.serialization.dataframe import serialize_dataframe
 from tests.roundtrip import row_order, same_rows, stored_rows
 
@@ -377,7 +377,7 @@ def test_serialize_returns_bytes_without_a_trailing_newline():
 def test_large_frame_is_checked_whole_then_encoded_in_slices(monkeypatch):
     monkeypatch.setattr(ser.lines, "MAX_ROWS", 2)
     df = frame({"v": [1.0, 2.0, 3.0, 4.0, 5.0]})
-    pieces = list(ser.write_bodies(df, measurement="m"))
+    pieces = [body.body for body, _ in ser.write_lines(df, measurement="m").requests()]
     assert len(pieces) == 3
     assert b"".join(pieces) == serialize(df, measurement="m") + b"\n"
 
@@ -386,7 +386,7 @@ def test_large_frame_with_a_bad_value_late_raises_before_anything_is_produced(mo
     monkeypatch.setattr(ser.lines, "MAX_ROWS", 2)
     df = frame({"t": ["a", "b", "c", "d", "bad\\"], "v": [1.0, 2.0, 3.0, 4.0, 5.0]})
     with pytest.raises(LineProtocolError, match="point 0: DataFrame column 't': tag value 'bad"):
-        ser.write_bodies(df, measurement="m", tag_columns=["t"])
+        ser.write_lines(df, measurement="m", tag_columns=["t"])
 
 
 def tag_frame(values):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aioinflux.serialization.lines import bodies, exact_lines, join, split_lines
+from aioinflux.serialization.lines import Lines, bodies, exact_lines, join, split_lines
 
 #: (body, lines) — shared with the real-server check in test_writer.py
 SPLIT_CASES = [
@@ -68,27 +68,40 @@ def test_join_takes_any_mix():
 # -- bodies: at most so many bytes and lines, cut between lines -----------------------------
 
 
+def packed(lines, max_lines=None, max_bytes=None):
+    return [(p.body, p.count) for p in bodies(lines, max_lines, max_bytes)]
+
+
 def test_bodies_are_bounded_in_bytes_and_lines():
-    lines = [b"x" * n for n in (3, 3, 3, 10, 1, 1, 1, 1)]
-    # each line counts its newline: 3+1 + 3+1 fit in 8, a third does not
-    assert list(bodies(lines, 8)) == [
-        (b"xxx\nxxx", 2),
-        (b"xxx", 1),
-        (b"x" * 10, 1),  # longer than the bound: alone
-        (b"x\nx\nx\nx", 4),
-    ]
-    assert [n for _, n in bodies(lines, 100, 3)] == [3, 3, 2]
-    assert list(bodies([], 8)) == []
+    made = [b"x" * n for n in (3, 3, 3, 10, 1, 1, 1, 1)]
+    # each line counts its newline: 3+1 + 3+1 fit in 8, a third does not; the same with a
+    # newline inside a line (its ends listed) and with a final newline (an encoder's)
+    for lines in (
+        Lines.of(made),
+        Lines.of([*made, b"x\ny"]),
+        Lines(b"\n".join(made) + b"\n", 8, stop=len(b"\n".join(made))),
+    ):
+        assert packed(lines, max_bytes=8)[:4] == [
+            (b"xxx\nxxx", 2),
+            (b"xxx", 1),
+            (b"x" * 10, 1),  # longer than the bound: alone
+            (b"x\nx\nx\nx", 4),
+        ]
+        assert [n for _, n in packed(lines, 3, 100)] == [3, 3, lines.count - 6]
+    assert packed(Lines(b"", 0), max_bytes=8) == []
+    whole = Lines.of(made)
+    assert list(bodies(whole)) == [whole]  # what fits is handed over as it is
 
 
 def test_bodies_join_back_to_the_whole():
-    lines = [f'm,i={i} s="{"y" * (i % 13)}" {i}'.encode() for i in range(500)]
-    for limit in (1, 40, 333, 10_000):
-        pieces = list(bodies(lines, limit, 7))
-        assert b"\n".join(p for p, _ in pieces) == b"\n".join(lines)
-        assert sum(n for _, n in pieces) == len(lines)
-        assert all(len(p) <= limit or n == 1 for p, n in pieces)
-        assert all(n <= 7 for _, n in pieces)
+    made = [f'm,i={i} s="{"y" * (i % 13)}" {i}'.encode() for i in range(500)]
+    for lines in (Lines.of(made), Lines.of([line.replace(b"y", b"\n") for line in made])):
+        for limit in (1, 40, 333, 10_000):
+            pieces = packed(lines, 7, limit)
+            assert b"\n".join(p for p, _ in pieces) == lines.body
+            assert sum(n for _, n in pieces) == len(made)
+            assert all(len(p) < limit or n == 1 for p, n in pieces)
+            assert all(n <= 7 for _, n in pieces)
 
 
 # -- serialization hands over lines: only the user's text is scanned ------------------------
@@ -107,9 +120,9 @@ def no_scan(monkeypatch):
 
 def write_lines(data, *args):
     """Every line the batch writer would queue for ``data``, its slices joined."""
-    from aioinflux.serialization import line_chunks
+    from aioinflux.serialization import write_lines
 
-    return [line for pieces in line_chunks(data, *args) for p in pieces for line in p.lines()]
+    return [line for lines, _ in write_lines(data, *args) for line in lines.lines()]
 
 
 def _points(n):
@@ -131,7 +144,8 @@ def test_write_lines_takes_the_encoders_lines_as_made(no_scan):
 def test_write_lines_of_a_dataframe_with_newlines_in_strings(no_scan):
     import pandas as pd
 
-    from aioinflux.serialization import counted_bodies, serialize, write_bodies
+    from aioinflux.serialization import serialize
+    from aioinflux.serialization import write_lines as made
 
     df = pd.DataFrame(
         {"s": ['a"\nb', "c\n", None], "v": [1.0, 2.0, None]},
@@ -141,9 +155,9 @@ def test_write_lines_of_a_dataframe_with_newlines_in_strings(no_scan):
         b'm s="a\\"\nb",v=1.0 1000000000',
         b'm s="c\n",v=2.0 2000000000',
     ]  # the row with no field is no line
-    total, counted = counted_bodies(df, "m")
-    assert (total, [n for _, n in counted]) == (2, [2])
-    assert b"".join(write_bodies(df, "m")) == serialize(df, "m") + b"\n"
+    total = made(df, "m").total()
+    assert (total, [b.count + n for b, n in made(df, "m").requests()]) == (2, [2])
+    assert b"".join(b.body for b, _ in made(df, "m").requests()) == serialize(df, "m") + b"\n"
 
 
 def test_write_lines_scans_the_users_text_only():
@@ -169,12 +183,13 @@ def test_big_batches_are_cut_and_counted_without_scanning(no_scan, monkeypatch):
     points = _points(50)
     whole = ser.serialize(points)
     monkeypatch.setattr(ser.lines, "MAX_BODY", 200)
-    pieces = list(ser.write_bodies(points))
+    pieces = [body.body for body, _ in ser.write_lines(points).requests()]
     assert len(pieces) > 5
     assert all(len(p) <= 200 for p in pieces)
     assert b"\n".join(pieces) == whole
-    total, counted = ser.counted_bodies(points, max_points=7)
-    counted = list(counted)
+    made = ser.write_lines(points)
+    total = made.total()
+    counted = [(body.body, body.count + n) for body, n in made.requests(7)]
     assert total == 50
     assert sum(n for _, n in counted) == 50
     assert all(n <= 7 for _, n in counted)
@@ -186,7 +201,7 @@ def test_user_text_is_still_scanned_when_a_batch_is_cut(monkeypatch):
 
     text = "\n".join(f'm s="{i}\n{i}" {i}' for i in range(40))
     monkeypatch.setattr(ser.lines, "MAX_BODY", 50)
-    pieces = list(ser.write_bodies(text))
+    pieces = [body.body for body, _ in ser.write_lines(text).requests()]
     assert len(pieces) > 5
     assert b"\n".join(pieces) == text.encode()
     assert all(p.count(b'"') % 2 == 0 for p in pieces)  # never cut inside a string value
@@ -224,7 +239,7 @@ def test_text_lines_are_split_as_the_server_splits_them(body):
     from aioinflux.serialization.lines import text_lines
 
     for size in (1, 2, 100):
-        pieces = text_lines(body, size)
+        pieces = list(bodies(text_lines(body), size))
         assert [line for p in pieces for line in p.lines()] == split_lines(body)
         assert all(0 < p.count <= size for p in pieces[:-1] if p.ends is None)
 
@@ -242,8 +257,11 @@ def test_plain_text_is_counted_without_scanning(no_scan):
     from aioinflux.serialization.lines import text_lines
 
     body = b"\n".join(b"m,t=a v=%di %d" % (i, i) for i in range(1000)) + b"\n"
-    pieces = text_lines(body, 300)
+    lines = text_lines(body)
+    pieces = list(bodies(lines, 300))
     assert [(p.count, p.ends) for p in pieces] == [(300, None)] * 3 + [(100, None)]
+    assert lines._count is None  # cut without counting the whole first: one pass
+    assert lines.count == 1000
 
 
 @pytest.mark.parametrize("widths", ["even", "uneven", "one long", "tiny"])
@@ -300,8 +318,11 @@ def test_text_in_pieces_is_split_as_the_whole_text_is(piece):
     import random
 
     from aioinflux.exceptions import LineProtocolError
-    from aioinflux.serialization import line_chunks
+    from aioinflux.serialization import write_lines
     from aioinflux.serialization.lines import checked_lines
+
+    def writer_pieces(data, piece_lines):  # the writer's slices: pieces of piece_lines lines
+        return [list(bodies(lines, piece_lines)) for lines, _ in write_lines(data)]
 
     rng = random.Random(piece)
     for _ in range(300):
@@ -314,11 +335,11 @@ def test_text_in_pieces_is_split_as_the_whole_text_is(piece):
         except LineProtocolError:
             for data in (items, tuple(items), encoded, mixed):
                 with pytest.raises(LineProtocolError):
-                    line_chunks(data, piece_lines=piece)
+                    writer_pieces(data, piece_lines=piece)
             continue
         assert expected == [line for line in split_lines(whole) if line.lstrip()[:1] != b"#"]
         for data in (items, tuple(items), encoded, mixed):
-            slices = list(line_chunks(data, piece_lines=piece))
+            slices = list(writer_pieces(data, piece_lines=piece))
             assert len(slices) == (1 if expected else 0)
             got = [line for pieces in slices for p in pieces for line in p.lines()]
             assert got == expected, items
@@ -326,10 +347,11 @@ def test_text_in_pieces_is_split_as_the_whole_text_is(piece):
 
 
 def test_plain_text_comes_in_pieces_of_piece_lines(no_scan):
-    from aioinflux.serialization import line_chunks
+    from aioinflux.serialization import write_lines
 
     items = [f"m,t=a v={i}i {i}" for i in range(23)]
-    (pieces,) = line_chunks(items, piece_lines=5)
+    ((lines, _),) = write_lines(items)
+    pieces = list(bodies(lines, 5))
     assert [p.count for p in pieces] == [5, 5, 5, 5, 3]
     assert [p.body for p in pieces] == [
         "\n".join(items[i : i + 5]).encode() for i in range(0, 23, 5)
@@ -348,6 +370,6 @@ def test_a_body_is_cut_into_pieces_of_size_lines(widths, size):
     made = [b"x" * width[widths]() for _ in range(3000)]
     for ended in (False, True):  # an encoder's output ends with a newline
         body = b"\n".join(made) + (b"\n" if ended else b"")
-        pieces = Lines.pieces(body, size, len(body) - ended)
+        pieces = list(bodies(Lines(body, 3000, stop=len(body) - ended), size))
         assert [p.count for p in pieces] == [min(size, 3000 - i) for i in range(0, 3000, size)]
         assert [line for p in pieces for line in p.lines()] == made

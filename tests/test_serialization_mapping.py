@@ -216,7 +216,7 @@ async def test_mapping_reads_back_identical(client, case):
 
 
 def _factor(precision):
-    from aioinflux.serialization.common import precision_factor
+    from aioinflux._config import precision_factor
 
     return precision_factor(precision)
 
@@ -743,24 +743,26 @@ def test_lines_of_a_long_list_are_found_without_scanning(monkeypatch):
     for point in points[32:64]:
         point["fields"]["s"] = "no break"
     want = [serialize(point) for point in points]
-    assert [
-        line for (pieces,) in [ser.line_chunks(points)] for p in pieces for line in p.lines()
-    ] == want
-    total, counted = ser.counted_bodies(points, max_points=7)
-    assert total == 200
-    assert b"\n".join(body for body, _ in counted) == b"\n".join(want)
+    ((lines, rows),) = ser.write_lines(points)
+    assert (lines.lines(), rows) == (want, None)  # its points are its lines
+    made = ser.write_lines(points)
+    assert made.total() == lines.count == 200
+    counted = list(made.requests(7))
+    assert b"\n".join(body.body for body, _ in counted) == b"\n".join(want)
     monkeypatch.setattr(ser.lines, "MAX_BODY", 1000)
-    assert b"\n".join(ser.write_bodies(points)) == b"\n".join(want)
+    assert b"\n".join(body.body for body, _ in ser.write_lines(points).requests()) == b"\n".join(
+        want
+    )
     for _ in range(2):  # the batch writer's pieces: with newlines in values, then without
-        (pieces,) = ser.line_chunks(points, piece_lines=7)
+        ((lines, _),) = ser.write_lines(points)
+        pieces = list(ser.bodies(lines, 7))
         assert [piece.count for piece in pieces] == [7] * 28 + [4]
         assert [line for piece in pieces for line in piece.lines()] == want
         for point in points:
             point["fields"]["s"] = "no break"
         want = [serialize(point) for point in points]
-        assert [
-            line for (pieces,) in [ser.line_chunks(points)] for p in pieces for line in p.lines()
-        ] == want
+        ((lines, _),) = ser.write_lines(points)
+        assert lines.lines() == want
 
 
 @pytest.mark.server
@@ -779,7 +781,7 @@ def test_big_batch_is_cut_between_lines_not_inside_string_values(monkeypatch):
 
     monkeypatch.setattr(ser.lines, "MAX_BODY", 100)
     points = [p(fields={"s": f"line {i}\nstill {i}"}, time=i) for i in range(20)]
-    bodies = list(ser.write_bodies(points))
+    bodies = [body.body for body, _ in ser.write_lines(points).requests()]
     assert len(bodies) > 3
     assert all(len(body) <= 100 for body in bodies)
     assert b"\n".join(bodies) == serialize(points)

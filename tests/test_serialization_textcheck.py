@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aioinflux import LineProtocolError, serialize
+from aioinflux._config import precision_factor
 from aioinflux.serialization import _textcheck
 from aioinflux.serialization._textcheck import check_text, exact_lines, pattern_check
-from aioinflux.serialization.common import precision_factor
 from aioinflux.serialization.lines import checked_lines, split_lines
 
 # the compiled fast check is built by the README's test command (a failed import here is a
@@ -215,12 +215,16 @@ async def test_comment_and_blank_lines_are_not_counted(client):
 
 
 def test_comment_lines_are_no_points():
-    from aioinflux.serialization import counted_bodies, line_chunks
+    from aioinflux.serialization import write_lines
 
-    total, bodies = counted_bodies("# comment\n\nm v=1 1\n  # more\nm v=2 2\n")
-    assert (total, list(bodies)) == (2, [(b"m v=1 1\nm v=2 2", 2)])
-    (pieces,) = line_chunks(["# comment", "m v=1 1", "", "m v=2 2"])
-    assert sum(p.count for p in pieces) == 2
+    made = write_lines("# comment\n\nm v=1 1\n  # more\nm v=2 2\n")
+    total = made.total()
+    assert (total, [(b.body, b.count + n) for b, n in made.requests()]) == (
+        2,
+        [(b"m v=1 1\nm v=2 2", 2)],
+    )
+    ((lines, _),) = write_lines(["# comment", "m v=1 1", "", "m v=2 2"])
+    assert lines.count == 2
 
 
 def test_text_influxd_accepts_is_sent_byte_for_byte():

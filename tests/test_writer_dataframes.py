@@ -3,18 +3,32 @@ slice as room is made (never held whole as lines), on both encoders; stored exac
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from aioinflux import LineProtocolError, serialize
-from aioinflux.serialization import columnar, line_chunks
+from aioinflux.serialization import columnar, write_lines
+from aioinflux.writer import _next_slice
 from tests.roundtrip import same_rows, stored_rows
 
 
+def writer_slices(data, *args, max_lines=None, piece_lines=None, **options):
+    """The slices the batch writer queues (each in pieces of ``piece_lines`` lines; a slice
+    without lines is left out), ``max_lines`` being its max_pending."""
+    slices = write_lines(data, *args, slice_rows=max_lines, **options)
+    found = []
+    while (pieces := _next_slice(slices, piece_lines or sys.maxsize)) is not None:
+        if pieces:
+            found.append(pieces)
+    return found
+
+
 def line_slices(data, *args, **options):
-    """Each slice of line_chunks() as its lines, one bytes each (the writer's slices)."""
-    slices = line_chunks(data, *args, **options)
+    """Each slice the writer queues as its lines, one bytes each."""
+    slices = writer_slices(data, *args, **options)
     return [[line for piece in pieces for line in piece.lines()] for pieces in slices]
 
 
@@ -66,10 +80,8 @@ def numbers(n):
 
 
 def test_a_frame_without_strings_comes_in_pieces_cut_at_line_ends():
-    from aioinflux.serialization import line_chunks
-
     df = numbers(23)
-    slices = list(line_chunks(df, measurement="m", max_lines=10, piece_lines=4))
+    slices = writer_slices(df, measurement="m", max_lines=10, piece_lines=4)
     assert [[p.count for p in pieces] for pieces in slices] == [[4, 4, 2], [4, 4, 2], [3]]
     assert all(p.ends is None for pieces in slices for p in pieces)
     lines = [line for pieces in slices for p in pieces for line in p.lines()]
@@ -77,13 +89,11 @@ def test_a_frame_without_strings_comes_in_pieces_cut_at_line_ends():
 
 
 def test_a_frame_without_strings_and_a_slice_without_fields():
-    from aioinflux.serialization import line_chunks
-
     df = numbers(10)
     df["v"] = [np.nan] * 4 + [1.0] * 6
     df["i"] = pd.array([None] * 4 + [1] * 6, dtype="Int64")
     df["ok"] = pd.array([None] * 4 + [True] * 6, dtype="boolean")
-    slices = list(line_chunks(df, measurement="m", max_lines=4, piece_lines=3))
+    slices = writer_slices(df, measurement="m", max_lines=4, piece_lines=3)
     assert [[p.count for p in pieces] for pieces in slices] == [[3, 1], [2]]
     assert [len(lines) for lines in line_slices(df, measurement="m", max_lines=4)] == [4, 2]
 
@@ -242,6 +252,6 @@ async def test_frame_slices_are_encoded_off_the_event_loop_in_order(client, monk
 
 def test_a_frames_slices_are_encoded_on_demand_other_data_at_once():
     # what the writer reads to encode a DataFrame's slices in its worker thread
-    assert line_chunks(frame(3), measurement="m").on_demand
+    assert write_lines(frame(3), measurement="m").on_demand
     for data in (["a v=1"], "a v=1", [{"measurement": "m", "fields": {"v": 1}}], []):
-        assert not line_chunks(data).on_demand
+        assert not write_lines(data).on_demand

@@ -21,8 +21,7 @@ from typing import Any
 
 import ciso8601
 
-from .._config import choice_error
-from .._units import NS_PER_UNIT, PRECISION_NS, PRECISIONS, SUB_NS_DIVISORS
+from .._units import NS_PER_UNIT, SUB_NS_DIVISORS
 from ..exceptions import LineProtocolError
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "escape_tag_key",
     "escape_tag_value",
     "field_value",
-    "precision_factor",
     "string_field",
     "tag_value_text",
     "time_to_int",
@@ -49,16 +47,6 @@ _INT_MAX = 2**63 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _CACHE_LIMIT = 100_000
-
-
-def precision_factor(precision: str | None) -> int:
-    """Nanoseconds per unit of ``precision`` (None means ns)."""
-    if precision is None:
-        return 1
-    try:
-        return PRECISION_NS[precision]
-    except KeyError:
-        raise choice_error("precision", precision, PRECISIONS) from None
 
 
 # --- names --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ Rule 2: no I/O. (Query answers -> DataFrames is ``aioinflux._frames``; aioinflux
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -41,24 +42,25 @@ def serialize_dataframe(
     ``string``, object columns of str). A missing value (NaN, None, NA) leaves that field or
     tag out of its row; a row with no field left is not written. The index must be a
     DatetimeIndex (naive = UTC). With ``max_bytes``, a slice whose text is longer is cut
-    into fewer rows (and the following slices with it), down to one row per piece.
+    between lines into pieces of at most ``max_bytes`` bytes (a longer line alone).
 
     :raises LineProtocolError: before anything is produced, for anything that cannot be
         written exactly (the column and row are named).
     :raises TypeError: for an unsupported index or column dtype.
     """
-    from . import _frame_slices  # the package imports nothing of this module: no circle
+    # the package imports nothing of this module: no circle
+    from . import bodies, write_lines
 
-    slices = _frame_slices(
-        frame,
-        measurement=measurement,
-        tag_columns=tag_columns,
-        factor=factor,
-        extra_tags=extra_tags or {},
-        slice_rows=slice_rows,
-        max_bytes=max_bytes,
+    slices = write_lines(
+        frame, measurement, tag_columns, factor=factor, extra_tags=extra_tags, slice_rows=slice_rows
     )
-    return (lines.body for lines, _ in slices if lines.count)
+    limit = sys.maxsize if max_bytes is None else max_bytes
+    return (
+        # a slice whole ends with its newline already; a piece cut from it gets one
+        piece.body if piece.stop < len(piece.body) else piece.body + b"\n"
+        for lines, _ in slices
+        for piece in bodies(lines, max_bytes=limit)
+    )
 
 
 def serialize(

@@ -7,11 +7,13 @@ holding a newline stays one point. That text is checked by influxd's grammar as 
 split (_textcheck.py); comment and blank lines are no lines.
 Rule 2: lines the encoders made (mappings, DataFrames, ``@lineprotocol`` objects) are never
 scanned: the encoders hand them over one by one, so their boundaries are known.
-Rule 3: one bound for every request body: at most :data:`MAX_BODY` bytes, and where rows are
-counted (DataFrame slices, progress reports) at most :data:`MAX_ROWS` lines; a single line
+Rule 3: :class:`Lines` (whole lines kept as one body, with their number) is the one currency
+of the write path: where a line ends is found by counting newlines in C when no line holds
+one, never by a Python loop over lines; the user's text is counted only when asked.
+Rule 4: one packer, :func:`bodies`, cuts ``Lines`` into request bodies for ``client.write()``
+and the batch writer, at one bound: at most :data:`MAX_BODY` bytes, and a number of lines
+(the writer's ``batch_size``; :data:`MAX_ROWS` where progress is reported); a single line
 longer than the bound goes alone (the server then says what it thinks of it).
-Rule 4: lines kept for the batch writer stay one body (:class:`Lines`): where a line ends is
-found by counting newlines in C when no line holds one, never by a Python loop over lines.
 """
 
 from __future__ import annotations
@@ -135,21 +137,32 @@ def join(lines: Sequence[str | bytes]) -> bytes:
 
 
 def bodies(
-    lines: Sequence[bytes], max_bytes: int, max_lines: int | None = None
-) -> Iterator[tuple[bytes, int]]:
-    """``lines`` joined by ``\\n`` into bodies of at most ``max_bytes`` bytes (and
-    ``max_lines`` lines), each with its number of lines; a line longer than ``max_bytes``
-    goes alone. Cut points are found by bisection over the running sizes."""
-    # ends[k]: bytes of lines[:k], each counted with its newline
-    ends = list(accumulate(map((1).__add__, map(len, lines)), initial=0))
-    count = len(lines)
-    start = 0
-    while start < count:
-        stop = max(start + 1, bisect_right(ends, ends[start] + max_bytes, start + 1) - 1)
-        if max_lines is not None:
-            stop = min(stop, start + max_lines)
-        yield b"\n".join(lines[start:stop]), stop - start
-        start = stop
+    lines: Lines, max_lines: int | None = None, max_bytes: int | None = None
+) -> Iterator[Lines]:
+    """``lines`` cut at line boundaries into request bodies of at most ``max_bytes`` bytes
+    (default :data:`MAX_BODY`; each line counted with its newline) and ``max_lines`` lines:
+    the one packer of the write path (``client.write()`` sends each body, the batch writer
+    queues them). Lines that fit whole come back as they are; a line longer than
+    ``max_bytes`` goes alone. Cut points are found in C (newlines counted, or the listed
+    ends bisected): no Python step per line."""
+    limit = MAX_BODY if max_bytes is None else max_bytes
+    stop = lines.stop
+    if max_lines is None and stop < limit:  # the common case: one body, nothing counted
+        if stop:
+            yield lines
+        return
+    most = sys.maxsize if max_lines is None else max_lines
+    first = offset = 0
+    while offset < stop:
+        taken, end = lines.cut(first, offset, most)
+        if end - offset >= limit and taken > 1:  # too many bytes: the most lines that fit
+            taken, end = lines.fit(first, offset, taken, limit)
+        if offset == 0 and end == stop:  # all of it: as it is
+            yield lines
+            return
+        piece, offset = lines.part(first, offset, taken, end)
+        yield piece
+        first += taken
 
 
 class Lines:
@@ -159,18 +172,30 @@ class Lines:
     ``body[:stop]`` holds the ``count`` lines (``stop`` leaves out a final newline of an
     encoder's output). ``ends`` is None when every newline there ends a line and no line is
     blank, the common case, checked in C where the body is made; else ``ends[i]`` is where
-    line ``i`` ends (the offset of its newline, or ``stop``).
+    line ``i`` ends (the offset of its newline, or ``stop``). A count given as None (the
+    user's text, which :func:`bodies` cuts without it) is counted when first asked for.
     """
 
-    __slots__ = ("body", "count", "ends", "stop")
+    __slots__ = ("_count", "body", "ends", "stop")
 
     def __init__(
-        self, body: bytes, count: int, ends: list[int] | None = None, stop: int | None = None
+        self,
+        body: bytes,
+        count: int | None,
+        ends: list[int] | None = None,
+        stop: int | None = None,
     ):
         self.body = body
-        self.count = count
+        self._count = count
         self.ends = ends
         self.stop = len(body) if stop is None else stop
+
+    @property
+    def count(self) -> int:
+        """The number of lines."""
+        if self._count is None:  # every newline ends a line (ends is None)
+            self._count = self.body.count(b"\n", 0, self.stop) + 1 if self.stop else 0
+        return self._count
 
     def __repr__(self) -> str:
         return f"<Lines count={self.count} bytes={self.stop}>"
@@ -186,39 +211,49 @@ class Lines:
         ends = list(accumulate(map((1).__add__, map(len, lines)), initial=-1))
         return cls(body, len(lines), ends[1:])
 
-    @classmethod
-    def pieces(cls, body: bytes, size: int, stop: int | None = None) -> list[Lines]:
-        """The lines of ``body[:stop]``, where every newline ends a line and none is blank,
-        in pieces of ``size`` lines (the last one has the rest): counted in one pass, in C,
-        each piece a body of its own (``body`` itself when it is one piece)."""
-        stop = len(body) if stop is None else stop
-        if stop <= 0:
-            return []
-        sample = min(stop, 1 << 16)
-        width = sample / (body.count(b"\n", 0, sample) + 1)
-        pieces = []
-        offset = 0
-        while True:
-            end, found = _nth_newline(body, offset, stop, size, width)
-            if end < 0:
-                pieces.append(cls(body[offset:stop], found + 1))
-                return pieces
-            pieces.append(cls(body[offset:end], size))
-            offset = end + 1
-
-    def end(self, first: int, offset: int, count: int) -> int:
-        """Where line ``first + count - 1`` ends, line ``first`` starting at ``offset``."""
-        last = first + count - 1
+    def cut(self, first: int, offset: int, most: int) -> tuple[int, int]:
+        """How many lines from line ``first`` (starting at ``offset``) make a piece of at
+        most ``most`` lines (``most``, or the rest when fewer are left), and where the last
+        of them ends: found by counting newlines in C, without the count of the whole (which
+        a cut from the start to the end learns)."""
         if self.ends is not None:
-            return self.ends[last]
-        if last == self.count - 1:
-            return self.stop
-        return _nth_newline(self.body, offset, self.stop, count, self.stop / self.count)[0]
+            taken = min(most, self.count - first)
+            return taken, self.ends[first + taken - 1]
+        if self._count is not None:
+            if first + most >= self._count:  # the rest: nothing to look for
+                return self._count - first, self.stop
+            width = self.stop / self._count
+        else:  # the lines' width from a sample of the body
+            sample = min(self.stop, 1 << 16)
+            width = sample / (self.body.count(b"\n", 0, sample) + 1)
+        end, found = _nth_newline(self.body, offset, self.stop, most, width)
+        if end >= 0:
+            return most, end
+        if first == 0:
+            self._count = found + 1
+        return found + 1, self.stop
 
-    def part(self, first: int, offset: int, count: int) -> tuple[Lines, int]:
-        """Lines ``first`` to ``first + count - 1`` (line ``first`` starting at ``offset``),
-        and where the line after them starts."""
-        end = self.end(first, offset, count)
+    def fit(self, first: int, offset: int, count: int, limit: int) -> tuple[int, int]:
+        """How many of the ``count`` lines from line ``first`` (starting at ``offset``) fit
+        in ``limit`` bytes, each counted with its newline (at least one), and where the last
+        of them ends."""
+        if self.ends is not None:
+            fit = bisect_right(self.ends, offset + limit - 1, first, first + count) - first
+            fit = max(1, fit)
+            return fit, self.ends[first + fit - 1]
+        last = self.body.rfind(b"\n", offset, min(offset + limit, self.stop))
+        if last < 0:  # the first line alone is longer
+            return self.cut(first, offset, 1)
+        return self.body.count(b"\n", offset, last) + 1, last
+
+    def part(
+        self, first: int, offset: int, count: int, end: int | None = None
+    ) -> tuple[Lines, int]:
+        """Lines ``first`` to ``first + count - 1`` (line ``first`` starting at ``offset``;
+        ``end`` where the last of them ends, when the caller knows it), and where the line
+        after them starts."""
+        if end is None:
+            _, end = self.cut(first, offset, count)
         whole = offset == 0 and end == len(self.body)
         piece = self.body if whole else self.body[offset:end]
         ends = None
@@ -266,21 +301,20 @@ def _nth_newline(body: bytes, start: int, stop: int, n: int, width: float) -> tu
 
 def text_lines(
     body: bytes,
-    size: int = sys.maxsize,
     factor: int = 1,
     items: Sequence[str | bytes] | None = None,
     first: int = 0,
-) -> list[Lines]:
+) -> Lines:
     """Line protocol the user gave, checked as influxd would read it at the precision of
     ``factor`` nanoseconds (see :func:`~._textcheck.check_text`, which raises for a refused
-    line, naming it by ``items`` and ``first`` when given), and kept as bodies of ``size``
-    lines (or one body, when it had to be scanned): when the check's one regular expression
-    accepts the body, every newline ends a line and the lines are counted in C."""
+    line, naming it by ``items`` and ``first`` when given), as ``Lines``: when the check's
+    fast path accepts the body, every newline ends a line and the lines are counted in C;
+    else they are the lines influxd finds (no blank or comment line)."""
     found = check_text(body, factor, items, first)
     if found is None:
-        stop = len(body) - 1 if body.endswith(b"\n") else len(body)
-        return Lines.pieces(body, size, stop)
-    return [Lines.of(found)] if found else []
+        # counted when asked for: bodies() cuts it without the count
+        return Lines(body, None, stop=len(body) - 1 if body.endswith(b"\n") else len(body))
+    return Lines.of(found)
 
 
 def checked_lines(
