@@ -12,6 +12,7 @@ Rule 3: the plan is only read: slices can be encoded in threads. No I/O.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from itertools import accumulate
 from typing import Any
@@ -88,6 +89,12 @@ def _concat(seps: list[str], cols: list[list[Any]], tail: str) -> list[str]:
         cols = [_rows8(seps[:8], cols[:8], ""), *cols[8:]]
         seps = ["", *seps[8:]]
     return _ROWS[len(cols)](seps, cols, tail)
+
+
+def write_slice(plan: FramePlan, start: int, stop: int, out: io.BytesIO) -> None:
+    """Write the lines of rows ``start:stop`` of a checked plan to ``out``, each ending with
+    a newline (``serialize()``)."""
+    out.write(slice_lines(plan, start, stop).body)
 
 
 def slice_lines(plan: FramePlan, start: int, stop: int) -> Lines:

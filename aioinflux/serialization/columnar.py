@@ -219,6 +219,12 @@ def _sink(lines: pl.LazyFrame, out: io.BytesIO) -> None:
     lines.sink_csv(out, include_header=False, quote_style="never", separator=" ")
 
 
+def write_slice(plan: FramePlan, start: int, stop: int, out: io.BytesIO) -> None:
+    """Write the lines of rows ``start:stop`` of a checked plan to ``out``, each ending with
+    a newline: polars runs the query into it, no copy in between (``serialize()``)."""
+    _sink(_slice_lines(plan, start, stop)[0], out)
+
+
 def slice_lines(plan: FramePlan, start: int, stop: int) -> Lines:
     """The lines of rows ``start:stop`` of a checked plan (a row with no field has none),
     each ending with a newline: one a row (or counted in C) when no string value of the
