@@ -29,7 +29,8 @@ def load(name: str, module: str) -> ModuleType | None:
         loaded = importlib.import_module(module)
     except ImportError:
         return None
-    _ACTIVE.append(name)
+    if name not in _ACTIVE:  # one module may serve several pure ones
+        _ACTIVE.append(name)
     return loaded
 
 

@@ -41,7 +41,7 @@ import os
 import struct
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,6 +207,7 @@ class Spool:
         self._entries: deque[_Entry] = deque()
         self._loaded = 0
         self._lines = 0
+        self._unloaded_lines = 0
         self._next = 0  # the spool's number of the next line appended
         try:
             self.recovered = self._recover()
@@ -235,6 +236,7 @@ class Spool:
                     self._entries[-1].skip = record.lines.count - left
                     segment.lines += left
                     self._lines += left
+                    self._unloaded_lines += left
                 offset = end
             segment.size = offset
             if offset < len(data):
@@ -278,6 +280,11 @@ class Spool:
         """Records spooled and not yet loaded into memory."""
         return len(self._entries) - self._loaded
 
+    @property
+    def unloaded_lines(self) -> int:
+        """Lines spooled and not yet loaded into memory."""
+        return self._unloaded_lines
+
     def room(self, size: int) -> bool:
         """Whether a record of ``size`` bytes may be appended now (also when it alone is
         larger than ``max_bytes``, into a spool holding no line)."""
@@ -285,34 +292,45 @@ class Spool:
 
     # -- appending
 
-    def encode(self, destination: Destination, lines: Lines) -> bytes:
-        """``lines`` as the next record (numbered after every line spooled so far)."""
-        return encode_record(self._next, destination, lines)
-
-    def append(self, record: bytes, count: int, *, loaded: bool) -> None:
-        """Append ``record`` (of :meth:`encode`, holding ``count`` lines) whole, or raise
-        ``OSError`` with the file as it was (a full disk). ``loaded``: its lines are queued
-        in memory already (only when every record before it is)."""
+    def append(
+        self, destination: Destination, pieces: Sequence[Lines], *, loaded: bool = False
+    ) -> None:
+        """Append ``pieces`` (the lines of one write, for ``destination``) as records, in one
+        write to the file: all of them, or none with the file as it was and ``OSError``
+        raised (a full disk). ``loaded``: their lines are queued in memory already (only when
+        every record before them is)."""
         if loaded and self.unloaded:
             raise RuntimeError("records are loaded in order")
+        records = []
+        first = self._next
+        for lines in pieces:
+            records.append(encode_record(first, destination, lines))
+            first += lines.count
+        data = b"".join(records)
         segment = self._current()
         offset = segment.size
         try:
-            written = os.write(self._fd, record)
-            while written < len(record):  # a write cut short by a signal: the rest
-                written += os.write(self._fd, memoryview(record)[written:])
+            written = os.write(self._fd, data)
+            while written < len(data):  # a write cut short by a signal: the rest
+                written += os.write(self._fd, memoryview(data)[written:])
             if self.fsync:
                 os.fsync(self._fd)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, offset)
             raise
-        segment.size += len(record)
-        segment.lines += count
-        self._entries.append(_Entry(segment, offset, len(record), self._next, count))
-        self._loaded += loaded
-        self._lines += count
-        self._next += count
+        segment.size += len(data)
+        for record, lines in zip(records, pieces, strict=True):
+            count = lines.count
+            self._entries.append(_Entry(segment, offset, len(record), self._next, count))
+            offset += len(record)
+            segment.lines += count
+            self._lines += count
+            self._next += count
+            if loaded:
+                self._loaded += 1
+            else:
+                self._unloaded_lines += count
 
     def _current(self) -> _Segment:
         """The segment appends go to: a new one when the last is full (or there is none)."""
@@ -358,6 +376,7 @@ class Spool:
             records.append(record)
             total += count
             self._loaded += 1
+            self._unloaded_lines -= count
         return records
 
     # -- acknowledging
@@ -401,6 +420,13 @@ class Spool:
         finally:
             os.close(self._lock)
             self._lock = -1
+
+    def __del__(self) -> None:
+        # a spool never closed (its writer never closed): its files stay, the lock goes
+        for fd in (getattr(self, "_fd", -1), getattr(self, "_lock", -1)):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def __repr__(self) -> str:
         return f"<Spool {str(self.path)!r} lines={self.lines} bytes={self.size}>"

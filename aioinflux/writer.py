@@ -40,19 +40,23 @@ import atexit
 import contextlib
 import inspect
 import logging
+import os
 import random
+import time
 import warnings
 import weakref
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from . import _batching, _config
+from ._spool import SEGMENT_BYTES, Spool
 from ._types import Consistency, Precision
 from .blocking import in_worker, is_private_loop, run_to_end, runner
 from .exceptions import FailedBatch, InfluxDBBatchError, InfluxDBError
 from .serialization import Lines, LineSlices, bodies, write_lines
+from .serialization._stamp import stamped
 
 __all__ = ["BatchWriter", "WriterStats"]
 
@@ -104,6 +108,10 @@ class WriterStats:
     retries: int = 0
     #: body bytes of accepted batches (before compression)
     bytes_written: int = 0
+    #: lines in the writer's spool that the server has not stored yet (with ``spool=``)
+    spooled_lines: int = 0
+    #: bytes of the spool's files (with ``spool=``)
+    spooled_bytes: int = 0
 
 
 OnError = Callable[[list[bytes], InfluxDBError], Any]
@@ -125,6 +133,9 @@ _NOT_TAGS = {
             "max_backoff",
             "on_error",
             "grace",
+            "spool",
+            "spool_max_bytes",
+            "spool_fsync",
         )
     },
 }
@@ -234,6 +245,16 @@ class BatchWriter:
         cancellation, ``KeyboardInterrupt`` or ``SystemExit`` (Ctrl-C, SIGTERM, a timeout
         around the block); 0 for none. What is still unsent then is passed to ``on_error``
         and logged at ERROR, and the cancellation or interrupt goes on.
+    :param spool: a directory (made if missing) where every line ``write()`` accepts is
+        kept on disk until the server stored it, so that lines survive the process being
+        killed: a writer opened on the same directory sends what it holds first. A line
+        without a timestamp is given the time ``write()`` accepted it. One writer per
+        directory. See :ref:`spool`.
+    :param spool_max_bytes: the most bytes the spool's files hold (default 1 GiB): when it
+        is reached, ``write()`` waits for room, as it waits for ``max_pending``.
+    :param spool_fsync: ``os.fsync`` each write to the spool before ``write()`` returns, so
+        that its lines survive a power cut too (without it they survive the process being
+        killed, not the machine going down).
 
     ``db``, ``rp``, ``precision`` and ``consistency`` (and the client's ``db``) may be changed
     between writes: each ``write()`` takes them as they are then, and its lines are sent
@@ -259,6 +280,9 @@ class BatchWriter:
         consistency: Consistency | None = None,
         gzip: bool | None = None,
         grace: float = 5.0,
+        spool: str | os.PathLike[str] | None = None,
+        spool_max_bytes: int = 1 << 30,
+        spool_fsync: bool = False,
     ):
         for name, value in (("batch_size", batch_size), ("max_in_flight", max_in_flight)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -282,6 +306,14 @@ class BatchWriter:
             raise ValueError("a batch writer needs a database: pass db=... or set client.db")
         # checked now, not when the first batch is sent
         _config.check_write_options(precision, consistency)
+        if (
+            isinstance(spool_max_bytes, bool)
+            or not isinstance(spool_max_bytes, int)
+            or spool_max_bytes < 1
+        ):
+            raise ValueError(f"spool_max_bytes must be a positive integer, got {spool_max_bytes!r}")
+        if spool is not None and not isinstance(spool, (str, os.PathLike)):
+            raise TypeError(f"spool must be a directory (str or path), got {spool!r}")
         self.client = client
         self._send_body = send
         self.batch_size = batch_size
@@ -317,6 +349,20 @@ class BatchWriter:
         self._flusher: asyncio.Task[None] | None = None
         self._in_flight: dict[asyncio.Task[None], _OutgoingBatch] = {}
         self._rng = random.Random()
+        # lines on disk until written (see _spool.py): opened last, as it takes a lock
+        self._spool: Spool | None = None
+        self._acked = 0  # lines (numbered as queued) acknowledged to the spool
+        self._done: dict[int, int] = {}  # batches ended out of order: start -> count
+        if spool is not None:
+            self._spool = Spool(
+                spool,
+                max_bytes=spool_max_bytes,
+                fsync=bool(spool_fsync),
+                # files small enough that the bound is felt file by file
+                segment_bytes=min(SEGMENT_BYTES, max(1 << 16, spool_max_bytes // 16)),
+            )
+            self._unfinished = self._spool.lines  # what a previous writer left: sent first
+            self._spool_stats()
 
     @property
     def mode(self) -> str:
@@ -334,10 +380,16 @@ class BatchWriter:
         return len(self._in_flight)
 
     def __repr__(self) -> str:
+        spool = "" if self._spool is None else f" spool={str(self._spool.path)!r}"
         return (
             f"<BatchWriter batch_size={self.batch_size} pending={self.pending} "
-            f"in_flight={self.in_flight} {self.stats}>"
+            f"in_flight={self.in_flight}{spool} {self.stats}>"
         )
+
+    def _spool_stats(self) -> None:
+        if self._spool is not None:
+            self.stats.spooled_lines = self._spool.lines
+            self.stats.spooled_bytes = self._spool.size
 
     def _start(self) -> asyncio.Condition:
         loop = asyncio.get_running_loop()
@@ -440,6 +492,7 @@ class BatchWriter:
         if self._closing:
             raise RuntimeError("this BatchWriter is closed")
         destination, factor = self._destination(db, rp, precision, consistency)
+        stamp = time.time_ns()
         # checked whole now (bad data raises before anything is queued); a DataFrame then
         # comes slice by slice, each queued when there is room for it: never held whole
         slices = write_lines(
@@ -461,11 +514,19 @@ class BatchWriter:
             if pieces is None:
                 return
             if pieces:
+                if self._spool is not None and not slices.on_demand:
+                    # sent once more after a crash, a line without a time would be a
+                    # second point: it gets the time it was accepted, at its precision (a
+                    # DataFrame's rows all have theirs, from its index)
+                    pieces = [stamped(piece, stamp // factor) for piece in pieces]
                 await self._queue_lines(destination, pieces)
 
     async def _queue_lines(self, destination: _Destination, pieces: list[Lines]) -> None:
         changed = self._start()
         count = sum(piece.count for piece in pieces)
+        if self._spool is not None:
+            await self._spool_lines(changed, destination, pieces, count)
+            return
         async with changed:
 
             def room() -> bool:
@@ -482,15 +543,83 @@ class BatchWriter:
                     self._waiting -= 1
             if self._closing:
                 raise RuntimeError("this BatchWriter is closed")
-            if not self._queue or self._queue[-1][0] != destination:
-                self._queue.append((destination, _Run()))
-            run = self._queue[-1][1]
-            for piece in pieces:
-                run.extend(piece)
-            self._pending += count
-            self._queued += count
+            self._enqueue(destination, pieces, count)
             self._unfinished += count
             changed.notify_all()
+
+    def _enqueue(self, destination: _Destination, pieces: list[Lines], count: int) -> None:
+        """Queue lines in memory (numbered from ``_queued`` on, in this order)."""
+        if not self._queue or self._queue[-1][0] != destination:
+            self._queue.append((destination, _Run()))
+        run = self._queue[-1][1]
+        for piece in pieces:
+            run.extend(piece)
+        self._pending += count
+        self._queued += count
+
+    async def _spool_lines(
+        self,
+        changed: asyncio.Condition,
+        destination: _Destination,
+        pieces: list[Lines],
+        count: int,
+    ) -> None:
+        """Append a write's lines to the spool, waiting for room there; queue them in memory
+        too when there is room and nothing older waits on disk (else they are loaded from
+        the spool when room is made)."""
+        spool = self._spool
+        assert spool is not None
+        size = sum(piece.stop for piece in pieces)
+        async with changed:
+            if not spool.room(size):
+                self._waiting += 1
+                changed.notify_all()
+                try:
+                    await changed.wait_for(lambda: spool.room(size) or self._closing)
+                finally:
+                    self._waiting -= 1
+            if self._closing:
+                raise RuntimeError("this BatchWriter is closed")
+            memory = not spool.unloaded and (
+                not self._pending or self._pending + count <= self.max_pending
+            )
+            where = (destination.db, destination.rp, destination.precision, destination.consistency)
+            try:
+                spool.append(where, pieces, loaded=memory)
+            except OSError as exc:
+                raise OSError(
+                    exc.errno,
+                    f"the spool {spool.path} could not take the {count} line(s) of this "
+                    f"write, so none of them was accepted: {exc.strerror}",
+                ) from None
+            if memory:
+                self._enqueue(destination, pieces, count)
+            self._unfinished += count
+            self._spool_stats()
+            changed.notify_all()
+
+    def _load(self) -> None:
+        """Queue lines from the spool (oldest first) while memory has room for them."""
+        spool = self._spool
+        while spool is not None and spool.unloaded and self._pending < self.max_pending:
+            for record in spool.load(self.max_pending - self._pending):
+                db, rp, precision, consistency = record.destination
+                destination = _Destination(
+                    db, rp, cast(Precision | None, precision), cast(Consistency | None, consistency)
+                )
+                self._enqueue(destination, [record.lines], record.lines.count)
+
+    def _acknowledge(self, batch: _OutgoingBatch) -> None:
+        """``batch`` is written or reported as failed: the spool lets go of its lines once
+        every line queued before them is too."""
+        spool = self._spool
+        if spool is None:
+            return
+        self._done[batch.start] = batch.count
+        while (count := self._done.pop(self._acked, None)) is not None:
+            spool.acknowledge(count)
+            self._acked += count
+        self._spool_stats()
 
     @runner
     async def flush(self) -> None:
@@ -500,7 +629,8 @@ class BatchWriter:
         """
         changed = self._start()
         async with changed:
-            mark = self._queued
+            # lines on disk only are numbered as they are loaded, in order
+            mark = self._queued + (self._spool.unloaded_lines if self._spool else 0)
             self._flush_mark = max(self._flush_mark, mark)
             changed.notify_all()
             await changed.wait_for(lambda: self._finished_below() >= mark)
@@ -521,12 +651,14 @@ class BatchWriter:
             not raised by an earlier ``close()``).
         """
         self._closing = True
-        if self._loop is None:
+        if self._loop is None and not self._unfinished:
+            self._close_spool()
             return
         changed = self._start()
         async with changed:
             changed.notify_all()
-            await changed.wait_for(lambda: not self._pending and not self._in_flight)
+            await changed.wait_for(self._drained)
+        self._close_spool()
         if self._failures:
             failures, self._failures = self._failures, []
             raise InfluxDBBatchError(failures)
@@ -547,6 +679,19 @@ class BatchWriter:
             # service flushes): a stop too, or the loop's end would take the lines silently
             await self._stop(type(stop).__name__)
             raise
+
+    def _drained(self) -> bool:
+        """Nothing is queued, in flight, or on disk only."""
+        return (
+            not self._pending
+            and not self._in_flight
+            and not (self._spool is not None and self._spool.unloaded)
+        )
+
+    def _close_spool(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+            self._spool_stats()
 
     def __enter__(self) -> BatchWriter:
         if self.mode != "blocking":
@@ -574,7 +719,10 @@ class BatchWriter:
         if not lost and not unraised:
             return
         what = []
-        if lost:
+        spool = getattr(self, "_spool", None)
+        if lost and spool is not None:
+            what.append(f"{lost} line(s) were never written (they are kept in {spool.path})")
+        elif lost:
             sending = lost - self._pending  # batches whose tasks were cancelled unstarted
             what.append(
                 f"{lost} line(s) were never written ({self._pending} queued"
@@ -602,7 +750,8 @@ class BatchWriter:
         lets that go on. Either way what was not written is reported before it returns.
         """
         self._closing = True
-        if self._loop is None:  # nothing was ever queued
+        if self._loop is None and not self._unfinished:  # nothing was ever queued
+            self._close_spool()
             return
         changed = self._start()
         held, written = self._unfinished, self.stats.points_written
@@ -612,7 +761,7 @@ class BatchWriter:
                 async def drained() -> None:
                     async with changed:
                         changed.notify_all()  # closing: the flusher sends what it holds now
-                        await changed.wait_for(lambda: not self._pending and not self._in_flight)
+                        await changed.wait_for(self._drained)
 
                 # not asyncio.timeout(): the task running this may be cancelled already,
                 # and a bare wait does not depend on how its cancellations are counted
@@ -646,6 +795,9 @@ class BatchWriter:
         self._in_flight.clear()
         for task in tasks:
             task.cancel()
+        if self._spool is not None:
+            self._keep_in_spool(why, batches, not_written)
+            return tasks, None
         lines = [line for batch in batches if not batch.done for line in batch.lines()]
         for batch in batches:
             batch.done = True
@@ -678,6 +830,32 @@ class BatchWriter:
         error.__cause__ = self._last_error
         return tasks, self._failed(lines, error)
 
+    def _keep_in_spool(self, why: str, batches: list[_OutgoingBatch], not_written: int) -> None:
+        """A stop of a writer with a spool: what it could not send stays there, for the next
+        writer opened on it; said once, at WARNING (nothing is lost)."""
+        spool = self._spool
+        assert spool is not None
+        kept = sum(batch.count for batch in batches if not batch.done)
+        kept += self._pending + spool.unloaded_lines
+        for batch in batches:
+            batch.done = True
+        self._queue.clear()
+        self._pending = 0
+        # flush() waits by line numbers (those on disk only counted too): every one has an end
+        self._taken = self._queued + spool.unloaded_lines
+        self._unfinished -= kept
+        failed = not_written - kept  # in batches that failed during the grace: reported
+        if kept:
+            logger.warning(
+                "the batch writer was stopped (%s) with %d line(s) not written: they are "
+                "kept in its spool %s, and a writer opened on it sends them first%s",
+                why,
+                kept,
+                spool.path,
+                f" ({failed} more in batches that failed)" if failed > 0 else "",
+            )
+        self._close_spool()
+
     # -- background work ---------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
@@ -693,6 +871,15 @@ class BatchWriter:
         if self._stopped or not self._unfinished:
             return
         self._stopped = True
+        if self._spool is not None:
+            logger.warning(
+                "the batch writer's background work was cancelled with %d line(s) not "
+                "written: its event loop is ending before the writer was closed; they are "
+                "kept in its spool %s, and a writer opened on it sends them first",
+                self._unfinished,
+                self._spool.path,
+            )
+            return
         logger.error(
             "the batch writer's background work was cancelled with %d line(s) not written: "
             "its event loop is ending before the writer was closed; close a writer in the "
@@ -706,12 +893,14 @@ class BatchWriter:
         assert changed is not None
         while True:
             async with changed:
+                self._load()
                 if not self._batch_ready():
                     # when the interval is up, send what there is
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(
                             changed.wait_for(self._batch_ready), self.flush_interval
                         )
+                    self._load()
                 if not self._queue:
                     if self._closing:
                         return
@@ -724,6 +913,7 @@ class BatchWriter:
                 while True:
                     batch = self._take()
                     self._in_flight[loop.create_task(self._run_batch(batch))] = batch
+                    self._load()
                     if not (
                         self._queue
                         and len(self._in_flight) < self.max_in_flight
@@ -734,15 +924,20 @@ class BatchWriter:
 
     def _batch_ready(self) -> bool:
         # closing (send the rest, or stop); a full batch; a run of lines that cannot grow
-        # (lines for another destination follow it, or a write() waits for room); or a
-        # flush waiting for queued lines
+        # (lines for another destination follow it, or a write() waits for room); a flush
+        # waiting for queued lines; or lines on disk only, with room in memory for them
         return (
             self._closing
+            or self._loadable()
             or (bool(self._queue) and len(self._queue[0][1]) >= self.batch_size)
             or len(self._queue) > 1
             or (self._waiting > 0 and bool(self._queue))
             or self._taken < self._flush_mark
         )
+
+    def _loadable(self) -> bool:
+        spool = self._spool
+        return spool is not None and bool(spool.unloaded) and self._pending < self.max_pending
 
     def _take(self) -> _OutgoingBatch:
         """The next batch: up to ``batch_size`` lines of the first run (one destination)."""
@@ -813,9 +1008,13 @@ class BatchWriter:
         except InfluxDBError as exc:
             self._last_error = exc
             batch.done = True
+            # reported (on_error, close()): a spool lets go of them, or every writer opened
+            # on it would send them again, and fail again
+            self._acknowledge(batch)
             await self._fail(batch.lines(), exc)
             return
         batch.done = True
+        self._acknowledge(batch)
         self._unfinished -= count
         self.stats.points_written += count
         self.stats.batches_written += 1

@@ -27,7 +27,9 @@ the table, for comparing two versions of the writer on a busy machine.
 Line-protocol ``str`` lines come in two shapes: the one above (tags, float, int and bool
 fields) and the users' one, with an escaped tag value and a string field holding an escaped
 ``"`` (rows ending in ``string field``, compared with raw aiohttp sending those same
-bodies). ``--check`` starts no server: it prints the MB/s of the check of line protocol
+bodies). Rows with ``spool`` give the writer an on-disk spool (a fresh
+directory each run; ``spool+fsync``: synced to the disk at each ``write()``).
+``--check`` starts no server: it prints the MB/s of the check of line protocol
 text on bodies of 5000 lines of each shape, the compiled and the pure implementation apart.
 ``AIOINFLUX_NO_EXTENSIONS=1`` in the environment makes every row run the pure one.
 
@@ -40,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
@@ -141,13 +144,20 @@ async def ours_writer(
     writes: list[Any],
     in_flight: int = 4,
     gzip: bool = False,
+    spool: dict[str, Any] | None = None,
     **options: Any,
 ) -> None:
-    """The batch writer given ``writes``, one ``write()`` each (made before the clock)."""
+    """The batch writer given ``writes``, one ``write()`` each (made before the clock);
+    ``spool``: the writer's spool options (a fresh directory each run)."""
     client = server.client(db=db, gzip=gzip)
-    async with client, client.batch_writer(batch_size=BATCH, max_in_flight=in_flight) as writer:
-        for data in writes:
-            await writer.write(data, **options)
+    with tempfile.TemporaryDirectory(prefix="bench-spool-") as directory:
+        spooled = {} if spool is None else {"spool": directory, **spool}
+        async with (
+            client,
+            client.batch_writer(batch_size=BATCH, max_in_flight=in_flight, **spooled) as writer,
+        ):
+            for data in writes:
+                await writer.write(data, **options)
 
 
 async def ours_write(server: InfluxDBServer, db: str, bodies: list[bytes]) -> None:
@@ -333,10 +343,21 @@ def main() -> None:
     contenders["aioinflux batch_writer, 4 in flight, gzip"] = lambda s, d: ours_writer(
         s, d, line_writes, gzip=True
     )
+    # the on-disk spool: every write() appended to a file before it returns (and with
+    # spool_fsync, synced to the disk)
+    contenders["aioinflux batch_writer, 4 in flight, spool, string field"] = lambda s, d: (
+        ours_writer(s, d, string_writes, spool={})
+    )
+    contenders["aioinflux batch_writer, 4 in flight, spool+fsync, string field"] = lambda s, d: (
+        ours_writer(s, d, string_writes, spool={"spool_fsync": True})
+    )
     mappings = make_mappings(args.points)
     mapping_writes = pieces(mappings, STEP)
     contenders["aioinflux batch_writer, 4 in flight, mappings"] = lambda s, d: ours_writer(
         s, d, mapping_writes, measurement="cpu"
+    )
+    contenders["aioinflux batch_writer, 4 in flight, spool, mappings"] = lambda s, d: ours_writer(
+        s, d, mapping_writes, spool={}, measurement="cpu"
     )
     try:
         frame = make_frame(args.points)

