@@ -148,12 +148,18 @@ def test_room_bounds_the_bytes(tmp_path):
     spool.close()
 
 
-def test_a_record_cut_short_is_skipped_with_a_warning_and_the_rest_kept(tmp_path, caplog):
-    spool = Spool(tmp_path, max_bytes=1 << 20)
+def three_records(directory: Path) -> Path:
+    """A closed spool in ``directory`` holding three records of a line each; its file."""
+    spool = Spool(directory, max_bytes=1 << 20)
     for i in range(3):
         spooled(spool, DEST, lines_of(b"m v=%d %d" % (i, i)))
     spool.close()
-    (segment,) = tmp_path.glob("*.seg")
+    (segment,) = directory.glob("*.seg")
+    return segment
+
+
+def test_a_record_cut_short_is_skipped_with_a_warning_and_the_rest_kept(tmp_path, caplog):
+    segment = three_records(tmp_path)
     whole = segment.stat().st_size
     with open(segment, "ab") as file:
         file.write(encode_record(3, DEST, lines_of(b"m v=3 3"))[:-5])  # a crash mid-append
@@ -178,11 +184,7 @@ def test_a_record_cut_short_is_skipped_with_a_warning_and_the_rest_kept(tmp_path
 
 
 def test_a_damaged_record_is_skipped_with_what_follows_in_its_file(tmp_path, caplog):
-    spool = Spool(tmp_path, max_bytes=1 << 20)
-    for i in range(3):
-        spooled(spool, DEST, lines_of(b"m v=%d %d" % (i, i)))
-    spool.close()
-    (segment,) = tmp_path.glob("*.seg")
+    segment = three_records(tmp_path)
     data = bytearray(segment.read_bytes())
     second = data.index(MAGIC, 1)
     data[second + 20] ^= 1

@@ -156,16 +156,24 @@ async def test_gzip_bodies(client, fault_server):
 # -- back-pressure -------------------------------------------------------------------------
 
 
-async def test_write_waits_while_the_buffer_is_full(fault_server):
-    release = asyncio.Event()
-    bodies: list[bytes] = []
+class Held:
+    """A local server's handler that keeps each write open until released (what fills a
+    writer's buffer on demand), keeping the bodies."""
 
-    async def held(request: web.Request) -> web.Response:
-        bodies.append(await request.read())
-        await release.wait()
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.bodies: list[bytes] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.bodies.append(await request.read())
+        await self.release.wait()
         return web.Response(status=204)
 
-    port = await fault_server(held)
+
+async def test_write_waits_while_the_buffer_is_full(fault_server):
+    held = Held()
+    bodies, release = held.bodies, held.release
+    port = await fault_server(held.handle)
     async with InfluxDBClient("127.0.0.1", port, db="d") as client:
         writer = client.batch_writer(batch_size=10, max_pending=20, max_in_flight=1)
         await writer.write(lines(0, 10))

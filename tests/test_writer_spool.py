@@ -17,8 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
-from test_writer import count, eventually, lines
+from test_writer import Held, count, eventually, lines
 from test_writer_stopping import serve
 
 from aioinflux import InfluxDBClient
@@ -172,15 +171,9 @@ async def test_recovered_lines_go_first_and_a_torn_record_is_skipped(own_server,
 
 
 async def test_write_waits_while_the_spool_is_full(fault_server, tmp_path):
-    release = asyncio.Event()
-    bodies: list[bytes] = []
-
-    async def held(request: web.Request) -> web.Response:
-        bodies.append(await request.read())
-        await release.wait()
-        return web.Response(status=204)
-
-    port = await fault_server(held)
+    held = Held()
+    bodies, release = held.bodies, held.release
+    port = await fault_server(held.handle)
     async with InfluxDBClient("127.0.0.1", port, db="d") as client:
         writer = client.batch_writer(
             spool=tmp_path, spool_max_bytes=600, batch_size=10, max_in_flight=1
@@ -244,3 +237,12 @@ def test_a_full_disk_refuses_the_write_and_keeps_what_was_accepted(own_server, t
 
     asyncio.run(reopen())
     assert stored(own_server) == int(accepted)
+
+
+def test_blocking_mode(own_server, tmp_path):
+    client = own_server.client(db="own", mode="blocking")
+    with client, client.batch_writer(spool=tmp_path, flush_interval=3600) as writer:
+        writer.write(lines(0, 50))
+        assert writer.stats.spooled_lines == 50
+    assert (writer.stats.points_written, writer.stats.spooled_lines) == (50, 0)
+    assert stored(own_server) == 50

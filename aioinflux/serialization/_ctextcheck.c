@@ -63,52 +63,26 @@ digits(scan_t *sc)
     return sc->i - start;
 }
 
-/* a tag key or value: not empty, runs of name bytes between escapes */
+/* a name: not empty, runs of bytes not in the class `stop` between escapes, each run of at
+ * most `most` bytes and at most `escapes` escapes (a bound that keeps a field key short) */
 static int
-tag_name(scan_t *sc)
-{
-    const unsigned char *s = sc->s;
-    Py_ssize_t i = sc->i, n = sc->n;
-    if (i >= n || (cls[s[i]] & SPACE) || s[i] == ',' || s[i] == '=') {
-        return 0;
-    }
-    while (i < n) {
-        unsigned char c = s[i];
-        if (!(cls[c] & NAME_STOP)) {
-            i++;
-        }
-        else if (c == '\\' && i + 1 < n && ESCAPED(s[i + 1])) {
-            i += 2;
-        }
-        else {
-            break;
-        }
-    }
-    sc->i = i;
-    return 1;
-}
-
-/* a field key: not empty, runs of at most 1000 key bytes between at most 16 escapes (so
- * that no key can be too long) */
-static int
-field_key(scan_t *sc)
+name(scan_t *sc, int stop, Py_ssize_t most, int escapes)
 {
     const unsigned char *s = sc->s;
     Py_ssize_t i = sc->i, n = sc->n, run = 0;
-    int escapes = 0;
-    if (i >= n || (cls[s[i]] & SPACE) || s[i] == ',' || s[i] == '=' || s[i] == '"') {
+    if (i >= n || ((cls[s[i]] & stop) && s[i] != '\\')) {
         return 0;
     }
     while (i < n) {
         unsigned char c = s[i];
-        if (!(cls[c] & KEY_STOP)) {
-            if (++run > 1000) {
+        if (!(cls[c] & stop)) {
+            if (++run > most) {
                 return 0;
             }
             i++;
         }
         else if (c == '\\' && i + 1 < n && ESCAPED(s[i + 1])) {
-            if (++escapes > 16) {
+            if (--escapes < 0) {
                 return 0;
             }
             run = 0;
@@ -121,6 +95,12 @@ field_key(scan_t *sc)
     sc->i = i;
     return 1;
 }
+
+/* a tag key or value: no bound (the series key's length is checked whole) */
+#define tag_name(sc) name((sc), NAME_STOP, PY_SSIZE_T_MAX, INT_MAX)
+/* a field key: runs of at most 1000 bytes between at most 16 escapes, so that no key can
+ * be too long */
+#define field_key(sc) name((sc), KEY_STOP, 1000, 16)
 
 static int
 word(scan_t *sc, const char *rest)
