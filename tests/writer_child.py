@@ -1,4 +1,5 @@
-"""A small service writing readings with the batch writer, for tests/test_writer_stopping.py.
+"""A small service writing readings with the batch writer, for tests/test_writer_stopping.py and
+tests/test_writer_spool.py.
 
 Run as ``python writer_child.py MODE PORT DB LIMIT GRACE``: ``MODE`` is ``async`` (under
 ``asyncio.run()``) or ``blocking``; readings go to database ``DB`` of the server on 127.0.0.1
@@ -6,7 +7,8 @@ Run as ``python writer_child.py MODE PORT DB LIMIT GRACE``: ``MODE`` is ``async`
 ``ready N`` is printed each time ``write()`` has returned for ``N`` readings in all. After
 ``LIMIT`` readings (0: no limit) the service idles until it is stopped; the test stops it
 with SIGINT. With ``DEBUG`` set in the environment, the ``aioinflux`` logger's DEBUG records
-(each retry of a batch) go to stderr.
+(each retry of a batch) go to stderr; with ``SPOOL`` set, the writer keeps its lines in that
+directory (``spool=``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import threading
 from aioinflux import InfluxDBClient
 
 PER_WRITE = 100
+SPOOL = os.environ.get("SPOOL")
 
 
 def readings(start: int) -> list[str]:
@@ -29,7 +32,7 @@ def readings(start: int) -> list[str]:
 async def serve_async(port: int, db: str, limit: int, grace: float) -> None:
     async with (
         InfluxDBClient("127.0.0.1", port, db=db) as client,
-        client.batch_writer(flush_interval=3600, grace=grace) as writer,
+        client.batch_writer(flush_interval=3600, grace=grace, spool=SPOOL) as writer,
     ):
         done = 0
         while not limit or done < limit:
@@ -43,7 +46,7 @@ async def serve_async(port: int, db: str, limit: int, grace: float) -> None:
 def serve_blocking(port: int, db: str, limit: int, grace: float) -> None:
     with (
         InfluxDBClient("127.0.0.1", port, db=db, mode="blocking") as client,
-        client.batch_writer(flush_interval=3600, grace=grace) as writer,
+        client.batch_writer(flush_interval=3600, grace=grace, spool=SPOOL) as writer,
     ):
         done = 0
         while not limit or done < limit:
