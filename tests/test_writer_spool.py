@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from test_writer import Held, count, eventually, lines
-from test_writer_stopping import finish, serve, start_child
+from test_writer_stopping import finish, interrupt_with_server_gone, serve, start_child
 
 from aioinflux import InfluxDBClient
 from aioinflux._spool import SpoolInUse, encode_record
@@ -42,6 +42,16 @@ def own_server() -> Iterator[InfluxDBServer]:
 def stored(server: InfluxDBServer, q: str = 'SELECT count("v") FROM "m"') -> int:
     series = server.request(q, db="own")["results"][0].get("series")
     return int(series[0]["values"][0][1]) if series else 0
+
+
+def drain(server: InfluxDBServer, spool: Path) -> None:
+    """Open a writer on ``spool`` and close it: it sends what the spool holds."""
+
+    async def reopen() -> None:
+        async with server.client(db="own") as client, client.batch_writer(spool=spool):
+            pass
+
+    asyncio.run(reopen())
 
 
 def segments(spool: Path) -> list[Path]:
@@ -120,12 +130,7 @@ def test_what_write_accepted_survives_sigkill(own_server, tmp_path, caplog):
     assert child.returncode == -signal.SIGKILL
     own_server.start()
     caplog.set_level(logging.WARNING, logger="aioinflux")
-
-    async def reopen() -> None:
-        async with own_server.client(db="own") as client, client.batch_writer(spool=spool):
-            pass
-
-    asyncio.run(reopen())
+    drain(own_server, spool)
     assert any(f"{n} line(s) left by a previous writer" in r.getMessage() for r in caplog.records)
     assert stored(own_server) == n  # one point per line: each at a time of its own
     stamped = 'SELECT count("v") FROM "m" WHERE time > 1000000000'
@@ -230,12 +235,7 @@ def test_a_full_disk_refuses_the_write_and_keeps_what_was_accepted(own_server, t
     assert efbig == "True"
     assert "could not take the 20 line(s) of this write, so none of them was accepted" in message
     own_server.start()
-
-    async def reopen() -> None:
-        async with own_server.client(db="own") as client, client.batch_writer(spool=spool):
-            pass
-
-    asyncio.run(reopen())
+    drain(own_server, spool)
     assert stored(own_server) == int(accepted)
 
 
@@ -254,21 +254,11 @@ def test_a_service_interrupted_while_its_server_is_gone_keeps_its_readings(
 ):
     spool = tmp_path / "spool"
     child = start_child(mode, own_server, "own", 4500, 0.5, SPOOL=str(spool))
-    assert child.stdout is not None
-    for line in child.stdout:
-        if line == "ready 4500\n":
-            break
-    own_server.stop(keep_data=True)
-    child.send_signal(signal.SIGINT)
+    interrupt_with_server_gone(child, own_server)
     _, err = finish(child)
     assert child.returncode == -signal.SIGINT, err  # the interrupt went on
     # the WARNING reaches stderr with no logging set up in the child
     assert "with 4500 line(s) not written: they are kept in its spool" in err, err
     own_server.start()
-
-    async def reopen() -> None:
-        async with own_server.client(db="own") as client, client.batch_writer(spool=spool):
-            pass
-
-    asyncio.run(reopen())
+    drain(own_server, spool)
     assert stored(own_server, 'SELECT count("v") FROM "reading"') == 4500

@@ -410,15 +410,21 @@ def test_a_service_interrupted_with_sigint_stores_every_reading_it_acknowledged(
         assert number in (ready, ready + 100)
 
 
-@pytest.mark.parametrize("mode", ["async", "blocking"])
-def test_a_service_whose_server_is_gone_says_how_many_lines_it_lost(own_server, mode):
-    child = start_child(mode, own_server, "own", 4500, 0.5)
+def interrupt_with_server_gone(child: subprocess.Popen[str], server: InfluxDBServer) -> None:
+    """Once ``child`` printed ``ready 4500`` (write() returned for 4500 readings), stop
+    ``server`` (keeping its data) and send the child SIGINT."""
     assert child.stdout is not None
     for line in child.stdout:
         if line == "ready 4500\n":
             break
-    own_server.stop(keep_data=True)
+    server.stop(keep_data=True)
     child.send_signal(signal.SIGINT)
+
+
+@pytest.mark.parametrize("mode", ["async", "blocking"])
+def test_a_service_whose_server_is_gone_says_how_many_lines_it_lost(own_server, mode):
+    child = start_child(mode, own_server, "own", 4500, 0.5)
+    interrupt_with_server_gone(child, own_server)
     _, err = finish(child)
     assert child.returncode == -signal.SIGINT, err
     # the ERROR record reaches stderr with no logging set up in the child
@@ -433,13 +439,8 @@ def test_a_service_whose_server_is_gone_says_how_many_lines_it_lost(own_server, 
 def test_a_second_sigint_ends_the_grace_at_once_and_still_reports(own_server, mode):
     # a grace of an hour: the child ends within the guard only if the second Ctrl-C ends it
     child = start_child(mode, own_server, "own", 4500, 3600, DEBUG="1")
-    assert child.stdout is not None
     assert child.stderr is not None
-    for line in child.stdout:
-        if line == "ready 4500\n":
-            break
-    own_server.stop(keep_data=True)
-    child.send_signal(signal.SIGINT)
+    interrupt_with_server_gone(child, own_server)
     for line in child.stderr:  # the writer is in its grace: retrying the lines it holds
         if "retry in" in line:
             break
