@@ -114,7 +114,9 @@ def decode_records(data: bytes) -> tuple[list[Record], int]:
     return records, offset
 
 
-def _records(data: bytes) -> Iterator[tuple[Record, int]]:
+def _records(data: bytes, *, bodies: bool = True) -> Iterator[tuple[Record, int]]:
+    """Each whole record at the start of ``data`` and where it ends; ``bodies=False``: its
+    lines are only counted, not copied out (indexing a spool)."""
     view = memoryview(data)
     offset, size = 0, len(data)
     while offset + _HEAD.size <= size:
@@ -124,14 +126,14 @@ def _records(data: bytes) -> Iterator[tuple[Record, int]]:
         if magic != MAGIC or end > size or zlib.crc32(view[start:end]) != crc:
             return
         try:
-            record = _decode(data, start, end)
+            record = _decode(data, start, end, bodies)
         except (struct.error, UnicodeDecodeError, ValueError):
             return
         yield record, end
         offset = end
 
 
-def _decode(data: bytes, start: int, end: int) -> Record:
+def _decode(data: bytes, start: int, end: int, body: bool = True) -> Record:
     first, count, nends = _META.unpack_from(data, start)
     at = start + _META.size
     names: list[str | None] = []
@@ -148,7 +150,7 @@ def _decode(data: bytes, start: int, end: int) -> Record:
     if at > end or names[0] is None:
         raise ValueError("not a record")
     destination: Destination = (names[0], names[1], names[2], names[3])
-    return Record(first, destination, Lines(data[at:end], count, ends))
+    return Record(first, destination, Lines(data[at:end] if body else b"", count, ends))
 
 
 # -- the files ----------------------------------------------------------------------------------
@@ -226,7 +228,7 @@ class Spool:
             data = path.read_bytes()
             segment = _Segment(path, 0)
             offset = 0
-            for record, end in _records(data):
+            for record, end in _records(data, bodies=False):
                 self._next = max(self._next, record.first + record.lines.count)
                 left = record.first + record.lines.count - max(acked, record.first)
                 if left > 0:
