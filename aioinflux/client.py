@@ -713,8 +713,7 @@ class InfluxDBClient:
                 except InfluxDBError as exc:
                     if written:  # the data took several requests: say what is stored already
                         exc.requests_written = written
-                        if hasattr(exc, "add_note"):  # Python 3.11+
-                            exc.add_note(f"{written} earlier request(s) of this write were stored")
+                        exc.add_note(f"{written} earlier request(s) of this write were stored")
                     raise
                 written += bool(body.body)
                 if report is not None:  # its lines, and the rows of a frame that have none
