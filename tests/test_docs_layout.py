@@ -114,7 +114,7 @@ RUNS = {
 }
 
 #: the batch writer's figures as docs/writer.rst quotes them: the script's rows, as shares
-#: of raw aiohttp's best (the page gives these five, rounded to whole percents)
+#: of raw aiohttp's best (the page gives these four, rounded to whole percents)
 WRITER_QUOTED = {
     "raw aiohttp, 4 in flight": ("raw aiohttp's best was 632,764 points/s (4 in flight)", 1.0),
     "aioinflux batch_writer, 4 in flight": ("reached 95% of it with lists of ``str`` lines", 0.95),
@@ -126,7 +126,6 @@ WRITER_QUOTED = {
         "77% with DataFrames without it",
         0.77,
     ),
-    "aioinflux batch_writer, 4 in flight, mappings": ("55% with mappings", 0.55),
 }
 
 
