@@ -56,6 +56,9 @@ TEST = [
     "jupyter_client>=8.6",
     # tests/test_progress.py checks that progress=True is a widget in a notebook
     "ipywidgets>=8",
+    # tests/test_wheel.py builds the wheel and the sdist offline (no build isolation) with
+    # this setuptools: 70.1 is the first that builds wheels without the `wheel` package
+    "setuptools>=70.1",
 ]
 
 # The compiled fast check of line-protocol text (the pure one in _textcheck.py is the
