@@ -69,7 +69,13 @@ EXTENSIONS = [
         "aioinflux.serialization._ctextcheck",
         ["aioinflux/serialization/_ctextcheck.c"],
         optional=True,
-    )
+    ),
+    # the compiled encoder of mappings (the pure one in mapping.py is the reference)
+    Extension(
+        "aioinflux.serialization._cencode",
+        ["aioinflux/serialization/_cencode.c"],
+        optional=True,
+    ),
 ]
 if os.environ.get("AIOINFLUX_NO_EXTENSIONS", "") not in ("", "0"):
     EXTENSIONS = []
@@ -82,7 +88,10 @@ setup(
     long_description_content_type="text/x-rst",
     license="MIT",
     packages=find_packages(include=["aioinflux", "aioinflux.*"]),
-    package_data={"aioinflux": ["py.typed"], "aioinflux.serialization": ["_ctextcheck.pyi"]},
+    package_data={
+        "aioinflux": ["py.typed"],
+        "aioinflux.serialization": ["_ctextcheck.pyi", "_cencode.pyi"],
+    },
     ext_modules=EXTENSIONS,
     python_requires=">=3.11",
     install_requires=["aiohttp>=3.9", "ciso8601>=2.3"],

@@ -211,3 +211,34 @@ def silent_tls_server(tmp_path: Path) -> Iterator[SilentTLSServer]:
     server = SilentTLSServer(tmp_path)
     yield server
     server.stop()
+
+
+# -- the compiled encoders and their pure twins --------------------------------------------
+# Every test of a module marked ``pytest.mark.usefixtures("encoders")`` (the
+# serialization tests) runs on both implementations: the compiled one must give the same
+# bytes and the same errors as the pure one. On a run with AIOINFLUX_NO_EXTENSIONS=1 only the
+# pure one exists.
+
+
+def compiled_encoders() -> list[tuple[object, str]]:
+    """(module, attribute) of each compiled accelerator in use: None there is the pure path."""
+    from aioinflux.serialization import _textcheck, mapping
+
+    found = [(mapping, "_COMPILED"), (_textcheck, "_COMPILED")]
+    return [(module, name) for module, name in found if getattr(module, name) is not None]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "encoders" in metafunc.fixturenames:
+        kinds = ["compiled", "pure"] if compiled_encoders() else ["pure"]
+        metafunc.parametrize("encoders", kinds, indirect=True)
+
+
+@pytest.fixture
+def encoders(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The implementation a test runs on (parametrized): 'pure' turns the compiled ones off."""
+    kind: str = request.param
+    if kind == "pure":
+        for module, name in compiled_encoders():
+            monkeypatch.setattr(module, name, None)
+    return kind

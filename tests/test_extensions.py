@@ -13,11 +13,12 @@ import pytest
 
 import aioinflux
 from aioinflux import _compiled
-from aioinflux.serialization import _textcheck
+from aioinflux.serialization import _textcheck, mapping
 
 REPORT = (
-    "import aioinflux; from aioinflux.serialization import _textcheck; "
-    "print(aioinflux.__extensions__, _textcheck._COMPILED is not None)"
+    "import aioinflux; from aioinflux.serialization import _textcheck, mapping; "
+    "print(aioinflux.__extensions__, _textcheck._COMPILED is not None, "
+    "mapping._COMPILED is not None)"
 )
 
 
@@ -35,20 +36,22 @@ def test_this_process_uses_what_the_switch_says():
     if _compiled.DISABLED:
         assert aioinflux.__extensions__ == ()
         assert _textcheck._COMPILED is None
+        assert mapping._COMPILED is None
     else:
         # the README's test command builds them: a missing one is a failure
-        assert aioinflux.__extensions__ == ("textcheck",)
+        assert aioinflux.__extensions__ == ("encode", "textcheck")
         assert _textcheck._COMPILED is not None
+        assert mapping._COMPILED is not None
 
 
 @pytest.mark.parametrize(
     ("value", "report"),
     [
-        (None, "('textcheck',) True"),
-        ("", "('textcheck',) True"),
-        ("0", "('textcheck',) True"),
-        ("1", "() False"),
-        ("yes", "() False"),
+        (None, "('encode', 'textcheck') True True"),
+        ("", "('encode', 'textcheck') True True"),
+        ("0", "('encode', 'textcheck') True True"),
+        ("1", "() False False"),
+        ("yes", "() False False"),
     ],
 )
 def test_aioinflux_no_extensions_forces_the_pure_path(value, report):

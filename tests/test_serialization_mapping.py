@@ -22,6 +22,9 @@ from aioinflux.serialization import mapping as mapping_module
 from aioinflux.serialization.common import field_value
 from tests.roundtrip import expected_row, same_rows, stored_rows
 
+# every test runs on the compiled encoders and on the pure ones (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("encoders")
+
 UTC = dt.UTC
 
 
@@ -506,6 +509,25 @@ def test_tag_values_that_compare_equal_keep_their_own_text():
         "m,t=1",
         "m,t=1.0",
     ]
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        p(fields={"s": "a\ud800"}),
+        p(measurement="\udc00"),
+        p(tags={"t": "\ud800"}),
+        p(fields={"\ud800": 1}),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_the_point(point):
+    good = p()
+    with pytest.raises(LineProtocolError, match=r"^point 2: 'utf-8' codec can't encode") as info:
+        serialize([good, good, point, good])
+    assert "surrogates not allowed (lone surrogates are not text)" in str(info.value)
+    # and among more points than go one by one
+    with pytest.raises(LineProtocolError, match="^point 20: "):
+        serialize([good] * 20 + [point] * 20)
 
 
 def test_unhashable_tag_value_is_named():

@@ -18,7 +18,8 @@ from aioinflux import LineProtocolError, serialize
 from aioinflux.serialization.common import MAX_NS, MIN_NS
 from tests.roundtrip import expected_row, same_rows, stored_rows
 
-pytestmark = pytest.mark.server
+# every test runs on the compiled encoders and on the pure ones (tests/conftest.py)
+pytestmark = [pytest.mark.server, pytest.mark.usefixtures("encoders")]
 
 # the characters every escaping rule is about, plus anything else
 SPECIAL = [*" ,=\"'\\#\t\r\n", "ü", "🚀", "\u00a0"]

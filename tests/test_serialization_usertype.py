@@ -31,6 +31,9 @@ from aioinflux.serialization.usertype import (
 )
 from tests.roundtrip import same_rows, stored_rows
 
+# every test runs on the compiled encoders and on the pure ones (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("encoders")
+
 
 class Color(enum.Enum):
     red = 1

@@ -34,7 +34,7 @@ from ..exceptions import LineProtocolError, LineProtocolTypeError
 from . import lines as _lines
 from ._textcheck import check_text
 from .lines import Lines, bodies, exact_lines, join, text_lines
-from .mapping import Block, encode_tags, mapping_blocks, serialize_mapping
+from .mapping import encode_tags, mapping_lines, serialize_mapping
 
 __all__ = ["LineSlices", "Lines", "bodies", "serialize", "write_lines"]
 
@@ -202,19 +202,10 @@ def _texts(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSlices
 
 
 def _mappings(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSlices:
-    blocks = _blocks(data, options)
-    if blocks is None:  # not all dicts
+    lines = _mapping_lines(data, options)
+    if lines is None:  # not all dicts
         return _points(data, options, rows)
-    if all(lines is None for _, lines in blocks):  # no line holds a newline
-        body = "\n".join([text for text, _ in blocks]).encode()
-        return LineSlices.made(Lines(body, len(data)))  # one line a mapping
-    # a string value holds a newline: the lines of such blocks as the encoder made them
-    made = [
-        line
-        for text, lines in blocks
-        for line in (text.encode().split(b"\n") if lines is None else map(str.encode, lines))
-    ]
-    return LineSlices.made(Lines.of(made))
+    return LineSlices.made(lines)
 
 
 def _points(data: Any, options: _WriteOptions, rows: int) -> LineSlices:
@@ -264,8 +255,8 @@ _ROUTES: dict[str, tuple[Callable[[Any, _WriteOptions, int], LineSlices], bool]]
 # --- the encoders' shapes ------------------------------------------------------------------
 
 
-def _blocks(data: Sequence[Any], options: _WriteOptions) -> list[Block] | None:
-    return mapping_blocks(
+def _mapping_lines(data: Sequence[Any], options: _WriteOptions) -> Lines | None:
+    return mapping_lines(
         data, options.measurement, options.extra_tags, options.encoded_extra_tags, options.factor
     )
 
@@ -507,6 +498,6 @@ def serialize(
     if kind == "frame":  # one pass into one buffer, without a list of its lines
         encoded: bytes = _encode_one(data, 0, options, _frame_bytes)
         return encoded
-    if kind == "mappings" and (blocks := _blocks(data, options)) is not None:
-        return "\n".join([text for text, _ in blocks]).encode()
+    if kind == "mappings" and (lines := _mapping_lines(data, options)) is not None:
+        return lines.body
     return _encode(data, options).body()

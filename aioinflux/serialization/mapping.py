@@ -23,6 +23,7 @@ from math import isfinite
 from operator import itemgetter
 from typing import Any
 
+from .._compiled import load
 from ..exceptions import LineProtocolError
 from .common import (
     _FIELD_KEYS,
@@ -44,12 +45,14 @@ from .common import (
     tag_value_text,
     time_to_int,
 )
+from .lines import Lines
 
 __all__ = [
     "Block",
     "encode_tags",
     "first_field_kept",
     "mapping_blocks",
+    "mapping_lines",
     "serialize",
     "serialize_mapping",
 ]
@@ -363,6 +366,23 @@ def _column_lines(
     return list(map(template.__mod__, zip(*columns, strict=True)))
 
 
+def _point_line(
+    point: Any,
+    index: int,
+    measurement: str | None,
+    extra_tags: Mapping[str, Any],
+    encoded_extra_tags: str,
+    factor: int,
+) -> str:
+    """:func:`serialize_mapping` of the point at position ``index``, whose errors name it."""
+    try:
+        return serialize_mapping(point, measurement, extra_tags, encoded_extra_tags, factor)
+    except LineProtocolError as exc:
+        raise type(exc)(f"point {index}: {exc}") from None
+    except TypeError as exc:
+        raise TypeError(f"point {index}: {exc}") from None
+
+
 def _point_lines(
     points: Sequence[Any],
     start: int,
@@ -372,16 +392,8 @@ def _point_lines(
     factor: int,
 ) -> list[str]:
     """``points`` encoded one by one; an error names the point (its position ``start`` + i)."""
-    lines: list[str] = []
-    append = lines.append
-    for index, point in enumerate(points, start):
-        try:
-            append(serialize_mapping(point, measurement, extra_tags, encoded_extra_tags, factor))
-        except LineProtocolError as exc:
-            raise type(exc)(f"point {index}: {exc}") from None
-        except TypeError as exc:
-            raise TypeError(f"point {index}: {exc}") from None
-    return lines
+    options = (measurement, extra_tags, encoded_extra_tags, factor)
+    return [_point_line(point, index, *options) for index, point in enumerate(points, start)]
 
 
 #: A block of lines: ``(lines joined by "\\n", None)``, or, when a line holds a newline
@@ -433,6 +445,72 @@ def mapping_blocks(
             lines = _point_lines(chunk, start, *options)
         blocks.append(_block(lines))
     return blocks
+
+
+_MODULE = load("encode", "aioinflux.serialization._cencode")
+#: The compiled encoder of mappings (_cencode.c), or None: it writes the common points
+#: itself and hands every other one to :func:`_point_line`, so its errors are the pure ones.
+_COMPILED: Callable[..., tuple[Any, Any]] | None = None if _MODULE is None else _MODULE.mappings
+
+
+def mapping_lines(
+    points: Sequence[Any],
+    measurement: str | None,
+    extra_tags: Mapping[str, Any],
+    encoded_extra_tags: str,
+    factor: int,
+) -> Lines | None:
+    """The lines of ``points`` when every point is an exact ``dict`` (else None: the caller
+    handles the mix), as one body; raises as :func:`serialize_mapping` does, naming the
+    point. The arguments are those of :func:`serialize_mapping`.
+
+    The compiled encoder writes the body when it is built (the same bytes, the same errors:
+    tests/test_serialization_mapping.py runs every case on both); else
+    :func:`mapping_blocks`.
+    """
+    if not points or type(points[0]) is not dict or set(map(type, points)) != {dict}:
+        return None
+    try:
+        extra_text = encoded_extra_tags.encode()
+    except UnicodeEncodeError:  # in every line: the pure path names the first point
+        extra_text = None
+    if _COMPILED is not None and extra_text is not None:
+
+        def pure_line(point: Any, index: int) -> str:
+            return _point_line(point, index, measurement, extra_tags, encoded_extra_tags, factor)
+
+        tags = extra_tags if type(extra_tags) is dict else dict(extra_tags)
+        body, ends = _COMPILED(points, measurement, tags, extra_text, factor, pure_line)
+        if type(body) is str:  # the first line that UTF-8 cannot encode, and its point
+            raise _unencodable(body, ends)
+        return Lines(body, len(points), ends)  # bytes, and None or a list of ints
+    blocks = mapping_blocks(points, measurement, extra_tags, encoded_extra_tags, factor)
+    assert blocks is not None
+    if all(lines is None for _, lines in blocks):  # no line holds a newline
+        try:
+            return Lines("\n".join([text for text, _ in blocks]).encode(), len(points))
+        except UnicodeEncodeError:
+            pass  # named below
+    # a string value holds a newline (the lines of such blocks as the encoder made them), or
+    # a line cannot be encoded
+    made: list[bytes] = []
+    for index, line in enumerate(
+        line for text, lines in blocks for line in (text.split("\n") if lines is None else lines)
+    ):
+        try:
+            made.append(line.encode())
+        except UnicodeEncodeError:
+            raise _unencodable(line, index) from None
+    return Lines.of(made)
+
+
+def _unencodable(line: str, index: int) -> LineProtocolError:
+    """The error of a point whose ``line`` UTF-8 cannot encode (a lone surrogate)."""
+    try:
+        line.encode()
+    except UnicodeEncodeError as exc:
+        return LineProtocolError(f"point {index}: {exc} (lone surrogates are not text)")
+    raise AssertionError(f"line {line!r} can be encoded")
 
 
 def serialize(point: Mapping[str, Any], measurement: str | None = None, **extra_tags: Any) -> bytes:

@@ -1,0 +1,629 @@
+/* Mappings to line protocol, compiled: the common case of mapping.serialize_mapping(),
+ * written straight into one bytes body.
+ *
+ * mappings(points, measurement, extra_tags, extra_text, factor, fallback)
+ *     -> (body, ends)
+ *
+ * points is a list or tuple of exact dicts. Each one is encoded here when everything in it
+ * is of the common kind: a measurement, tag keys, tag values and field keys that are exact
+ * strs with no backslash and no newline (and, for keys, not 'time'); field values that are
+ * exact floats (finite), ints (signed 64-bit), bools, strs or None; a time that is absent,
+ * None, an exact int or a datetime (naive, or aware in datetime.timezone.utc) in influxd's
+ * range; no tag of extra_tags among the point's own. Any other point is handed to
+ * fallback(point, index), the pure encoder, which returns its line as a str or raises,
+ * naming the culprit. So every error, and every warning, comes from the pure
+ * implementation, and this only has to write what it does write byte for byte as the pure
+ * one would (tests/test_serialization_mapping.py compares the two on random points).
+ *
+ * body holds the lines joined by newlines (no final one); ends is None when no line holds a
+ * newline (in a string field value), else where each line ends (lines.Lines' ends). When a
+ * line cannot be encoded as UTF-8 (a lone surrogate), (line, index) of the first such one
+ * is returned instead, once every point is encoded: the caller raises, as the pure path does.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <datetime.h>
+#include <string.h>
+
+/* influxd 1.x: "time outside range -9223372036854775806 - 9223372036854775806" */
+#define MAX_NS 9223372036854775806LL
+#define MIN_NS (-9223372036854775806LL)
+
+/* what each kind of name escapes with a backslash (measured on influxd 1.6.7, common.py) */
+#define IN_MEASUREMENT 1 /* ',' ' ' */
+#define IN_TAG 2         /* ',' '=' ' ' */
+#define IN_FIELD_KEY 4   /* ',' '=' ' ' '"' */
+#define HANDED_OVER 8    /* '\' and '\n': the pure encoder decides */
+
+static unsigned char escaped[256];
+
+static PyObject *str_measurement, *str_tags, *str_fields, *str_time;
+
+/* the body being written: a bytes object grown as needed */
+typedef struct {
+    PyObject *bytes;
+    char *data;
+    Py_ssize_t size, capacity;
+} Out;
+
+static int
+reserve(Out *out, Py_ssize_t more)
+{
+    if (out->size + more <= out->capacity) {
+        return 0;
+    }
+    Py_ssize_t capacity = out->capacity;
+    while (capacity < out->size + more) {
+        if (capacity > PY_SSIZE_T_MAX / 2) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        capacity *= 2;
+    }
+    if (_PyBytes_Resize(&out->bytes, capacity) < 0) {
+        return -1;
+    }
+    out->data = PyBytes_AS_STRING(out->bytes);
+    out->capacity = capacity;
+    return 0;
+}
+
+static inline int
+put(Out *out, const char *text, Py_ssize_t n)
+{
+    if (reserve(out, n) < 0) {
+        return -1;
+    }
+    memcpy(out->data + out->size, text, (size_t)n);
+    out->size += n;
+    return 0;
+}
+
+/* 1 when name was written (escaped as ``kind`` says), 0 when the pure encoder is to take
+ * the point (not an exact str, empty, a backslash or newline in it, or ``extra`` refuses
+ * it), -1 on error */
+static int
+put_name(Out *out, PyObject *name, int kind)
+{
+    if (!PyUnicode_CheckExact(name)) {
+        return 0;
+    }
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(name, &n);
+    if (s == NULL) { /* a lone surrogate: the pure path raises its own error */
+        PyErr_Clear();
+        return 0;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    Py_ssize_t special = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = escaped[(unsigned char)s[i]];
+        if (c) {
+            if (c & HANDED_OVER) {
+                return 0;
+            }
+            special += (c & kind) != 0;
+        }
+    }
+    if (reserve(out, n + special) < 0) {
+        return -1;
+    }
+    char *to = out->data + out->size;
+    if (special == 0) {
+        memcpy(to, s, (size_t)n);
+    }
+    else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (escaped[(unsigned char)s[i]] & kind) {
+                *to++ = '\\';
+            }
+            *to++ = s[i];
+        }
+    }
+    out->size += n + special;
+    return 1;
+}
+
+static int
+put_int(Out *out, long long value)
+{
+    char digits[24];
+    int i = sizeof(digits);
+    unsigned long long magnitude =
+        value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    do {
+        digits[--i] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (value < 0) {
+        digits[--i] = '-';
+    }
+    return put(out, digits + i, (Py_ssize_t)sizeof(digits) - i);
+}
+
+/* 1 written, 0 handed over, -1 error; *newline set when the value holds a newline */
+static int
+put_field_value(Out *out, PyObject *value, int *newline)
+{
+    if (PyFloat_CheckExact(value)) {
+        double x = PyFloat_AS_DOUBLE(value);
+        if (!isfinite(x)) {
+            return 0;
+        }
+        char *text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (text == NULL) {
+            return -1;
+        }
+        int done = put(out, text, (Py_ssize_t)strlen(text));
+        PyMem_Free(text);
+        return done < 0 ? -1 : 1;
+    }
+    if (PyLong_CheckExact(value)) {
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(value, &overflow);
+        if (overflow) {
+            return 0;
+        }
+        if (x == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (put_int(out, x) < 0 || put(out, "i", 1) < 0) {
+            return -1;
+        }
+        return 1;
+    }
+    if (value == Py_True) {
+        return put(out, "true", 4) < 0 ? -1 : 1;
+    }
+    if (value == Py_False) {
+        return put(out, "false", 5) < 0 ? -1 : 1;
+    }
+    if (PyUnicode_CheckExact(value)) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(value, &n);
+        if (s == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        Py_ssize_t special = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            special += s[i] == '"' || s[i] == '\\';
+        }
+        if (reserve(out, n + special + 2) < 0) {
+            return -1;
+        }
+        char *to = out->data + out->size;
+        *to++ = '"';
+        if (special == 0) {
+            memcpy(to, s, (size_t)n);
+            to += n;
+        }
+        else {
+            for (Py_ssize_t i = 0; i < n; i++) {
+                if (s[i] == '"' || s[i] == '\\') {
+                    *to++ = '\\';
+                }
+                *to++ = s[i];
+            }
+        }
+        *to++ = '"';
+        out->size += n + special + 2;
+        if (memchr(s, '\n', (size_t)n) != NULL) {
+            *newline = 1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* floor(a / b) for b > 0 */
+static inline long long
+floor_div(long long a, long long b)
+{
+    long long q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+static long long
+days_from_civil(long long y, int m, int d)
+{
+    /* days since 1970-01-01 of a proleptic Gregorian date */
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* the time written (with its space), 0 handed over, -1 error */
+static int
+put_time(Out *out, PyObject *time, long long factor)
+{
+    long long ticks, ns;
+    if (PyLong_CheckExact(time)) {
+        int overflow;
+        ticks = PyLong_AsLongLongAndOverflow(time, &overflow);
+        if (overflow) {
+            return 0;
+        }
+        if (ticks == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (__builtin_mul_overflow(ticks, factor, &ns)) {
+            return 0;
+        }
+    }
+    else if (PyDateTime_CheckExact(time)) {
+        PyObject *zone = PyDateTime_DATE_GET_TZINFO(time);
+        if (zone != Py_None && zone != PyDateTime_TimeZone_UTC) {
+            return 0;
+        }
+        long long seconds =
+            days_from_civil(PyDateTime_GET_YEAR(time), PyDateTime_GET_MONTH(time),
+                            PyDateTime_GET_DAY(time)) * 86400LL +
+            PyDateTime_DATE_GET_HOUR(time) * 3600LL + PyDateTime_DATE_GET_MINUTE(time) * 60LL +
+            PyDateTime_DATE_GET_SECOND(time);
+        if (__builtin_mul_overflow(seconds, 1000000000LL, &ns) ||
+            __builtin_add_overflow(ns, PyDateTime_DATE_GET_MICROSECOND(time) * 1000LL, &ns)) {
+            return 0;
+        }
+        ticks = floor_div(ns, factor);
+    }
+    else {
+        return 0;
+    }
+    if (ns < MIN_NS || ns > MAX_NS) {
+        return 0;
+    }
+    if (put(out, " ", 1) < 0 || put_int(out, ticks) < 0) {
+        return -1;
+    }
+    return 1;
+}
+
+/* one point as one line: 1 written, 0 handed over (the line is cut back), -1 error */
+static int
+put_point(Out *out, PyObject *point, PyObject *measurement, PyObject *extra_tags,
+          const char *extra_text, Py_ssize_t extra_size, long long factor, int *newline)
+{
+    Py_ssize_t start = out->size;
+    int done;
+    PyObject *name = PyDict_GetItemWithError(point, str_measurement);
+    if (name == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    if (name == NULL || name == Py_None) {
+        name = measurement;
+    }
+    if ((done = put_name(out, name, IN_MEASUREMENT)) <= 0) {
+        goto handed_over;
+    }
+    /* the pure encoder refuses these first characters of a measurement */
+    char first = out->data[start];
+    if (first == '#' || first == '\t' || first == '\0') {
+        done = 0;
+        goto handed_over;
+    }
+
+    PyObject *tags = PyDict_GetItemWithError(point, str_tags);
+    if (tags == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    if (tags != NULL && tags != Py_None) {
+        if (!PyDict_CheckExact(tags)) {
+            done = 0; /* a falsy non-dict, or one that raises: the pure encoder decides */
+            goto handed_over;
+        }
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(tags, &pos, &key, &value)) {
+            if (PyDict_GET_SIZE(extra_tags)) { /* also those omitted (None, empty) */
+                /* the extra tag wins, in the place of the point's own: the pure encoder
+                 * merges them */
+                int clash = PyDict_Contains(extra_tags, key);
+                if (clash < 0) {
+                    return -1;
+                }
+                if (clash) {
+                    done = 0;
+                    goto handed_over;
+                }
+            }
+            if (value == Py_None) {
+                continue; /* omitted, its key unchecked (as the pure encoder does) */
+            }
+            if (!PyUnicode_CheckExact(value) || !PyUnicode_CheckExact(key)) {
+                done = 0;
+                goto handed_over;
+            }
+            if (PyUnicode_GET_LENGTH(value) == 0) {
+                continue;
+            }
+            if (PyUnicode_Compare(key, str_time) == 0) {
+                done = 0;
+                goto handed_over;
+            }
+            if (put(out, ",", 1) < 0) {
+                return -1;
+            }
+            if ((done = put_name(out, key, IN_TAG)) <= 0) {
+                goto handed_over;
+            }
+            if (put(out, "=", 1) < 0) {
+                return -1;
+            }
+            if ((done = put_name(out, value, IN_TAG)) <= 0) {
+                goto handed_over;
+            }
+        }
+    }
+    if (extra_size && put(out, extra_text, extra_size) < 0) {
+        return -1;
+    }
+
+    PyObject *fields = PyDict_GetItemWithError(point, str_fields);
+    if (fields == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    if (fields == NULL || !PyDict_CheckExact(fields)) {
+        done = 0;
+        goto handed_over;
+    }
+    Py_ssize_t pos = 0, written = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(fields, &pos, &key, &value)) {
+        /* every key is checked, also of a None value (skipped), as the pure encoder does */
+        if (!PyUnicode_CheckExact(key) || PyUnicode_Compare(key, str_time) == 0) {
+            done = 0;
+            goto handed_over;
+        }
+        Py_ssize_t before = out->size;
+        if (put(out, written ? "," : " ", 1) < 0) {
+            return -1;
+        }
+        Py_ssize_t at = out->size;
+        if ((done = put_name(out, key, IN_FIELD_KEY)) <= 0) {
+            goto handed_over;
+        }
+        if (value == Py_None) {
+            out->size = before;
+            continue;
+        }
+        /* influxd drops a leading tab or NUL of the first field key: the pure encoder
+         * puts another field first */
+        if (!written && (out->data[at] == '\t' || out->data[at] == '\0')) {
+            done = 0;
+            goto handed_over;
+        }
+        if (put(out, "=", 1) < 0) {
+            return -1;
+        }
+        if ((done = put_field_value(out, value, newline)) <= 0) {
+            goto handed_over;
+        }
+        written++;
+    }
+    if (!written) {
+        done = 0;
+        goto handed_over;
+    }
+
+    PyObject *time = PyDict_GetItemWithError(point, str_time);
+    if (time == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    if (time != NULL && time != Py_None && (done = put_time(out, time, factor)) <= 0) {
+        goto handed_over;
+    }
+    return 1;
+
+handed_over:
+    out->size = start;
+    return done < 0 ? -1 : 0;
+}
+
+/* the line of the pure encoder, fallback(point, index); a line that cannot be encoded as
+ * UTF-8 (a lone surrogate) is kept in *unencodable (the first one only) and not written */
+static int
+put_fallback(Out *out, PyObject *fallback, PyObject *point, Py_ssize_t index, int *newline,
+             PyObject **unencodable)
+{
+    PyObject *position = PyLong_FromSsize_t(index);
+    if (position == NULL) {
+        return -1;
+    }
+    PyObject *args[2] = {point, position};
+    PyObject *line = PyObject_Vectorcall(fallback, args, 2, NULL);
+    Py_DECREF(position);
+    if (line == NULL) {
+        return -1;
+    }
+    if (!PyUnicode_Check(line)) {
+        Py_DECREF(line);
+        PyErr_SetString(PyExc_TypeError, "the fallback encoder must return a str");
+        return -1;
+    }
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(line, &n);
+    if (s == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+            Py_DECREF(line);
+            return -1;
+        }
+        PyErr_Clear();
+        if (*unencodable == NULL) {
+            *unencodable = Py_BuildValue("(On)", line, index);
+        }
+        Py_DECREF(line);
+        return *unencodable == NULL ? -1 : 0;
+    }
+    int done = put(out, s, n);
+    if (done == 0 && memchr(s, '\n', (size_t)n) != NULL) {
+        *newline = 1;
+    }
+    Py_DECREF(line);
+    return done;
+}
+
+static PyObject *
+mappings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !(PyList_CheckExact(args[0]) || PyTuple_CheckExact(args[0])) ||
+        !PyDict_Check(args[2]) || !PyBytes_CheckExact(args[3]) || !PyLong_CheckExact(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "mappings(points: list | tuple, measurement: str | None, "
+                        "extra_tags: dict, extra_text: bytes, factor: int, fallback)");
+        return NULL;
+    }
+    PyObject *points = args[0], *measurement = args[1], *extra_tags = args[2];
+    PyObject *fallback = args[5];
+    const char *extra_text = PyBytes_AS_STRING(args[3]);
+    Py_ssize_t extra_size = PyBytes_GET_SIZE(args[3]);
+    long long factor = PyLong_AsLongLong(args[4]);
+    if (factor <= 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "factor must be positive");
+        }
+        return NULL;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(points);
+    Out out = {NULL, NULL, 0, 0};
+    out.capacity = count * 64 + 64;
+    out.bytes = PyBytes_FromStringAndSize(NULL, out.capacity);
+    if (out.bytes == NULL) {
+        return NULL;
+    }
+    out.data = PyBytes_AS_STRING(out.bytes);
+    Py_ssize_t *ends = NULL;
+    int any_newline = 0;
+    PyObject *result = NULL, *unencodable = NULL;
+    ends = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(count ? count : 1));
+    if (ends == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (PySequence_Fast_GET_SIZE(points) != count) {
+            PyErr_SetString(PyExc_RuntimeError, "the points changed while they were encoded");
+            goto error;
+        }
+        PyObject *point = PySequence_Fast_GET_ITEM(points, i);
+        if (i && put(&out, "\n", 1) < 0) {
+            goto error;
+        }
+        int newline = 0, done = -1;
+        if (PyDict_CheckExact(point)) {
+            Py_INCREF(point);
+            done = put_point(&out, point, measurement, extra_tags, extra_text, extra_size,
+                             factor, &newline);
+            if (done == 0) {
+                done = put_fallback(&out, fallback, point, i, &newline, &unencodable);
+            }
+            else if (done == 1) {
+                done = 0;
+            }
+            Py_DECREF(point);
+        }
+        else {
+            done = put_fallback(&out, fallback, point, i, &newline, &unencodable);
+        }
+        if (done < 0) {
+            goto error;
+        }
+        any_newline |= newline;
+        ends[i] = out.size;
+    }
+    if (unencodable != NULL) {
+        /* every other point was encoded (and so checked) first, as the pure path does */
+        result = unencodable;
+        unencodable = NULL;
+        goto error;
+    }
+    if (_PyBytes_Resize(&out.bytes, out.size) < 0) {
+        goto error;
+    }
+    PyObject *line_ends = Py_None;
+    if (any_newline) {
+        line_ends = PyList_New(count);
+        if (line_ends == NULL) {
+            goto error;
+        }
+        for (Py_ssize_t i = 0; i < count; i++) {
+            PyObject *end = PyLong_FromSsize_t(ends[i]);
+            if (end == NULL) {
+                Py_DECREF(line_ends);
+                goto error;
+            }
+            PyList_SET_ITEM(line_ends, i, end);
+        }
+    }
+    else {
+        Py_INCREF(line_ends);
+    }
+    result = PyTuple_Pack(2, out.bytes, line_ends);
+    Py_DECREF(line_ends);
+error:
+    Py_XDECREF(unencodable);
+    PyMem_Free(ends);
+    Py_XDECREF(out.bytes);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"mappings", (PyCFunction)(void (*)(void))mappings, METH_FASTCALL,
+     "mappings(points, measurement, extra_tags, extra_text, factor, fallback) -> "
+     "(body, ends) or (line, index): the lines of points, see the module's source."},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+exec_module(PyObject *module)
+{
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) {
+        return -1;
+    }
+    return 0;
+}
+
+static PyModuleDef_Slot slots[] = {
+    {Py_mod_exec, exec_module},
+#ifdef Py_mod_multiple_interpreters
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    "aioinflux.serialization._cencode",
+    "Mappings to line protocol, compiled (see mapping.py).",
+    0,
+    methods,
+    slots,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__cencode(void)
+{
+    escaped[','] = IN_MEASUREMENT | IN_TAG | IN_FIELD_KEY;
+    escaped[' '] = IN_MEASUREMENT | IN_TAG | IN_FIELD_KEY;
+    escaped['='] = IN_TAG | IN_FIELD_KEY;
+    escaped['"'] = IN_FIELD_KEY;
+    escaped['\\'] = HANDED_OVER;
+    escaped['\n'] = HANDED_OVER;
+    str_measurement = PyUnicode_InternFromString("measurement");
+    str_tags = PyUnicode_InternFromString("tags");
+    str_fields = PyUnicode_InternFromString("fields");
+    str_time = PyUnicode_InternFromString("time");
+    if (!str_measurement || !str_tags || !str_fields || !str_time) {
+        return NULL;
+    }
+    return PyModuleDef_Init(&module);
+}
