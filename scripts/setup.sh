@@ -59,16 +59,17 @@ fi
 # The tests build and test the compiled text check beside the pure one: they need a C
 # compiler (without one, pip installs the pure package, which the main job runs fine on).
 if [ "$EXTRAS" = test ] && ! command -v cc >/dev/null 2>&1; then
-    apt_install gcc "a C compiler (Debian package gcc; the tests build the compiled text check)" "\
-A C compiler (cc) is needed to build the compiled text check the tests test:
+    apt_install gcc "a C compiler (Debian package gcc; the tests build the compiled accelerators)" "\
+A C compiler (cc) is needed to build the compiled accelerators the tests test:
     sudo apt-get install gcc                (Debian, Ubuntu)"
 fi
 
 echo "==> installing aioinflux[$EXTRAS] into .venv"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
-if [ "$EXTRAS" = test ] && ! .venv/bin/python -c "import aioinflux.serialization._ctextcheck"; then
-    echo "the compiled text check was not built (see pip's warning above: Python's headers," \
-        "e.g. Debian's python3-dev, may be missing)" >&2
+if [ "$EXTRAS" = test ] && ! .venv/bin/python -c \
+    "import aioinflux.serialization._ctextcheck, aioinflux.serialization._cencode"; then
+    echo "the compiled accelerators were not built (see pip's warning above: Python's" \
+        "headers, e.g. Debian's python3-dev, may be missing)" >&2
     exit 1
 fi

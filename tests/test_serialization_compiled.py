@@ -277,3 +277,35 @@ def test_the_uncommon_points_go_to_the_pure_encoder(point):
     body, _ = _cencode.mappings([point, point], None, {}, b"", 1, fallback)
     assert handed == [0, 1]
     assert body == b"from the pure encoder\nfrom the pure encoder"
+
+
+def compiled_float_text(value: float) -> str:
+    written = _cencode.mappings(
+        [{"measurement": "m", "fields": {"v": value}}], None, {}, b"", 1, None
+    )
+    assert written is not None
+    return written[0].decode().removeprefix("m v=")
+
+
+# floats as measured values come: a few decimals (the compiled encoder's short path), and any
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.builds(
+            lambda digits, places: digits / 10**places,
+            st.integers(-(10**16), 10**16),
+            st.integers(0, 20),
+        ),
+        st.builds(round, st.floats(-1e6, 1e6), st.integers(0, 9)),
+        st.sampled_from([1e-4, 0.00011, 9.999999999999999e-05, 1e15, 999999999999999.9, 1e16]),
+    )
+)
+def test_the_compiled_encoder_writes_each_float_as_repr(value):
+    assert compiled_float_text(value) == repr(value)
+
+
+def test_a_list_that_is_not_all_dicts_is_left_to_the_caller():
+    point = {"measurement": "m", "fields": {"v": 1}}
+    for points in ([point, "m v=1"], (point, point, None)):
+        assert _cencode.mappings(points, None, {}, b"", 1, None) is None

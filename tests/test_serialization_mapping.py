@@ -526,7 +526,7 @@ def test_a_lone_surrogate_is_refused_naming_the_point(point):
         serialize([good, good, point, good])
     assert "surrogates not allowed (lone surrogates are not text)" in str(info.value)
     # and among more points than go one by one
-    with pytest.raises(LineProtocolError, match="^point 20: "):
+    with pytest.raises(LineProtocolError, match=r"^point 20: "):
         serialize([good] * 20 + [point] * 20)
 
 

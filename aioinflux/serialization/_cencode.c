@@ -4,7 +4,8 @@
  * mappings(points, measurement, extra_tags, extra_text, factor, fallback)
  *     -> (body, ends)
  *
- * points is a list or tuple of exact dicts. Each one is encoded here when everything in it
+ * points is a list or tuple (None is returned unless all its items are exact dicts: the
+ * caller has another route for them). Each one is encoded here when everything in it
  * is of the common kind: a measurement, tag keys, tag values and field keys that are exact
  * strs with no backslash and no newline (and, for keys, not 'time'); field values that are
  * exact floats (finite), ints (signed 64-bit), bools, strs or None; a time that is absent,
@@ -23,6 +24,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <math.h>
 #include <string.h>
 
 /* influxd 1.x: "time outside range -9223372036854775806 - 9223372036854775806" */
@@ -143,6 +145,68 @@ put_int(Out *out, long long value)
     return put(out, digits + i, (Py_ssize_t)sizeof(digits) - i);
 }
 
+static const double powers_of_ten[] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10,
+    1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+};
+
+/* repr(x) of a float with at most 15 significant digits written without an exponent
+ * (1e-4 <= |x| < 1e15), the common case of measured values (23.5, 0.25, 1013.25), without
+ * the general shortest-digits search. Why it is repr's text: y = x * 10**k is an integer
+ * below 10**15 and y / 10**k (both exact, the division correctly rounded) gives back x, so
+ * the decimal y * 10**-k reads back as x; two decimals of at most 15 significant digits are
+ * further apart than two neighbouring doubles, so it is the one shortest decimal that reads
+ * back as x, which repr writes, without an exponent in this range. Returns the length
+ * written to text (at least 24 bytes), or 0: use the general repr. tests compare it with
+ * repr on random floats (tests/test_serialization_compiled.py). */
+static int
+short_float(double x, char *text)
+{
+    double magnitude = fabs(x);
+    if (!(magnitude >= 1e-4 && magnitude < 1e15)) {
+        return 0;
+    }
+    for (int k = 0; k <= 19; k++) {
+        double scaled = magnitude * powers_of_ten[k];
+        if (scaled >= 1e15) {
+            return 0;
+        }
+        long long y = (long long)scaled;
+        if ((double)y != scaled || scaled / powers_of_ten[k] != magnitude) {
+            continue;
+        }
+        while (k > 0 && y % 10 == 0) { /* 2.50 is 2.5 */
+            y /= 10;
+            k--;
+        }
+        char digits[24];
+        int n = 0;
+        do {
+            digits[n++] = (char)('0' + y % 10);
+            y /= 10;
+        } while (y);
+        while (n <= k) { /* 0.25: a zero before the point */
+            digits[n++] = '0';
+        }
+        int length = 0;
+        if (x < 0) {
+            text[length++] = '-';
+        }
+        for (int i = n - 1; i >= k; i--) {
+            text[length++] = digits[i];
+        }
+        text[length++] = '.';
+        if (k == 0) {
+            text[length++] = '0';
+        }
+        for (int i = k - 1; i >= 0; i--) {
+            text[length++] = digits[i];
+        }
+        return length;
+    }
+    return 0;
+}
+
 /* 1 written, 0 handed over, -1 error; *newline set when the value holds a newline */
 static int
 put_field_value(Out *out, PyObject *value, int *newline)
@@ -151,6 +215,11 @@ put_field_value(Out *out, PyObject *value, int *newline)
         double x = PyFloat_AS_DOUBLE(value);
         if (!isfinite(x)) {
             return 0;
+        }
+        char short_text[40];
+        int length = short_float(x, short_text);
+        if (length) {
+            return put(out, short_text, length) < 0 ? -1 : 1;
         }
         char *text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
         if (text == NULL) {
@@ -490,6 +559,11 @@ mappings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     Py_ssize_t count = PySequence_Fast_GET_SIZE(points);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (!PyDict_CheckExact(PySequence_Fast_GET_ITEM(points, i))) {
+            Py_RETURN_NONE; /* not a list of dicts: the caller's other route */
+        }
+    }
     Out out = {NULL, NULL, 0, 0};
     out.capacity = count * 64 + 64;
     out.bytes = PyBytes_FromStringAndSize(NULL, out.capacity);
@@ -514,22 +588,17 @@ mappings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (i && put(&out, "\n", 1) < 0) {
             goto error;
         }
-        int newline = 0, done = -1;
-        if (PyDict_CheckExact(point)) {
-            Py_INCREF(point);
-            done = put_point(&out, point, measurement, extra_tags, extra_text, extra_size,
+        int newline = 0;
+        Py_INCREF(point);
+        int done = put_point(&out, point, measurement, extra_tags, extra_text, extra_size,
                              factor, &newline);
-            if (done == 0) {
-                done = put_fallback(&out, fallback, point, i, &newline, &unencodable);
-            }
-            else if (done == 1) {
-                done = 0;
-            }
-            Py_DECREF(point);
-        }
-        else {
+        if (done == 0) {
             done = put_fallback(&out, fallback, point, i, &newline, &unencodable);
         }
+        else if (done == 1) {
+            done = 0;
+        }
+        Py_DECREF(point);
         if (done < 0) {
             goto error;
         }

@@ -12,6 +12,11 @@ escaped once per distinct value, and the lines come from one ``%`` template per 
 chunk that is not alike, or holds a value that fails a check, goes point by point, which
 writes the same lines or raises naming the point (tests/test_serialization_mapping.py
 compares the two paths).
+Rule 4: where it is built, the compiled encoder (_cencode.c) takes a list of dicts instead,
+point by point straight into one body; it writes the common points itself (plain names;
+floats, ints, bools, strs; int and datetime times) and hands every other one to
+:func:`serialize_mapping`, so errors and warnings are the pure ones
+(tests/test_serialization_compiled.py compares the two on random points).
 """
 
 from __future__ import annotations
@@ -450,7 +455,9 @@ def mapping_blocks(
 _MODULE = load("encode", "aioinflux.serialization._cencode")
 #: The compiled encoder of mappings (_cencode.c), or None: it writes the common points
 #: itself and hands every other one to :func:`_point_line`, so its errors are the pure ones.
-_COMPILED: Callable[..., tuple[Any, Any]] | None = None if _MODULE is None else _MODULE.mappings
+_COMPILED: Callable[..., tuple[Any, Any] | None] | None = (
+    None if _MODULE is None else _MODULE.mappings
+)
 
 
 def mapping_lines(
@@ -468,7 +475,7 @@ def mapping_lines(
     tests/test_serialization_mapping.py runs every case on both); else
     :func:`mapping_blocks`.
     """
-    if not points or type(points[0]) is not dict or set(map(type, points)) != {dict}:
+    if not points or type(points[0]) is not dict:
         return None
     try:
         extra_text = encoded_extra_tags.encode()
@@ -480,12 +487,16 @@ def mapping_lines(
             return _point_line(point, index, measurement, extra_tags, encoded_extra_tags, factor)
 
         tags = extra_tags if type(extra_tags) is dict else dict(extra_tags)
-        body, ends = _COMPILED(points, measurement, tags, extra_text, factor, pure_line)
+        written = _COMPILED(points, measurement, tags, extra_text, factor, pure_line)
+        if written is None:  # not all dicts
+            return None
+        body, ends = written
         if type(body) is str:  # the first line that UTF-8 cannot encode, and its point
             raise _unencodable(body, ends)
         return Lines(body, len(points), ends)  # bytes, and None or a list of ints
     blocks = mapping_blocks(points, measurement, extra_tags, encoded_extra_tags, factor)
-    assert blocks is not None
+    if blocks is None:  # not all dicts
+        return None
     if all(lines is None for _, lines in blocks):  # no line holds a newline
         try:
             return Lines("\n".join([text for text, _ in blocks]).encode(), len(points))
