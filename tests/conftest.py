@@ -222,9 +222,9 @@ def silent_tls_server(tmp_path: Path) -> Iterator[SilentTLSServer]:
 
 def compiled_encoders() -> list[tuple[object, str]]:
     """(module, attribute) of each compiled accelerator in use: None there is the pure path."""
-    from aioinflux.serialization import _textcheck, mapping
+    from aioinflux.serialization import _textcheck, mapping, usertype
 
-    found = [(mapping, "_COMPILED"), (_textcheck, "_COMPILED")]
+    found = [(mapping, "_COMPILED"), (usertype, "_COMPILED"), (_textcheck, "_COMPILED")]
     return [(module, name) for module, name in found if getattr(module, name) is not None]
 
 

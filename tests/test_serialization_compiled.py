@@ -9,18 +9,36 @@ ones, which these tests compare with the compiled ones all the same).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
+import enum
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aioinflux import serialize
 from aioinflux._units import NS_PER_UNIT
-from aioinflux.serialization import _cencode, mapping
+from aioinflux.serialization import _cencode, mapping, usertype, write_lines
+from aioinflux.serialization.usertype import (
+    BOOL,
+    DECIMAL,
+    ENUM,
+    FLOAT,
+    INT,
+    MEASUREMENT,
+    STR,
+    TAG,
+    TAGENUM,
+    TIMEDT,
+    TIMEINT,
+    TIMESTR,
+    lineprotocol,
+)
 
 # Two kinds of data: VALID (every point can be written, so a list of them is: the compiled
 # encoder's own work), and ANY (valid mostly, and every rare thing a check or an escaping
@@ -309,3 +327,138 @@ def test_a_list_that_is_not_all_dicts_is_left_to_the_caller():
     point = {"measurement": "m", "fields": {"v": 1}}
     for points in ([point, "m v=1"], (point, point, None)):
         assert _cencode.mappings(points, None, {}, b"", 1, None) is None
+
+
+# -- @lineprotocol objects ------------------------------------------------------------------
+
+
+class Color(enum.Enum):
+    red = 1
+    dark_blue = 2
+
+
+@lineprotocol
+@dataclasses.dataclass
+class Sample:
+    host: TAG
+    region: Optional[TAG]  # noqa: UP045 (the spelling aioinflux users know)
+    usage: FLOAT
+    count: INT
+    ok: BOOL
+    status: STR
+    time: TIMEINT
+
+
+@lineprotocol(name="named one", rm_none=True, extra_tags={"dc": "x y"})
+@dataclasses.dataclass
+class Named:
+    name: MEASUREMENT
+    kind: TAGENUM
+    value: Optional[FLOAT]  # noqa: UP045
+    label: ENUM
+    exact: DECIMAL
+    at: TIMEDT
+
+
+@lineprotocol(placeholder=True)
+@dataclasses.dataclass
+class Marker:
+    where: TAG
+    at: TIMESTR
+
+
+PRECISIONS = {1: "ns", 1_000: "u", 1_000_000: "ms", 10**9: "s", 60 * 10**9: "m", 3600 * 10**9: "h"}
+OBJECT_TIMES = VALID_TIMES.filter(lambda time: time is not None)
+STRINGS = st.text(alphabet=st.sampled_from([*SPECIALS[:-1], "a", "b"]), max_size=8)
+ANY_VALUES = st.one_of(ANY_FIELD_VALUES, ANY_TAG_VALUES, ANY_TIMES, st.sampled_from(list(Color)))
+
+
+@st.composite
+def objects(draw: st.DrawFn) -> list[Any]:
+    """Objects of one class or two, their attributes mostly of the declared type."""
+    samples = st.builds(
+        Sample,
+        VALID_NAMES,
+        VALID_TAG_VALUES,
+        st.one_of(VALID_FIELD_VALUES, st.integers(-(2**70), 2**70)),
+        st.integers(-(2**64), 2**64),
+        st.booleans(),
+        STRINGS,
+        OBJECT_TIMES,
+    )
+    named = st.builds(
+        Named,
+        VALID_NAMES,
+        st.one_of(VALID_NAMES, st.sampled_from(list(Color))),
+        st.one_of(st.floats(), st.integers(), st.none()),
+        st.one_of(STRINGS, st.sampled_from(list(Color))),
+        st.one_of(st.floats(), st.sampled_from([decimal.Decimal("0.1"), 2, None])),
+        OBJECT_TIMES,
+    )
+    markers = st.builds(Marker, VALID_NAMES, st.one_of(OBJECT_TIMES, st.just("2020-01-02")))
+    kinds = draw(st.lists(st.sampled_from([samples, named, markers]), min_size=1, max_size=2))
+    made = draw(st.lists(st.one_of(*kinds), min_size=1, max_size=12))
+    if draw(st.integers(0, 4)) == 0:  # an attribute of any type
+        obj = draw(st.sampled_from(made))
+        field = draw(st.sampled_from([f.name for f in dataclasses.fields(obj)]))
+        setattr(obj, field, draw(ANY_VALUES))
+    return made
+
+
+def object_outcome(
+    encoder: Callable[..., Any] | None, objs: list[Any], options: dict[str, Any]
+) -> Any:
+    """serialize() and write_lines() of ``objs`` with ``encoder`` as the compiled one."""
+    saved = usertype._COMPILED
+    usertype._COMPILED = encoder
+    try:
+        extra = {k: v for k, v in options["extra_tags"].items() if isinstance(k, str)}
+        factor = options["factor"]
+        precision = PRECISIONS[factor]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                body = serialize(objs, precision=precision, **extra)
+                slices = [
+                    (lines.body, lines.lines())
+                    for lines, _ in write_lines(objs, factor=factor, extra_tags=extra)
+                ]
+                result: Any = (body, slices)
+            except (ValueError, TypeError) as exc:
+                result = (type(exc), str(exc))
+    finally:
+        usertype._COMPILED = saved
+    return result, [str(w.message) for w in caught]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    objects(),
+    OPTIONS.map(lambda options: {**options, "factor": min(options["factor"], 3600 * 10**9)}),
+)
+def test_the_compiled_object_encoder_is_the_pure_one(objs, options):
+    compiled = object_outcome(_cencode.objects, objs, options)
+    pure = object_outcome(None, objs, options)
+    assert compiled == pure, (objs, options)
+
+
+def test_common_objects_are_written_by_the_compiled_encoder_itself():
+    objs = [
+        Sample("h 1", None, 0.25, -3, True, 'say "hi"', 10),
+        Sample("h,2", "eu", 2, 2**63 - 1, False, "", -10),  # an int FLOAT: as a float
+    ]
+    plan = Sample._lineprotocol_plan
+
+    def fallback(obj: Any, index: int) -> str:
+        raise AssertionError(f"object {index} was handed over")
+
+    written = _cencode.objects(objs, Sample, plan.compiled, 1, fallback)
+    assert written == (
+        b'Sample,host=h\\ 1 usage=0.25,count=-3i,ok=true,status="say \\"hi\\"" 10\n'
+        b'Sample,host=h\\,2,region=eu usage=2.0,count=9223372036854775807i,ok=false,status="" -10',
+        None,
+    )
+    assert (
+        _cencode.objects([objs[0], Marker("x", "2020-01-01")], Sample, plan.compiled, 1, fallback)
+        is None
+    )

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from aioinflux import LineProtocolError, serialize
+from aioinflux.serialization import write_lines
 from aioinflux.serialization.usertype import (
     BOOL,
     DECIMAL,
@@ -168,6 +169,10 @@ CASES = [
 def test_instance_is_encoded(obj, line):
     assert serialize(obj) == line.encode()
     assert obj.to_lineprotocol() == line.encode()
+    # a list of them (the compiled encoder's route, where it is built)
+    assert serialize([obj, obj, obj]) == b"\n".join([line.encode()] * 3)
+    (lines, _), *more = write_lines((obj, obj))
+    assert (lines.lines(), more) == ([line.encode()] * 2, [])
 
 
 @pytest.mark.server
@@ -196,6 +201,27 @@ def test_mixed_with_mappings_and_write_options():
 
 def test_write_extra_tags_win_over_attributes():
     assert serialize(Event("a"), kind="b") == b"Event,kind=b _=true"
+    assert (
+        serialize([Event("a"), Event("c")], kind="b") == b"Event,kind=b _=true\nEvent,kind=b _=true"
+    )
+
+
+def test_a_list_of_objects_of_one_class_with_write_options():
+    trades = [Trade(i, Color.red, "s 1", "buy", i / 4, i, f"id{i}") for i in range(3)]
+    assert serialize(trades, precision="s", dc="eu") == (
+        b'Trade,instrument=red,source=s\\ 1,side=buy,dc=eu price=0.0,size=0i,trade_id="id0" 0\n'
+        b'Trade,instrument=red,source=s\\ 1,side=buy,dc=eu price=0.25,size=1i,trade_id="id1" 1\n'
+        b'Trade,instrument=red,source=s\\ 1,side=buy,dc=eu price=0.5,size=2i,trade_id="id2" 2'
+    )
+    # two classes in one list: each object by its own plan
+    assert serialize([trades[0], Event("a")]) == (
+        b'Trade,instrument=red,source=s\\ 1,side=buy price=0.0,size=0i,trade_id="id0" 0\n'
+        b"Event,kind=a _=true"
+    )
+    with pytest.raises(
+        TypeError, match="point 1: attribute 'size' is declared INT but holds float"
+    ):
+        serialize([trades[0], Trade(1, "i", "s", "b", 1.0, 1.5, "t"), trades[2]])
 
 
 def test_precision_floors_datetimes():
@@ -290,6 +316,8 @@ VALUE_ERRORS = [
 def test_bad_value_raises_naming_the_attribute(obj, exc, message):
     with pytest.raises(exc, match=f"point 0: .*{message}"):
         serialize(obj)
+    with pytest.raises(exc, match=f"point 0: .*{message}"):
+        serialize([obj, obj])
     with pytest.raises(exc, match=message):
         obj.to_lineprotocol()
 

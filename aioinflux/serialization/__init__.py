@@ -35,6 +35,7 @@ from . import lines as _lines
 from ._textcheck import check_text
 from .lines import Lines, bodies, exact_lines, join, text_lines
 from .mapping import encode_tags, mapping_lines, serialize_mapping
+from .usertype import object_lines
 
 __all__ = ["LineSlices", "Lines", "bodies", "serialize", "write_lines"]
 
@@ -184,6 +185,8 @@ def _kind(data: Any) -> str:
             return "texts"
         if first is dict:
             return "mappings"
+        if hasattr(first, "_lineprotocol_encoder"):
+            return "objects"
     return "points"
 
 
@@ -204,6 +207,13 @@ def _texts(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSlices
 def _mappings(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSlices:
     lines = _mapping_lines(data, options)
     if lines is None:  # not all dicts
+        return _points(data, options, rows)
+    return LineSlices.made(lines)
+
+
+def _objects(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSlices:
+    lines = _object_lines(data, options)
+    if lines is None:  # not compiled, not one class, or what the pure path is to name
         return _points(data, options, rows)
     return LineSlices.made(lines)
 
@@ -248,11 +258,22 @@ _ROUTES: dict[str, tuple[Callable[[Any, _WriteOptions, int], LineSlices], bool]]
     "texts": (_texts, False),  # a list/tuple of them: joined in C, checked once
     "mappings": (_mappings, False),  # a list/tuple of dicts: column-wise where alike
     "frame": (_frame, True),  # a pandas/polars DataFrame: checked whole, encoded by slices
+    "objects": (_objects, False),  # a list/tuple of @lineprotocol objects: compiled if built
     "points": (_points, False),  # one point, @lineprotocol objects, mixes, generators
 }
 
 
 # --- the encoders' shapes ------------------------------------------------------------------
+
+
+def _object_lines(data: Sequence[Any], options: _WriteOptions) -> Lines | None:
+    return object_lines(
+        data,
+        options.extra_tags,
+        options.encoded_extra_tags,
+        options.factor,
+        lambda point, index: _encode_one(point, index, options),
+    )
 
 
 def _mapping_lines(data: Sequence[Any], options: _WriteOptions) -> Lines | None:
@@ -499,5 +520,7 @@ def serialize(
         encoded: bytes = _encode_one(data, 0, options, _frame_bytes)
         return encoded
     if kind == "mappings" and (lines := _mapping_lines(data, options)) is not None:
+        return lines.body
+    if kind == "objects" and (lines := _object_lines(data, options)) is not None:
         return lines.body
     return _encode(data, options).body()

@@ -537,31 +537,20 @@ put_fallback(Out *out, PyObject *fallback, PyObject *point, Py_ssize_t index, in
     return done;
 }
 
+/* how one point is written: 1 written, 0 handed over (nothing written), -1 error */
+typedef int (*point_writer)(Out *out, PyObject *point, void *options, int *newline);
+
+/* every point of points written by write_point (or fallback), one line each: (body, ends),
+ * None when an item is not of the type ``only`` (exactly), or (line, index) of the first
+ * line UTF-8 cannot encode */
 static PyObject *
-mappings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+write_all(PyObject *points, PyTypeObject *only, point_writer write_point, void *options,
+          PyObject *fallback)
 {
-    if (nargs != 6 || !(PyList_CheckExact(args[0]) || PyTuple_CheckExact(args[0])) ||
-        !PyDict_Check(args[2]) || !PyBytes_CheckExact(args[3]) || !PyLong_CheckExact(args[4])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "mappings(points: list | tuple, measurement: str | None, "
-                        "extra_tags: dict, extra_text: bytes, factor: int, fallback)");
-        return NULL;
-    }
-    PyObject *points = args[0], *measurement = args[1], *extra_tags = args[2];
-    PyObject *fallback = args[5];
-    const char *extra_text = PyBytes_AS_STRING(args[3]);
-    Py_ssize_t extra_size = PyBytes_GET_SIZE(args[3]);
-    long long factor = PyLong_AsLongLong(args[4]);
-    if (factor <= 0) {
-        if (!PyErr_Occurred()) {
-            PyErr_SetString(PyExc_ValueError, "factor must be positive");
-        }
-        return NULL;
-    }
     Py_ssize_t count = PySequence_Fast_GET_SIZE(points);
     for (Py_ssize_t i = 0; i < count; i++) {
-        if (!PyDict_CheckExact(PySequence_Fast_GET_ITEM(points, i))) {
-            Py_RETURN_NONE; /* not a list of dicts: the caller's other route */
+        if (Py_TYPE(PySequence_Fast_GET_ITEM(points, i)) != only) {
+            Py_RETURN_NONE; /* not all of one type: the caller's other route */
         }
     }
     Out out = {NULL, NULL, 0, 0};
@@ -590,8 +579,7 @@ mappings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         int newline = 0;
         Py_INCREF(point);
-        int done = put_point(&out, point, measurement, extra_tags, extra_text, extra_size,
-                             factor, &newline);
+        int done = write_point(&out, point, options, &newline);
         if (done == 0) {
             done = put_fallback(&out, fallback, point, i, &newline, &unencodable);
         }
@@ -641,10 +629,251 @@ error:
     return result;
 }
 
+static int
+read_factor(PyObject *value, long long *factor)
+{
+    *factor = PyLong_AsLongLong(value);
+    if (*factor <= 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "factor must be positive");
+        }
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    PyObject *measurement, *extra_tags;
+    const char *extra_text;
+    Py_ssize_t extra_size;
+    long long factor;
+} MappingOptions;
+
+static int
+write_mapping(Out *out, PyObject *point, void *options, int *newline)
+{
+    MappingOptions *o = options;
+    return put_point(out, point, o->measurement, o->extra_tags, o->extra_text, o->extra_size,
+                     o->factor, newline);
+}
+
+static PyObject *
+mappings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !(PyList_CheckExact(args[0]) || PyTuple_CheckExact(args[0])) ||
+        !PyDict_Check(args[2]) || !PyBytes_CheckExact(args[3]) || !PyLong_CheckExact(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "mappings(points: list | tuple, measurement: str | None, "
+                        "extra_tags: dict, extra_text: bytes, factor: int, fallback)");
+        return NULL;
+    }
+    MappingOptions options = {args[1], args[2], PyBytes_AS_STRING(args[3]),
+                              PyBytes_GET_SIZE(args[3]), 0};
+    if (read_factor(args[4], &options.factor) < 0) {
+        return NULL;
+    }
+    return write_all(args[0], &PyDict_Type, write_mapping, &options, args[5]);
+}
+
+/* @lineprotocol objects: the plan of their class (usertype._Plan.compiled), checked once */
+enum { BOOL_FIELD, INT_FIELD, FLOAT_FIELD, STR_FIELD };
+enum { INT_TIME, ANY_TIME };
+
+typedef struct {
+    PyObject *measurement;      /* bytes: the class's, escaped; or None */
+    PyObject *measurement_attr; /* str, or None */
+    PyObject *tags;             /* tuple of (attribute, b",key=") */
+    PyObject *fixed_tags;       /* bytes: the class's extra tags, and the write's */
+    PyObject *prefix;           /* bytes: b"_=true" (placeholder) or b"" */
+    PyObject *fields;           /* tuple of (attribute, b"key=", kind, skip None) */
+    PyObject *time_attr;        /* str, or None */
+    int time_kind;
+    long long factor;
+} ObjectPlan;
+
+static int
+put_number_field(Out *out, PyObject *value, int kind, int *newline)
+{
+    if (kind == BOOL_FIELD) {
+        return (value == Py_True || value == Py_False) ? put_field_value(out, value, newline)
+                                                       : 0;
+    }
+    if (kind == INT_FIELD) {
+        return PyLong_CheckExact(value) ? put_field_value(out, value, newline) : 0;
+    }
+    if (kind == STR_FIELD) {
+        return PyUnicode_CheckExact(value) ? put_field_value(out, value, newline) : 0;
+    }
+    if (PyFloat_CheckExact(value)) {
+        return put_field_value(out, value, newline);
+    }
+    if (PyLong_CheckExact(value)) { /* written as float(value) */
+        double x = PyLong_AsDouble(value);
+        if (x == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear(); /* too large: the pure encoder says so */
+            return 0;
+        }
+        PyObject *as_float = PyFloat_FromDouble(x);
+        if (as_float == NULL) {
+            return -1;
+        }
+        int done = put_field_value(out, as_float, newline);
+        Py_DECREF(as_float);
+        return done;
+    }
+    return 0;
+}
+
+static int
+write_object(Out *out, PyObject *obj, void *options, int *newline)
+{
+    ObjectPlan *plan = options;
+    Py_ssize_t start = out->size;
+    int done = 0;
+    PyObject *value = NULL;
+    if (plan->measurement_attr != Py_None) {
+        value = PyObject_GetAttr(obj, plan->measurement_attr);
+        if (value == NULL) {
+            goto failed;
+        }
+        done = put_name(out, value, IN_MEASUREMENT);
+        Py_CLEAR(value);
+        if (done <= 0) {
+            goto handed_over;
+        }
+        char first = out->data[start];
+        if (first == '#' || first == '\t' || first == '\0') {
+            done = 0;
+            goto handed_over;
+        }
+    }
+    else if (put(out, PyBytes_AS_STRING(plan->measurement),
+                 PyBytes_GET_SIZE(plan->measurement)) < 0) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(plan->tags); i++) {
+        PyObject *tag = PyTuple_GET_ITEM(plan->tags, i);
+        value = PyObject_GetAttr(obj, PyTuple_GET_ITEM(tag, 0));
+        if (value == NULL) {
+            goto failed;
+        }
+        if (value == Py_None || (PyUnicode_CheckExact(value) && !PyUnicode_GET_LENGTH(value))) {
+            Py_CLEAR(value);
+            continue; /* omitted */
+        }
+        PyObject *key = PyTuple_GET_ITEM(tag, 1);
+        if (put(out, PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key)) < 0) {
+            Py_DECREF(value);
+            return -1;
+        }
+        done = put_name(out, value, IN_TAG);
+        Py_CLEAR(value);
+        if (done <= 0) {
+            goto handed_over;
+        }
+    }
+    if (put(out, PyBytes_AS_STRING(plan->fixed_tags), PyBytes_GET_SIZE(plan->fixed_tags)) < 0 ||
+        put(out, " ", 1) < 0 ||
+        put(out, PyBytes_AS_STRING(plan->prefix), PyBytes_GET_SIZE(plan->prefix)) < 0) {
+        return -1;
+    }
+    int written = PyBytes_GET_SIZE(plan->prefix) > 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(plan->fields); i++) {
+        PyObject *field = PyTuple_GET_ITEM(plan->fields, i);
+        value = PyObject_GetAttr(obj, PyTuple_GET_ITEM(field, 0));
+        if (value == NULL) {
+            goto failed;
+        }
+        if (value == Py_None) {
+            Py_CLEAR(value);
+            if (PyTuple_GET_ITEM(field, 3) == Py_True) {
+                continue;
+            }
+            done = 0; /* the pure encoder raises */
+            goto handed_over;
+        }
+        PyObject *key = PyTuple_GET_ITEM(field, 1);
+        const char *key_text = PyBytes_AS_STRING(key);
+        if (!written && (key_text[0] == '\t' || key_text[0] == '\0')) {
+            Py_CLEAR(value);
+            done = 0; /* influxd drops it there: the pure encoder puts another field first */
+            goto handed_over;
+        }
+        if ((written && put(out, ",", 1) < 0) || put(out, key_text, PyBytes_GET_SIZE(key)) < 0) {
+            Py_DECREF(value);
+            return -1;
+        }
+        done = put_number_field(out, value, (int)PyLong_AsLong(PyTuple_GET_ITEM(field, 2)),
+                                newline);
+        Py_CLEAR(value);
+        if (done <= 0) {
+            goto handed_over;
+        }
+        written = 1;
+    }
+    if (!written) {
+        done = 0;
+        goto handed_over;
+    }
+    if (plan->time_attr != Py_None) {
+        value = PyObject_GetAttr(obj, plan->time_attr);
+        if (value == NULL) {
+            goto failed;
+        }
+        if (plan->time_kind == INT_TIME && !PyLong_CheckExact(value)) {
+            done = 0;
+        }
+        else {
+            done = put_time(out, value, plan->factor);
+        }
+        Py_CLEAR(value);
+        if (done <= 0) {
+            goto handed_over;
+        }
+    }
+    return 1;
+
+failed: /* reading an attribute raised: the pure encoder reads it again, and raises */
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+        return -1; /* KeyboardInterrupt and the like */
+    }
+    PyErr_Clear();
+    done = 0;
+handed_over:
+    *newline = 0;
+    out->size = start;
+    return done < 0 ? -1 : 0;
+}
+
+static PyObject *
+objects(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    ObjectPlan plan;
+    if (nargs != 5 || !(PyList_CheckExact(args[0]) || PyTuple_CheckExact(args[0])) ||
+        !PyType_Check(args[1]) || !PyTuple_Check(args[2]) || PyTuple_GET_SIZE(args[2]) != 8 ||
+        !PyArg_ParseTuple(args[2], "OOO!SSO!Oi", &plan.measurement, &plan.measurement_attr,
+                          &PyTuple_Type, &plan.tags, &plan.fixed_tags, &plan.prefix,
+                          &PyTuple_Type, &plan.fields, &plan.time_attr, &plan.time_kind)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError,
+                            "objects(points: list | tuple, cls: type, plan: tuple, "
+                            "factor: int, fallback)");
+        }
+        return NULL;
+    }
+    if (read_factor(args[3], &plan.factor) < 0) {
+        return NULL;
+    }
+    return write_all(args[0], (PyTypeObject *)args[1], write_object, &plan, args[4]);
+}
+
 static PyMethodDef methods[] = {
     {"mappings", (PyCFunction)(void (*)(void))mappings, METH_FASTCALL,
      "mappings(points, measurement, extra_tags, extra_text, factor, fallback) -> "
      "(body, ends) or (line, index): the lines of points, see the module's source."},
+    {"objects", (PyCFunction)(void (*)(void))objects, METH_FASTCALL,
+     "objects(points, cls, plan, factor, fallback) -> (body, ends) or (line, index): the "
+     "lines of @lineprotocol objects of class cls, see the module's source."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,12 +13,13 @@ import enum
 import sys
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, TypeVar, Union
 
+from .._compiled import load
 from ..exceptions import LineProtocolError
 from .common import (
     LEADING_STRIPPED,
@@ -31,6 +32,7 @@ from .common import (
     tag_value_text,
     time_to_int,
 )
+from .lines import Lines
 from .mapping import encode_tags, first_field_kept
 
 __all__ = [
@@ -211,6 +213,27 @@ class _Plan:
             self.get = lambda obj: (one(obj),)
         else:
             self.get = lambda obj: ()
+        self.compiled = self._compiled_plan()
+
+    def _compiled_plan(self) -> tuple[Any, ...] | None:
+        """This plan as the compiled encoder reads it (``_cencode.objects``), without the
+        write's extra tags; None when a name cannot be encoded (the pure path raises)."""
+        try:
+            return (
+                None if self.measurement_attr else self.measurement.encode(),
+                self.measurement_attr,
+                tuple((attr, f",{key}=".encode()) for attr, key, _ in self.tags),
+                self.extra.encode(),
+                self.prefix.encode(),
+                tuple(
+                    (attr, f"{key}=".encode(), _COMPILED_KINDS[encode], skip_none)
+                    for attr, key, encode, skip_none in self.fields
+                ),
+                self.time_attr,
+                0 if self.time_kind is TIMEINT else 1,  # an int only, or an int or datetime
+            )
+        except UnicodeEncodeError:
+            return None
 
     def _add(self, attr: str, kind: Any, optional: bool, rm_none: bool) -> None:
         if kind is MEASUREMENT or kind in _TIMES:
@@ -279,6 +302,53 @@ class _Plan:
         return line
 
 
+#: The field kinds of the compiled encoder (_cencode.c): the exact types it writes itself
+#: (bool; int; float, or an int written as a float; str), anything else is handed back.
+_COMPILED_KINDS: dict[Callable[[Any, str], str], int] = {
+    _bool: 0,
+    _int: 1,
+    _float: 2,
+    _str: 3,
+    _enum: 3,
+}
+_MODULE = load("encode", "aioinflux.serialization._cencode")
+#: The compiled encoder of @lineprotocol objects, or None (see :func:`object_lines`).
+_COMPILED: Callable[..., tuple[Any, Any] | None] | None = (
+    None if _MODULE is None else _MODULE.objects
+)
+
+
+def object_lines(
+    objects: Sequence[Any],
+    extra_tags: Mapping[str, Any],
+    encoded_extra_tags: str,
+    factor: int,
+    fallback: Callable[[Any, int], str],
+) -> Lines | None:
+    """The lines of ``objects``, all of one ``@lineprotocol`` class, by the compiled encoder:
+    it writes the common objects itself (plain str names and tags; bool, int, float and str
+    fields of their declared exact type; int and datetime times) and hands every other one
+    to ``fallback(obj, index)``, the pure encoder, so errors are the pure ones. None when it
+    is not built, the objects are not of one class, the write's extra tags name a tag of
+    the class, or a line holds a lone surrogate: the pure path then encodes them.
+    """
+    plan: _Plan | None = getattr(type(objects[0]), "_lineprotocol_plan", None)
+    if _COMPILED is None or plan is None or plan.compiled is None:
+        return None
+    if extra_tags and not plan.tag_keys.isdisjoint(extra_tags.keys()):
+        return None  # the write's tag wins over the class's: merged by the pure encoder
+    try:
+        extra_text = (plan.extra + encoded_extra_tags).encode()
+    except UnicodeEncodeError:
+        return None
+    spec = (*plan.compiled[:3], extra_text, *plan.compiled[4:])
+    written = _COMPILED(objects, type(objects[0]), spec, factor, fallback)
+    if written is None or type(written[0]) is str:  # not of one class; a lone surrogate
+        return None
+    body, ends = written
+    return Lines(body, len(objects), ends)
+
+
 def _schema_of(cls: type, schema: Mapping[str, Any] | None) -> Mapping[str, Any]:
     if schema is not None:
         return schema
@@ -329,6 +399,7 @@ def lineprotocol(
             return plan.encode(self, {}, "", 1).encode()
 
         cls._lineprotocol_encoder = plan.encode  # type: ignore[attr-defined]
+        cls._lineprotocol_plan = plan  # type: ignore[attr-defined]
         cls.to_lineprotocol = to_lineprotocol  # type: ignore[attr-defined]
         return cls
 
