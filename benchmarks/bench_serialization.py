@@ -3,8 +3,8 @@
 Run (from the repository root, after ``bash scripts/test.sh`` made .venv)::
 
     .venv/bin/pip install -r benchmarks/requirements.txt
-    .venv/bin/python benchmarks/bench_serialization.py [--mappings 100000] [--rows 1000000]
-        [--repeat 3] [--stream-rows 0] [--split 0]
+    .venv/bin/python benchmarks/bench_serialization.py [--mappings 100000] [--objects 100000]
+        [--rows 1000000] [--repeat 3] [--stream-rows 0] [--split 0]
 
 and for the 10M-row streaming figure alone::
 
@@ -32,13 +32,17 @@ For the lead's before/after figures, one run::
 ``chart.py``; ``--from-json`` draws a saved run).
 
 Contenders:
-- ``aioinflux``: ``serialize()`` (full escaping and validation); a list of mappings alike is
-  encoded column by column, in chunks of 1024 points;
+- ``aioinflux``: ``serialize()`` (full escaping and validation), with the compiled encoders
+  where they are built (``aioinflux.__extensions__``); on the pure implementation a list of
+  mappings alike is encoded column by column, in chunks of 1024 points;
+- ``aioinflux, pure``: the same call on the pure implementations (as with
+  ``AIOINFLUX_NO_EXTENSIONS=1``): without the compiled encoders;
 - ``aioinflux per point`` (mappings; a reference, not a contender): the same points given
-  as a generator, which ``serialize()`` encodes point by point as it does a list whose
-  points are not alike;
+  as a generator, which ``serialize()`` encodes point by point in Python;
 - ``influxdb``: ``line_protocol.make_lines`` / ``DataFrameClient``'s conversion;
-- ``influxdb-client``: ``Point.from_dict(...).to_line_protocol()`` / ``DataframeSerializer``;
+- ``influxdb-client``: ``Point.from_dict(...).to_line_protocol()`` / ``DataframeSerializer``
+  (for dataclasses: ``Point.from_dict(asdict(obj), record_...=...)``, as its write API
+  does with a dataclass record);
 - ``floor``: no client; mappings: a plain f-string per point, no escaping or checks;
   frames: columns to lists, strings escaped once per distinct value (factorize), one
   f-string per row.
@@ -48,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import sys
 import threading
@@ -65,6 +70,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import chart
 
 from aioinflux import serialize
+from aioinflux.serialization.usertype import BOOL, FLOAT, INT, STR, TAG, TIMEINT, lineprotocol
 
 MiB = 1 << 20
 BASE_NS = 1_700_000_000_000_000_000
@@ -123,6 +129,25 @@ def ours_mappings_per_point(points: list[dict[str, Any]]) -> bytes:
     return serialize(iter(points))
 
 
+def pure(encode: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    """``encode`` on the pure implementations (as with AIOINFLUX_NO_EXTENSIONS=1)."""
+    from aioinflux.serialization import _textcheck, mapping, usertype
+
+    modules = (mapping, usertype, _textcheck)
+
+    def run(data: Any) -> bytes:
+        saved = [module._COMPILED for module in modules]
+        for module in modules:
+            module._COMPILED = None  # type: ignore[attr-defined]
+        try:
+            return encode(data)
+        finally:
+            for module, compiled in zip(modules, saved, strict=True):
+                module._COMPILED = compiled  # type: ignore[attr-defined]
+
+    return run
+
+
 def influxdb_mappings(points: list[dict[str, Any]]) -> bytes:
     from influxdb.line_protocol import make_lines
 
@@ -146,6 +171,60 @@ def floor_mappings(points: list[dict[str, Any]]) -> bytes:
             f'count={f["count"]}i,ok={f["ok"]},status="{f["status"]}" {p["time"]}'
         )
     return "\n".join(lines).encode()
+
+
+# --- contenders: @lineprotocol objects -----------------------------------------------------
+
+
+@lineprotocol(name="cpu")
+@dataclasses.dataclass
+class Cpu:
+    """The mappings' points as a @lineprotocol dataclass."""
+
+    host: TAG
+    region: TAG
+    usage: FLOAT
+    count: INT
+    ok: BOOL
+    status: STR
+    time: TIMEINT
+
+
+def make_objects(n: int) -> list[Cpu]:
+    return [
+        Cpu(p["tags"]["host"], p["tags"]["region"], **p["fields"], time=p["time"])
+        for p in make_mappings(n)
+    ]
+
+
+def ours_objects(objects: list[Cpu]) -> bytes:
+    return serialize(objects)
+
+
+def influxdb_client_objects(objects: list[Cpu]) -> bytes:
+    # what influxdb-client's write API does with a dataclass record
+    from influxdb_client import Point, WritePrecision
+
+    keys = {
+        "record_measurement_name": "cpu",
+        "record_tag_keys": ["host", "region"],
+        "record_field_keys": ["usage", "count", "ok", "status"],
+        "record_time_key": "time",
+    }
+    return "\n".join(
+        Point.from_dict(
+            dataclasses.asdict(o), write_precision=WritePrecision.NS, **keys
+        ).to_line_protocol()
+        for o in objects
+    ).encode()
+
+
+def floor_objects(objects: list[Cpu]) -> bytes:
+    return "\n".join(
+        f"cpu,host={o.host},region={o.region} usage={o.usage},count={o.count}i,ok={o.ok},"
+        f'status="{o.status}" {o.time}'
+        for o in objects
+    ).encode()
 
 
 # --- contenders: DataFrames ----------------------------------------------------------------
@@ -351,6 +430,7 @@ def stream_to_server(rows: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mappings", type=int, default=100_000)
+    parser.add_argument("--objects", type=int, default=100_000)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stream-rows", type=int, default=0)
@@ -367,6 +447,7 @@ def main() -> None:
             "Mappings (2 tags; float, int, bool, str fields; int ns time)",
             {
                 "aioinflux": ours_mappings,
+                "aioinflux, pure": pure(ours_mappings),
                 "aioinflux per point": ours_mappings_per_point,
                 "influxdb": influxdb_mappings,
                 "influxdb-client": influxdb_client_mappings,
@@ -378,6 +459,20 @@ def main() -> None:
         )
         groups.append((f"{args.mappings:,} mappings, against {basis}", ratios))
     del points
+    if args.objects:
+        basis, ratios = run_table(
+            "@lineprotocol dataclasses (the same points)",
+            {
+                "aioinflux": ours_objects,
+                "aioinflux, pure": pure(ours_objects),
+                "influxdb-client": influxdb_client_objects,
+                "floor": floor_objects,
+            },
+            make_objects(args.objects),
+            args.objects,
+            args.repeat,
+        )
+        groups.append((f"{args.objects:,} @lineprotocol objects, against {basis}", ratios))
     df = make_frame(args.rows)
     if args.rows:
         basis, ratios = run_table(
