@@ -389,6 +389,11 @@ put_point(Out *out, PyObject *point, PyObject *measurement, PyObject *extra_tags
         Py_ssize_t pos = 0;
         PyObject *key, *value;
         while (PyDict_Next(tags, &pos, &key, &value)) {
+            if (!PyUnicode_CheckExact(key)) {
+                /* (its comparison with the extra tags' keys could run any code) */
+                done = 0;
+                goto handed_over;
+            }
             if (PyDict_GET_SIZE(extra_tags)) { /* also those omitted (None, empty) */
                 /* the extra tag wins, in the place of the point's own: the pure encoder
                  * merges them */
@@ -404,7 +409,7 @@ put_point(Out *out, PyObject *point, PyObject *measurement, PyObject *extra_tags
             if (value == Py_None) {
                 continue; /* omitted, its key unchecked (as the pure encoder does) */
             }
-            if (!PyUnicode_CheckExact(value) || !PyUnicode_CheckExact(key)) {
+            if (!PyUnicode_CheckExact(value)) {
                 done = 0;
                 goto handed_over;
             }
@@ -490,6 +495,7 @@ put_point(Out *out, PyObject *point, PyObject *measurement, PyObject *extra_tags
     return 1;
 
 handed_over:
+    *newline = 0;
     out->size = start;
     return done < 0 ? -1 : 0;
 }

@@ -472,7 +472,8 @@ def mapping_lines(
     point. The arguments are those of :func:`serialize_mapping`.
 
     The compiled encoder writes the body when it is built (the same bytes, the same errors:
-    tests/test_serialization_mapping.py runs every case on both); else
+    tests/test_serialization_mapping.py runs every case on both, and
+    tests/test_serialization_compiled.py compares them on random points); else
     :func:`mapping_blocks`.
     """
     if not points or type(points[0]) is not dict:
