@@ -80,13 +80,12 @@ def encode_record(first: int, destination: Destination, lines: Lines) -> bytes:
     """``lines`` (numbered from ``first``) as one record."""
     names = b"".join(_name(value) for value in destination)
     ends = lines.ends or ()
-    body = lines.body if lines.stop == len(lines.body) else lines.body[: lines.stop]
     rest = b"".join(
         (
             _META.pack(first, lines.count, len(ends)),
             names,
             struct.pack(f"<{len(ends)}I", *ends),
-            body,
+            lines.content,
         )
     )
     if len(rest) >= 1 << 32:

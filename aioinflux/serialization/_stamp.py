@@ -40,8 +40,7 @@ def stamped(lines: Lines, stamp: int) -> Lines:
     """``lines`` with `` stamp`` at the end of each line that has no timestamp."""
     if not lines.count:
         return lines
-    body = lines.body if lines.stop == len(lines.body) else lines.body[: lines.stop]
-    if lines.ends is None and all_stamped(body):
+    if lines.ends is None and all_stamped(lines.content):
         return lines
     suffix = b" %d" % stamp
     every = lines.lines()

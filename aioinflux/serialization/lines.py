@@ -197,6 +197,11 @@ class Lines:
             self._count = self.body.count(b"\n", 0, self.stop) + 1 if self.stop else 0
         return self._count
 
+    @property
+    def content(self) -> bytes:
+        """The bytes of the lines, ``body[:stop]`` (the body itself when that is all of it)."""
+        return self.body if self.stop == len(self.body) else self.body[: self.stop]
+
     def __repr__(self) -> str:
         return f"<Lines count={self.count} bytes={self.stop}>"
 
@@ -265,7 +270,7 @@ class Lines:
         """Every line, as its own ``bytes`` (for reports: a failed batch's lines)."""
         if not self.count:
             return []
-        body = self.body if self.stop == len(self.body) else self.body[: self.stop]
+        body = self.content
         if self.ends is None:
             return body.split(b"\n")
         starts = [0, *(e + 1 for e in self.ends[:-1])]
