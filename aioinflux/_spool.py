@@ -231,10 +231,10 @@ class Spool:
                 self._next = max(self._next, record.first + record.lines.count)
                 left = record.first + record.lines.count - max(acked, record.first)
                 if left > 0:
+                    count = record.lines.count
                     self._entries.append(
-                        _Entry(segment, offset, end - offset, record.first, record.lines.count)
+                        _Entry(segment, offset, end - offset, record.first, count, count - left)
                     )
-                    self._entries[-1].skip = record.lines.count - left
                     segment.lines += left
                     self._lines += left
                     self._unloaded_lines += left
@@ -489,9 +489,9 @@ def _read_ack(path: Path) -> int:
 
 
 def _write_ack(path: Path, first: int) -> None:
-    data = struct.pack("<Q", first)
+    data = _ACK.pack(first, zlib.crc32(struct.pack("<Q", first)))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
-        os.pwrite(fd, data + struct.pack("<I", zlib.crc32(data)), 0)
+        os.pwrite(fd, data, 0)
     finally:
         os.close(fd)
