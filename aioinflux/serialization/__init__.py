@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from types import ModuleType
 from typing import Any
 
 from .._config import precision_factor
@@ -204,18 +205,15 @@ def _texts(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSlices
     return LineSlices.made(text_lines(body, factor=options.factor, items=data))
 
 
-def _mappings(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSlices:
-    lines = _mapping_lines(data, options)
-    if lines is None:  # not all dicts
-        return _points(data, options, rows)
-    return LineSlices.made(lines)
+def _whole(kind: str) -> Callable[[Any, _WriteOptions, int], LineSlices]:
+    """The route of a list its encoder (:data:`_WHOLE`) makes into one body, or leaves to
+    ``points`` (None: not all of its kind, or, for objects, not for the compiled one)."""
 
+    def route(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSlices:
+        lines = _WHOLE[kind](data, options)
+        return _points(data, options, rows) if lines is None else LineSlices.made(lines)
 
-def _objects(data: Sequence[Any], options: _WriteOptions, rows: int) -> LineSlices:
-    lines = _object_lines(data, options)
-    if lines is None:  # not compiled, not one class, or what the pure path is to name
-        return _points(data, options, rows)
-    return LineSlices.made(lines)
+    return route
 
 
 def _points(data: Any, options: _WriteOptions, rows: int) -> LineSlices:
@@ -235,12 +233,8 @@ def _frame_slices(
     encoded ``rows`` rows at a time as the iterator is consumed: each slice's ``Lines``
     (every line ending with a newline; none when no row of the slice has a field) with the
     rows it stands for (None when the frame is one slice: its points are its lines)."""
-    from ._plan import FramePlan  # numpy and pandas: loaded only when a frame is met
-
-    plan = FramePlan(
-        frame, options.measurement, options.tag_columns, options.extra_tags, options.factor
-    )
-    encode = _frame_kernel()
+    plan, kernel = _frame_plan(frame, options)
+    encode = kernel.slice_lines
     end = len(frame)
 
     def slices() -> Iterator[tuple[Lines, int | None]]:
@@ -256,9 +250,9 @@ def _frame_slices(
 _ROUTES: dict[str, tuple[Callable[[Any, _WriteOptions, int], LineSlices], bool]] = {
     "text": (_text, False),  # one str/bytes of line protocol: checked as influxd reads it
     "texts": (_texts, False),  # a list/tuple of them: joined in C, checked once
-    "mappings": (_mappings, False),  # a list/tuple of dicts: column-wise where alike
+    "mappings": (_whole("mappings"), False),  # a list/tuple of dicts: compiled if built
     "frame": (_frame, True),  # a pandas/polars DataFrame: checked whole, encoded by slices
-    "objects": (_objects, False),  # a list/tuple of @lineprotocol objects: compiled if built
+    "objects": (_whole("objects"), False),  # a list/tuple of @lineprotocol objects: ditto
     "points": (_points, False),  # one point, @lineprotocol objects, mixes, generators
 }
 
@@ -280,6 +274,13 @@ def _mapping_lines(data: Sequence[Any], options: _WriteOptions) -> Lines | None:
     return mapping_lines(
         data, options.measurement, options.extra_tags, options.encoded_extra_tags, options.factor
     )
+
+
+#: The kinds of list encoded whole, into one body: their encoders (None: point by point).
+_WHOLE: dict[str, Callable[[Sequence[Any], _WriteOptions], Lines | None]] = {
+    "mappings": _mapping_lines,
+    "objects": _object_lines,
+}
 
 
 def _text_body(items: Sequence[Any]) -> bytes | None:
@@ -457,30 +458,29 @@ def _encode(data: Any, batch: _WriteOptions) -> _Encoded:
 def _frame_bytes(frame: Any, options: _WriteOptions) -> bytes:
     """A DataFrame checked whole, then written slice by slice straight into one buffer (no
     slice is held beside it, and no copy of the whole is made): ``serialize()``'s bytes."""
+    plan, kernel = _frame_plan(frame, options)
+    out = io.BytesIO()
+    end = len(frame)
+    for start in range(0, end, _lines.MAX_ROWS):
+        kernel.write_slice(plan, start, min(start + _lines.MAX_ROWS, end), out)
+    if out.tell():
+        out.truncate(out.tell() - 1)  # the last newline
+    return out.getvalue()  # the buffer itself, shrunk in place: not a copy
+
+
+def _frame_plan(frame: Any, options: _WriteOptions) -> tuple[Any, ModuleType]:
+    """The plan of a DataFrame (every check that can raise, made now) and the kernel that
+    encodes its slices: polars' where it is installed (the ``fast`` extra;
+    ``columnar.ENABLED = False`` turns it off), else the pure one. Both write the same
+    data (tests/test_serialization_columnar.py)."""
+    # numpy and pandas (imported by these modules): loaded only when a frame is met
     from . import _purekernel, columnar
     from ._plan import FramePlan
 
     plan = FramePlan(
         frame, options.measurement, options.tag_columns, options.extra_tags, options.factor
     )
-    write = columnar.write_slice if columnar.available() else _purekernel.write_slice
-    out = io.BytesIO()
-    end = len(frame)
-    for start in range(0, end, _lines.MAX_ROWS):
-        write(plan, start, min(start + _lines.MAX_ROWS, end), out)
-    if out.tell():
-        out.truncate(out.tell() - 1)  # the last newline
-    return out.getvalue()  # the buffer itself, shrunk in place: not a copy
-
-
-def _frame_kernel() -> Callable[[Any, int, int], Lines]:
-    """The kernel that encodes a slice of a DataFrame's plan: polars' where it is installed
-    (the ``fast`` extra; ``columnar.ENABLED = False`` turns it off), else the pure one.
-    Both write the same data (tests/test_serialization_columnar.py)."""
-    # the DataFrame modules import numpy and pandas: loaded only when a frame is met
-    from . import _purekernel, columnar
-
-    return columnar.slice_lines if columnar.available() else _purekernel.slice_lines
+    return plan, columnar if columnar.available() else _purekernel
 
 
 def serialize(
@@ -519,8 +519,6 @@ def serialize(
     if kind == "frame":  # one pass into one buffer, without a list of its lines
         encoded: bytes = _encode_one(data, 0, options, _frame_bytes)
         return encoded
-    if kind == "mappings" and (lines := _mapping_lines(data, options)) is not None:
-        return lines.body
-    if kind == "objects" and (lines := _object_lines(data, options)) is not None:
+    if kind in _WHOLE and (lines := _WHOLE[kind](data, options)) is not None:
         return lines.body
     return _encode(data, options).body()
