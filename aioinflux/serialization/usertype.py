@@ -338,10 +338,11 @@ def object_lines(
     if extra_tags and not plan.tag_keys.isdisjoint(extra_tags.keys()):
         return None  # the write's tag wins over the class's: merged by the pure encoder
     try:
-        extra_text = (plan.extra + encoded_extra_tags).encode()
+        extra_text = encoded_extra_tags.encode()
     except UnicodeEncodeError:
         return None
-    spec = (*plan.compiled[:3], extra_text, *plan.compiled[4:])
+    # after the class's extra tags (encoded with the plan), the write's
+    spec = (*plan.compiled[:3], plan.compiled[3] + extra_text, *plan.compiled[4:])
     written = _COMPILED(objects, type(objects[0]), spec, factor, fallback)
     if written is None or type(written[0]) is str:  # not of one class; a lone surrogate
         return None
