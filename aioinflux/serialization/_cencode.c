@@ -82,8 +82,8 @@ put(Out *out, const char *text, Py_ssize_t n)
 }
 
 /* 1 when name was written (escaped as ``kind`` says), 0 when the pure encoder is to take
- * the point (not an exact str, empty, a backslash or newline in it, or ``extra`` refuses
- * it), -1 on error */
+ * the point (not an exact str, empty, a backslash or newline in it, or a measurement that
+ * starts with '#', a tab or a NUL), -1 on error */
 static int
 put_name(Out *out, PyObject *name, int kind)
 {
@@ -97,6 +97,10 @@ put_name(Out *out, PyObject *name, int kind)
         return 0;
     }
     if (n == 0) {
+        return 0;
+    }
+    /* the pure encoder refuses these first characters of a measurement */
+    if (kind == IN_MEASUREMENT && (s[0] == '#' || s[0] == '\t' || s[0] == '\0')) {
         return 0;
     }
     Py_ssize_t special = 0;
@@ -368,12 +372,6 @@ put_point(Out *out, PyObject *point, PyObject *measurement, PyObject *extra_tags
         name = measurement;
     }
     if ((done = put_name(out, name, IN_MEASUREMENT)) <= 0) {
-        goto handed_over;
-    }
-    /* the pure encoder refuses these first characters of a measurement */
-    char first = out->data[start];
-    if (first == '#' || first == '\t' || first == '\0') {
-        done = 0;
         goto handed_over;
     }
 
@@ -745,11 +743,6 @@ write_object(Out *out, PyObject *obj, void *options, int *newline)
         done = put_name(out, value, IN_MEASUREMENT);
         Py_CLEAR(value);
         if (done <= 0) {
-            goto handed_over;
-        }
-        char first = out->data[start];
-        if (first == '#' || first == '\t' || first == '\0') {
-            done = 0;
             goto handed_over;
         }
     }
