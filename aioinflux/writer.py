@@ -528,24 +528,28 @@ class BatchWriter:
             await self._spool_lines(changed, destination, pieces, count)
             return
         async with changed:
-
-            def room() -> bool:
-                return not self._pending or self._pending + count <= self.max_pending
-
-            if not room():
-                # the lines queued cannot grow until these fit: they go now, without
-                # waiting for a full batch or for flush_interval
-                self._waiting += 1
-                changed.notify_all()
-                try:
-                    await changed.wait_for(room)
-                finally:
-                    self._waiting -= 1
-            if self._closing:
-                raise RuntimeError("this BatchWriter is closed")
+            await self._wait_for_room(changed, lambda: self._memory_room(count))
             self._enqueue(destination, pieces, count)
             self._unfinished += count
             changed.notify_all()
+
+    def _memory_room(self, count: int) -> bool:
+        """Whether ``count`` more lines may be queued in memory (always, when none is)."""
+        return not self._pending or self._pending + count <= self.max_pending
+
+    async def _wait_for_room(self, changed: asyncio.Condition, room: Callable[[], bool]) -> None:
+        """Wait, holding ``changed``, until ``room()``; raises if the writer is closed."""
+        if not room():
+            # the lines queued cannot grow until these fit: they go now, without waiting
+            # for a full batch or for flush_interval
+            self._waiting += 1
+            changed.notify_all()
+            try:
+                await changed.wait_for(room)
+            finally:
+                self._waiting -= 1
+        if self._closing:
+            raise RuntimeError("this BatchWriter is closed")
 
     def _enqueue(self, destination: _Destination, pieces: list[Lines], count: int) -> None:
         """Queue lines in memory (numbered from ``_queued`` on, in this order)."""
@@ -571,18 +575,8 @@ class BatchWriter:
         assert spool is not None
         size = sum(piece.stop for piece in pieces)
         async with changed:
-            if not spool.room(size):
-                self._waiting += 1
-                changed.notify_all()
-                try:
-                    await changed.wait_for(lambda: spool.room(size) or self._closing)
-                finally:
-                    self._waiting -= 1
-            if self._closing:
-                raise RuntimeError("this BatchWriter is closed")
-            memory = not spool.unloaded and (
-                not self._pending or self._pending + count <= self.max_pending
-            )
+            await self._wait_for_room(changed, lambda: spool.room(size) or self._closing)
+            memory = not spool.unloaded and self._memory_room(count)
             where = (destination.db, destination.rp, destination.precision, destination.consistency)
             try:
                 spool.append(where, pieces, loaded=memory)
@@ -600,9 +594,9 @@ class BatchWriter:
 
     def _load(self) -> None:
         """Queue lines from the spool (oldest first) while memory has room for them."""
-        spool = self._spool
-        while spool is not None and spool.unloaded and self._pending < self.max_pending:
-            for record in spool.load(self.max_pending - self._pending):
+        while self._loadable():
+            assert self._spool is not None
+            for record in self._spool.load(self.max_pending - self._pending):
                 db, rp, precision, consistency = record.destination
                 destination = _Destination(
                     db, rp, cast(Precision | None, precision), cast(Consistency | None, consistency)
